@@ -1,3 +1,15 @@
+using Azure;
+using CartCall.App.Features.Agents;
+using CartCall.App.Features.CartEvents;
+using CartCall.App.Features.Health;
+using CartCall.App.Features.Merchants;
+using CartCall.App.Features.Offers;
+using CartCall.App.Features.OpenApi;
+using CartCall.App.Features.Sessions;
+using CartCall.App.Hosting;
+using CartCall.App.Storage;
+using Microsoft.AspNetCore.Diagnostics;
+
 namespace CartCall.App;
 
 /// <summary>Composition root: every feature adds its services and maps its functions here.</summary>
@@ -6,12 +18,87 @@ public static class CartCallHost
     public static WebApplicationBuilder AddCartCall(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+
+        // Under the Functions host the handler must listen where the host says.
+        if (Environment.GetEnvironmentVariable("FUNCTIONS_CUSTOMHANDLER_PORT") is { Length: > 0 } port)
+        {
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        }
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => AppJson.Configure(o.SerializerOptions));
+
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<HostingOptions>().BindConfiguration(HostingOptions.Section);
+        services.AddOptions<CartSessionOptions>().BindConfiguration(CartSessionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<EventGridOptions>().BindConfiguration(EventGridOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<StorageClients>();
+        services.AddHostedService<StorageBootstrap>();
+        services.AddSingleton<AdminKeyFilter>();
+
+        services.AddMerchants();
+        services.AddAgents();
+        services.AddSingleton<TableOfferCounters>();
+        services.AddSingleton<TableOfferStore>();
+        services.AddSingleton<EventGridOfferPublisher>();
+        services.AddSingleton<ISessionStore, TableSessionStore>();
+        services.AddSingleton<ReevaluationQueue>();
+        services.AddSingleton<SessionEvaluator>();
+        services.AddSingleton<IQueueFunction, ReevaluateSession>();
+        services.AddCartCallOpenApi();
+
+        var hosting = builder.Configuration.GetSection(HostingOptions.Section).Get<HostingOptions>() ?? new HostingOptions();
+        if (hosting.LocalQueueTriggers ?? !HostingOptions.UnderFunctionsHost)
+        {
+            services.AddHostedService<LocalQueueTriggerService>();
+        }
+
         return builder;
     }
 
     public static WebApplication MapCartCall(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandler = WriteDependencyFailureAsync });
+        app.UseStatusCodePages();
+
+        app.MapMerchants();
+        app.MapAgents();
+
+        var events = app.MapGroup("/api/merchants/{merchantId}").WithTags("Cart events");
+        events.MapPost("/cart-events", ReceiveCartEvent.HandleAsync).WithName(ReceiveCartEvent.Name)
+            .Accepts<CartEventMessage>("application/json").Produces<CartEventAccepted>(202)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
+        events.MapPost("/shopify", ReceiveShopifyWebhook.HandleAsync).WithName(ReceiveShopifyWebhook.Name)
+            .Accepts<ShopifyCheckout>("application/json").Produces<CartEventAccepted>(202)
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
+
+        app.MapMethods("/api/offers/deliveries", ["OPTIONS"], DeliverOffer.Handshake).WithName(DeliverOffer.Name + "Handshake").ExcludeFromDescription();
+        app.MapPost("/api/offers/deliveries", DeliverOffer.HandleAsync).WithName(DeliverOffer.Name).WithTags("Offers").ExcludeFromDescription();
+
+        app.MapGet("/api/health", GetHealth.HandleAsync).WithName(GetHealth.Name).WithTags("Operations").Produces<HealthReport>().Produces<HealthReport>(503);
+        app.MapCartCallOpenApi();
+        app.MapQueueFunctions();
         return app;
+    }
+
+    // A dependency that fails (storage, Event Grid) is the caller's cue to retry: 503, never a bare 500.
+    private static async Task WriteDependencyFailureAsync(HttpContext context)
+    {
+        var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+        var (status, detail) = error switch
+        {
+            RequestFailedException e => (StatusCodes.Status503ServiceUnavailable, $"A storage or messaging call failed ({e.Status} {e.ErrorCode}); retry the request."),
+            HttpRequestException => (StatusCodes.Status503ServiceUnavailable, "A dependency could not be reached; retry the request."),
+            OperationCanceledException => (StatusCodes.Status503ServiceUnavailable, "The request was cancelled before it completed; retry it."),
+            BadHttpRequestException b => (b.StatusCode, b.Message),
+            _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred."),
+        };
+        context.Response.StatusCode = status;
+        await Results.Problem(detail, statusCode: status).ExecuteAsync(context).ConfigureAwait(false);
     }
 }

@@ -1,0 +1,65 @@
+using CartCall.App.Features.Merchants;
+using CartCall.App.Features.Sessions;
+using CartCall.App.Hosting;
+
+namespace CartCall.App.Features.CartEvents;
+
+/// <summary>
+/// <c>POST /api/merchants/{merchantId}/cart-events</c>: a storefront's signed cart event. Answers 202 once the event
+/// is applied and the decision stored; a repeat delivery answers 202 too and changes nothing.
+/// </summary>
+public static class ReceiveCartEvent
+{
+    public const string Name = nameof(ReceiveCartEvent);
+
+    public static async Task<IResult> HandleAsync(
+        string merchantId, HttpRequest request, IMerchantStore merchants, SessionEvaluator evaluator, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(merchants);
+        ArgumentNullException.ThrowIfNull(evaluator);
+
+        var merchant = await merchants.GetAsync(merchantId, cancellationToken).ConfigureAwait(false);
+        if (merchant is null)
+        {
+            return Problems.NotFound($"There is no merchant '{merchantId}'.");
+        }
+
+        if (!RequestBody.IsJson(request))
+        {
+            return Problems.UnsupportedMediaType("application/json");
+        }
+
+        var (raw, tooLarge) = await RequestBody.ReadAsync(request, RequestBody.MaxBytes, cancellationToken).ConfigureAwait(false);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+
+        var signatureProblem = WebhookSignatures.VerifyCartCall(
+            request.Headers[WebhookSignatures.CartCallHeader].ToString(), raw, merchant.SigningSecrets, time.GetUtcNow());
+        if (signatureProblem is not null)
+        {
+            return Problems.Unauthorized(signatureProblem);
+        }
+
+        var (message, parseProblem) = JsonBody.Parse<CartEventMessage>(raw);
+        if (parseProblem is not null)
+        {
+            return parseProblem;
+        }
+
+        var (cartEvent, problems) = CartEventMapper.ToDomain(message!, merchant.Currency);
+        if (cartEvent is null)
+        {
+            return Problems.BadRequest("The cart event is not valid.", problems);
+        }
+
+        var result = await evaluator.IngestAsync(merchant, cartEvent, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Accepted((string?)null, new CartEventAccepted(cartEvent.EventId, result.Outcome == IngestOutcome.Duplicate));
+    }
+}
+
+/// <summary>The answer to a cart event: accepted, and whether it had been seen before.</summary>
+public sealed record CartEventAccepted(string EventId, bool Duplicate);

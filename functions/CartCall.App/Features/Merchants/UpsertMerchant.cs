@@ -1,0 +1,39 @@
+using CartCall.App.Hosting;
+
+namespace CartCall.App.Features.Merchants;
+
+/// <summary><c>PUT /api/merchants/{merchantId}</c>: create or replace a merchant (admin).</summary>
+public static class UpsertMerchant
+{
+    public const string Name = nameof(UpsertMerchant);
+
+    public static async Task<IResult> HandleAsync(
+        string merchantId, HttpRequest request, IMerchantStore merchants, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(merchants);
+        var (merchant, _, problem) = await JsonBody.ReadAsync<Merchant>(request, 64 * 1024, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (!string.IsNullOrEmpty(merchant!.Id) && merchant.Id != merchantId)
+        {
+            return Problems.BadRequest($"The body's id '{merchant.Id}' differs from the route's '{merchantId}'.");
+        }
+
+        merchant.Id = merchantId;
+        var problems = MerchantValidator.Validate(merchant);
+        if (problems.Count > 0)
+        {
+            return Problems.BadRequest("The merchant is not valid.", problems);
+        }
+
+        merchant.UpdatedAt = time.GetUtcNow();
+        var created = await merchants.UpsertAsync(merchant, cancellationToken).ConfigureAwait(false);
+        return created
+            ? TypedResults.Created($"/api/merchants/{merchantId}", merchant.Redacted())
+            : TypedResults.Ok(merchant.Redacted());
+    }
+}

@@ -1,0 +1,22 @@
+namespace CartCall.App.Storage;
+
+/// <summary>Every table and queue CartCall uses; Bicep creates the same names.</summary>
+public static class StorageNames
+{
+    public const string MerchantsTable = "merchants";
+    public const string SessionsTable = "sessions";
+    public const string OffersTable = "offers";
+    public const string CountersTable = "counters";
+    public const string AgentsTable = "agents";
+    public const string IdempotencyTable = "idempotency";
+
+    public const string ReevaluateQueue = "reevaluate";
+
+    public static readonly string[] Tables =
+        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable];
+
+    public static readonly string[] Queues = [ReevaluateQueue];
+
+    /// <summary>The Functions host's naming for a queue's dead letters.</summary>
+    public static string Poison(string queue) => queue + "-poison";
+}
