@@ -70,17 +70,17 @@ public static class CartCallHost
         app.MapAgents();
 
         var events = app.MapGroup("/api/merchants/{merchantId}").WithTags("Cart events");
-        events.MapPost("/cart-events", ReceiveCartEvent.HandleAsync).WithName(ReceiveCartEvent.Name)
+        events.MapPost("/cart-events", ReceiveCartEvent.HandleAsync).AsFunction(ReceiveCartEvent.Name)
             .Accepts<CartEventMessage>("application/json").Produces<CartEventAccepted>(202)
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
-        events.MapPost("/shopify", ReceiveShopifyWebhook.HandleAsync).WithName(ReceiveShopifyWebhook.Name)
+        events.MapPost("/shopify", ReceiveShopifyWebhook.HandleAsync).AsFunction(ReceiveShopifyWebhook.Name)
             .Accepts<ShopifyCheckout>("application/json").Produces<CartEventAccepted>(202)
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
 
-        app.MapMethods("/api/offers/deliveries", ["OPTIONS"], DeliverOffer.Handshake).WithName(DeliverOffer.Name + "Handshake").ExcludeFromDescription();
-        app.MapPost("/api/offers/deliveries", DeliverOffer.HandleAsync).WithName(DeliverOffer.Name).WithTags("Offers").ExcludeFromDescription();
+        app.MapMethods("/api/offers/deliveries", ["OPTIONS"], DeliverOffer.Handshake).AsFunction(DeliverOffer.Name, DeliverOffer.Name + "Handshake").ExcludeFromDescription();
+        app.MapPost("/api/offers/deliveries", DeliverOffer.HandleAsync).AsFunction(DeliverOffer.Name).WithTags("Offers").ExcludeFromDescription();
 
-        app.MapGet("/api/health", GetHealth.HandleAsync).WithName(GetHealth.Name).WithTags("Operations").Produces<HealthReport>().Produces<HealthReport>(503);
+        app.MapGet("/api/health", GetHealth.HandleAsync).AsFunction(GetHealth.Name).WithTags("Operations").Produces<HealthReport>().Produces<HealthReport>(503);
         app.MapCartCallOpenApi();
         app.MapQueueFunctions();
         return app;

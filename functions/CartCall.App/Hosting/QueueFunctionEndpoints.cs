@@ -19,7 +19,7 @@ public static class QueueFunctionEndpoints
         {
             var name = function.Name;
             app.MapPost("/" + name, (HttpRequest request, IServiceProvider services, CancellationToken ct) => InvokeAsync(name, request, services, ct))
-                .WithName(name)
+                .AsFunction(name)
                 .WithTags("Functions host")
                 .ExcludeFromDescription();
         }

@@ -13,9 +13,9 @@ public static class AgentsFeature
     public static IEndpointRouteBuilder MapAgents(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/merchants/{merchantId}/agents").AddEndpointFilter<AdminKeyFilter>().WithTags("Agents");
-        group.MapPut("/{agentId}", SetAgentPresence.HandleAsync).WithName(SetAgentPresence.Name)
+        group.MapPut("/{agentId}", SetAgentPresence.HandleAsync).AsFunction(SetAgentPresence.Name)
             .Accepts<Agent>("application/json").Produces<Agent>().ProducesProblem(400).ProducesProblem(404);
-        group.MapGet("/", ListAgents.HandleAsync).WithName(ListAgents.Name).Produces<IReadOnlyList<Agent>>();
+        group.MapGet("", ListAgents.HandleAsync).AsFunction(ListAgents.Name).Produces<IReadOnlyList<Agent>>();
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using CartCall.App.Hosting;
 using Microsoft.OpenApi;
 
 namespace CartCall.App.Features.OpenApi;
@@ -25,7 +26,7 @@ public static class OpenApiFeature
 
     public static IEndpointRouteBuilder MapCartCallOpenApi(this IEndpointRouteBuilder app)
     {
-        app.MapOpenApi("/api/openapi.json").WithName(Name).ExcludeFromDescription();
+        app.MapOpenApi("/api/openapi.json").AsFunction(Name).ExcludeFromDescription();
         return app;
     }
 }
