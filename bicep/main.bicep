@@ -1,0 +1,324 @@
+// CartCall: Azure resources for one environment, deployed into one resource group.
+// Order (bicep/README.md): deploy with deployEventSubscription=false, deploy the zip, redeploy with true.
+
+targetScope = 'resourceGroup'
+
+import {
+  acsDataLocationType
+  environmentNameType
+  instanceMemoryMBType
+  retryPolicyType
+  webhookAuthType
+  webPubSubSkuType
+} from 'types.bicep'
+
+// ---------- parameters ----------
+
+@description('Deployment stage; part of every resource name.')
+param environmentName environmentNameType
+
+@description('Azure region for every regional resource (ACS is global).')
+param location string = resourceGroup().location
+
+@description('Short product prefix for resource names: lower-case letters and digits only (it is part of the storage account name).')
+@minLength(3)
+@maxLength(11)
+param baseName string = 'cartcall'
+
+@description('Tags applied to every resource.')
+param tags object = {}
+
+@description('Storage replication.')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+])
+param storageSku string = 'Standard_LRS'
+
+@description('Web PubSub tier.')
+param webPubSubSku webPubSubSkuType = 'Free_F1'
+
+@description('Web PubSub units (Standard_S1 only).')
+@minValue(1)
+@maxValue(100)
+param webPubSubCapacity int = 1
+
+@description('Web PubSub hub the widget connects to.')
+@minLength(1)
+param webPubSubHubName string = 'cartcall'
+
+@description('Where ACS stores data at rest. Cannot be changed after creation.')
+param acsDataLocation acsDataLocationType = 'United States'
+
+@description('E.164 number calls are placed from (PSTN). Numbers cannot be bought by Bicep: buy one, then set this and redeploy. Empty: PSTN mode is unavailable and the app falls back to VoIP.')
+param acsSourcePhoneNumber string = ''
+
+@description('Flex Consumption instance ceiling.')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Flex Consumption memory per instance (MB).')
+param instanceMemoryMB instanceMemoryMBType = 2048
+
+@description('Always-ready instances for HTTP functions (0 = scale to zero).')
+@minValue(0)
+@maxValue(20)
+param alwaysReadyHttpInstances int = 0
+
+@description('Storefront origins allowed to call the app from the browser (CORS), e.g. https://shop.example.com.')
+param corsAllowedOrigins string[] = []
+
+@description('Days Log Analytics keeps data.')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+@description('Create the Event Grid webhook subscription to DeliverOffer. Leave false until the app zip is deployed: Event Grid validates the webhook at creation.')
+param deployEventSubscription bool = false
+
+@description('How Event Grid authenticates to DeliverOffer.')
+param eventDeliveryAuth webhookAuthType = 'functionKey'
+
+@description('Event Grid retry policy for the webhook subscription.')
+param eventRetryPolicy retryPolicyType = {
+  maxDeliveryAttempts: 30
+  eventTimeToLiveInMinutes: 1440
+}
+
+@description('CloudEvent types delivered to DeliverOffer. Empty: every event on the topic.')
+param offerEventTypes string[] = []
+
+@description('Turn off access keys on Web PubSub and Event Grid: the app uses its managed identity. Set false only for a client that cannot use Entra tokens.')
+param disableLocalAuth bool = true
+
+@description('Key Vault purge protection. Cannot be turned off once on.')
+param keyVaultPurgeProtection bool = false
+
+@description('Key that signs the shopper\'s preference cookie, stored in Key Vault. Empty: the secret is not written; set it out of band.')
+@secure()
+param cookieSigningKey string = ''
+
+@description('Extra app settings merged over the generated ones (e.g. CartCall__Offers__MinScore).')
+param additionalAppSettings object = {}
+
+// ---------- names ----------
+
+var token = take(uniqueString(subscription().id, resourceGroup().id, baseName, environmentName), 6)
+var names = {
+  storage: take(toLower('st${baseName}${environmentName}${token}'), 24)
+  workspace: 'log-${baseName}-${environmentName}-${token}'
+  appInsights: 'appi-${baseName}-${environmentName}-${token}'
+  plan: 'plan-${baseName}-${environmentName}-${token}'
+  functionApp: 'func-${baseName}-${environmentName}-${token}'
+  acs: 'acs-${baseName}-${environmentName}-${token}'
+  webPubSub: 'wps-${baseName}-${environmentName}-${token}'
+  topic: 'evgt-${baseName}-${environmentName}-${token}'
+  keyVault: take('kv-${baseName}-${environmentName}-${token}', 24)
+}
+var allTags = union({ product: 'cartcall', environment: environmentName }, tags)
+
+// Tables and queues the app expects (functions/ and the custom-handler queue triggers).
+var tableNames = [
+  'merchants'
+  'sessions'
+  'offers'
+  'decisions'
+  'profiles'
+  'calls'
+  'agents'
+  'idempotency'
+  'ledger'
+]
+var queueNames = [
+  'reevaluate'
+  'calls'
+  'hooks'
+]
+var deploymentContainerName = 'app-package'
+var deadLetterContainerName = 'eventgrid-deadletters'
+var cookieSigningKeySecretName = 'preference-cookie-signing-key'
+// host.json routePrefix "api" + DeliverOffer's route.
+var deliveryPath = '/api/offers/deliveries'
+
+// ---------- resources ----------
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'cartcall-monitoring'
+  params: {
+    location: location
+    tags: allTags
+    workspaceName: names.workspace
+    appInsightsName: names.appInsights
+    retentionInDays: logRetentionInDays
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'cartcall-storage'
+  params: {
+    location: location
+    tags: allTags
+    name: names.storage
+    skuName: storageSku
+    tableNames: tableNames
+    queueNames: queueNames
+    deploymentContainerName: deploymentContainerName
+    deadLetterContainerName: deadLetterContainerName
+  }
+}
+
+module communication 'modules/communication.bicep' = {
+  name: 'cartcall-communication'
+  params: {
+    name: names.acs
+    tags: allTags
+    dataLocation: acsDataLocation
+  }
+}
+
+module webPubSub 'modules/webPubSub.bicep' = {
+  name: 'cartcall-webpubsub'
+  params: {
+    location: location
+    tags: allTags
+    name: names.webPubSub
+    sku: webPubSubSku
+    capacity: webPubSubCapacity
+    hubName: webPubSubHubName
+    disableLocalAuth: disableLocalAuth
+  }
+}
+
+module topic 'modules/eventGridTopic.bicep' = {
+  name: 'cartcall-eventgrid-topic'
+  params: {
+    location: location
+    tags: allTags
+    name: names.topic
+    disableLocalAuth: disableLocalAuth
+  }
+}
+
+module keyVault 'modules/keyVault.bicep' = {
+  name: 'cartcall-keyvault'
+  params: {
+    location: location
+    tags: allTags
+    name: names.keyVault
+    softDeleteRetentionInDays: environmentName == 'prod' ? 90 : 7
+    enablePurgeProtection: keyVaultPurgeProtection
+    cookieSigningKeySecretName: cookieSigningKeySecretName
+    cookieSigningKey: cookieSigningKey
+  }
+}
+
+module functionApp 'modules/functionApp.bicep' = {
+  name: 'cartcall-functionapp'
+  params: {
+    location: location
+    tags: allTags
+    planName: names.plan
+    appName: names.functionApp
+    storageAccountName: storage.outputs.name
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: storage.outputs.deploymentContainerName
+    appInsightsName: names.appInsights
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    alwaysReadyHttpInstances: alwaysReadyHttpInstances
+    corsAllowedOrigins: corsAllowedOrigins
+    appSettings: union(
+      {
+        CartCall__Environment: environmentName
+        // Every client below authenticates with the app's managed identity (DefaultAzureCredential).
+        CartCall__Azure__UseManagedIdentity: 'true'
+        CartCall__Storage__TableServiceUri: storage.outputs.tableEndpoint
+        CartCall__Storage__QueueServiceUri: storage.outputs.queueEndpoint
+        CartCall__EventGrid__TopicEndpoint: topic.outputs.endpoint
+        CartCall__WebPubSub__Endpoint: webPubSub.outputs.endpoint
+        CartCall__WebPubSub__Hub: webPubSub.outputs.hubName
+        CartCall__Acs__Endpoint: communication.outputs.endpoint
+        // The audience (aud) every Call Automation callback JWT must carry.
+        CartCall__Acs__ImmutableResourceId: communication.outputs.immutableResourceId
+        CartCall__Acs__SourcePhoneNumber: acsSourcePhoneNumber
+        CartCall__Preferences__CookieSigningKey: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${cookieSigningKeySecretName})'
+      },
+      additionalAppSettings
+    )
+  }
+  dependsOn: [monitoring]
+}
+
+module roles 'modules/roleAssignments.bicep' = {
+  name: 'cartcall-roles'
+  params: {
+    appName: names.functionApp
+    appPrincipalId: functionApp.outputs.principalId
+    topicPrincipalId: topic.outputs.principalId
+    storageAccountName: names.storage
+    deadLetterContainerName: deadLetterContainerName
+    topicName: names.topic
+    webPubSubName: names.webPubSub
+    acsName: names.acs
+    keyVaultName: names.keyVault
+    appInsightsName: names.appInsights
+  }
+  // Names are passed as compile-time values so what-if can predict the assignments. The app's outputs already
+  // order this after storage, Web PubSub, ACS and Key Vault; Application Insights is named only here.
+  dependsOn: [monitoring]
+}
+
+module offerDelivery 'modules/eventGridSubscription.bicep' = if (deployEventSubscription) {
+  name: 'cartcall-eventgrid-subscription'
+  params: {
+    topicName: names.topic
+    name: 'deliver-offer'
+    functionAppName: names.functionApp
+    deliveryPath: deliveryPath
+    webhookAuth: eventDeliveryAuth
+    retryPolicy: eventRetryPolicy
+    includedEventTypes: offerEventTypes
+    deadLetterStorageAccountName: names.storage
+    deadLetterContainerName: deadLetterContainerName
+  }
+  // The roles module follows the topic, the app and storage; and the topic's identity must be able to write
+  // dead letters before the subscription uses it.
+  dependsOn: [roles]
+}
+
+// ---------- outputs (names and endpoints only; no keys) ----------
+
+@description('Function app name (az functionapp deployment source config-zip -n <this>).')
+output functionAppName string = functionApp.outputs.name
+
+@description('Function app default host name.')
+output functionAppDefaultHostName string = functionApp.outputs.defaultHostName
+
+@description('URL Event Grid delivers offers to (without the function key).')
+output offerDeliveryUrl string = 'https://${functionApp.outputs.defaultHostName}${deliveryPath}'
+
+@description('Event Grid topic publishing endpoint.')
+output eventGridTopicEndpoint string = topic.outputs.endpoint
+
+@description('Web PubSub endpoint.')
+output webPubSubEndpoint string = webPubSub.outputs.endpoint
+
+@description('Web PubSub hub.')
+output webPubSubHub string = webPubSub.outputs.hubName
+
+@description('ACS endpoint.')
+output acsEndpoint string = communication.outputs.endpoint
+
+@description('ACS immutable resource id: the audience of Call Automation callback JWTs.')
+output acsImmutableResourceId string = communication.outputs.immutableResourceId
+
+@description('Storage account name.')
+output storageAccountName string = storage.outputs.name
+
+@description('Key Vault name (holds the cookie signing key).')
+output keyVaultName string = keyVault.outputs.name
+
+@description('Application Insights component name.')
+output appInsightsName string = monitoring.outputs.appInsightsName
