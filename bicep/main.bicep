@@ -244,6 +244,8 @@ module functionApp 'modules/functionApp.bicep' = {
         CartCall__Acs__ImmutableResourceId: communication.outputs.immutableResourceId
         CartCall__Acs__SourcePhoneNumber: acsSourcePhoneNumber
         CartCall__Preferences__CookieSigningKey: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${cookieSigningKeySecretName})'
+        // The operator's admin API key: set the secret out of band (az keyvault secret set --name admin-key).
+        CartCall__Admin__Key: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=admin-key)'
       },
       additionalAppSettings
     )

@@ -27,7 +27,14 @@ public static class CartCallHost
         }
 
         services.AddSingleton(TimeProvider.System);
-        services.AddProblemDetails();
+        // Answers the framework writes itself (routing's 404/405/415) still say what is wrong.
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Detail ??= c.ProblemDetails.Status switch
+        {
+            StatusCodes.Status415UnsupportedMediaType => "Send the body as application/json.",
+            StatusCodes.Status405MethodNotAllowed => $"{c.HttpContext.Request.Method} is not allowed on {c.HttpContext.Request.Path}.",
+            StatusCodes.Status404NotFound => $"Nothing is served at {c.HttpContext.Request.Path}.",
+            _ => null,
+        });
         services.ConfigureHttpJsonOptions(o => AppJson.Configure(o.SerializerOptions));
 
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();

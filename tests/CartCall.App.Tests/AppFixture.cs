@@ -31,14 +31,14 @@ public sealed class AppFixture : IAsyncLifetime
         azurite = await Azurite.StartAsync();
         var settings = new Dictionary<string, string?>
         {
-            ["Storage:ConnectionString"] = azurite.ConnectionString,
-            ["Storage:CreateIfMissing"] = "true",
-            ["Admin:Key"] = AdminKey,
-            ["EventGrid:TopicEndpoint"] = $"http://127.0.0.1:{Azurite.FreePort()}/api/events",
-            ["EventGrid:TopicKey"] = "unused-in-this-collection",
-            ["Hosting:LocalQueueTriggers"] = "true",
-            ["Hosting:MaxPollInterval"] = "00:00:00.200",
-            ["Sessions:IdleReevaluationDelay"] = "00:01:00",
+            ["CartCall:Storage:ConnectionString"] = azurite.ConnectionString,
+            ["CartCall:Storage:CreateIfMissing"] = "true",
+            ["CartCall:Admin:Key"] = AdminKey,
+            ["CartCall:EventGrid:TopicEndpoint"] = $"http://127.0.0.1:{Azurite.FreePort()}/api/events",
+            ["CartCall:EventGrid:TopicKey"] = "unused-in-this-collection",
+            ["CartCall:Hosting:LocalQueueTriggers"] = "true",
+            ["CartCall:Hosting:MaxPollInterval"] = "00:00:00.200",
+            ["CartCall:Sessions:IdleReevaluationDelay"] = "00:01:00",
         };
         foreach (var (k, v) in Settings)
         {

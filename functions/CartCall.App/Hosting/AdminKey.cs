@@ -8,7 +8,7 @@ namespace CartCall.App.Hosting;
 /// <summary>The operator's key for the admin API (<c>x-cartcall-admin-key</c>). Bound from <c>Admin</c>.</summary>
 public sealed class AdminOptions
 {
-    public const string Section = "Admin";
+    public const string Section = "CartCall:Admin";
 
     [Required]
     [MinLength(16, ErrorMessage = "Admin:Key must be at least 16 characters.")]

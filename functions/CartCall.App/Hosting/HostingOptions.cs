@@ -6,7 +6,7 @@ namespace CartCall.App.Hosting;
 /// </summary>
 public sealed class HostingOptions
 {
-    public const string Section = "Hosting";
+    public const string Section = "CartCall:Hosting";
 
     /// <summary>Poll the queues and drive the queue functions in-process (local runs). Null: on unless under the Functions host.</summary>
     public bool? LocalQueueTriggers { get; set; }

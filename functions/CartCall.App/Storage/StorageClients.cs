@@ -24,8 +24,8 @@ public sealed class StorageClients
         else
         {
             TokenCredential credential = new DefaultAzureCredential();
-            Tables = new TableServiceClient(new Uri($"https://{o.AccountName}.table.core.windows.net"), credential);
-            Queues = new QueueServiceClient(new Uri($"https://{o.AccountName}.queue.core.windows.net"), credential, queueOptions);
+            Tables = new TableServiceClient(o.TableServiceUri, credential);
+            Queues = new QueueServiceClient(o.QueueServiceUri, credential, queueOptions);
         }
     }
 

@@ -11,7 +11,7 @@ namespace CartCall.App.Features.Offers;
 /// <summary>The Event Grid topic offers are published to. Bound from <c>EventGrid</c>.</summary>
 public sealed class EventGridOptions : IValidatableObject
 {
-    public const string Section = "EventGrid";
+    public const string Section = "CartCall:EventGrid";
 
     [Required]
     public Uri? TopicEndpoint { get; set; }

@@ -5,7 +5,7 @@ namespace CartCall.App.Features.Sessions;
 /// <summary>How sessions are re-evaluated and how long an offer stands. Bound from <c>Sessions</c>.</summary>
 public sealed class CartSessionOptions
 {
-    public const string Section = "Sessions";
+    public const string Section = "CartCall:Sessions";
 
     /// <summary>Silence is a signal: a session is scored again this long after its last event.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
