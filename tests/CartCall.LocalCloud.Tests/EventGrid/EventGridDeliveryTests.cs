@@ -215,6 +215,55 @@ public sealed class EventGridDeliveryTests
         Assert.Equal(DeadLetterReasons.TimeToLiveExceeded, standIn.DeadLetters.Single().Reason);
     }
 
+    [Fact]
+    public async Task Delivery_SlowSubscriber_TimesOutAndIsRetried()
+    {
+        await using var hook = await WebhookReceiver.StartAsync();
+        hook.ScriptDelays(TimeSpan.FromSeconds(5));
+        var options = Options(Subscription("slow", hook.Endpoint));
+        options.ResponseTimeout = TimeSpan.FromMilliseconds(300);
+        await using var standIn = await EventGridStandIn.StartAsync(options, CancellationToken.None);
+
+        await PublishCloudEventAsync(standIn, "e-slow");
+
+        Assert.True(await EventuallyAsync(() => standIn.Deliveries.Any(d => d.Outcome == DeliveryOutcome.Delivered)));
+        var attempts = standIn.Deliveries.OrderBy(d => d.Attempt).ToList();
+        Assert.Equal([DeliveryOutcome.TimedOut, DeliveryOutcome.Delivered], attempts.Select(a => a.Outcome).ToArray());
+        Assert.Null(attempts[0].StatusCode);
+    }
+
+    [Fact]
+    public async Task Handshake_EventGridSchemaValidatedByUrlGet_LaterEventsAreDelivered()
+    {
+        await using var hook = await WebhookReceiver.StartAsync();
+        hook.ValidateByUrl = true;
+        await using var standIn = await EventGridStandIn.StartAsync(
+            Options(Subscription("manual", hook.Endpoint, EventDeliverySchema.EventGrid)), CancellationToken.None);
+
+        await PublishEventGridEventAsync(standIn, "first");
+        Assert.True(await EventuallyAsync(() => hook.ValidationUrlStatus == 200));
+        await PublishEventGridEventAsync(standIn, "second");
+
+        Assert.True(await EventuallyAsync(() => hook.Notifications.Count == 1));
+        Assert.Equal("second", hook.Notifications.Single().Header("aeg-output-event-id"));
+        // The first event met a subscription not yet validated, as on the real service before the GET arrives.
+        Assert.Equal("first", Assert.Single(standIn.DeadLetters).EventId);
+        Assert.Equal(SubscriptionValidationState.Validated, standIn.Subscriptions.Single().State);
+    }
+
+    private static async Task PublishEventGridEventAsync(EventGridStandIn standIn, string id)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, standIn.Endpoint + "?api-version=2018-01-01")
+        {
+            Content = new StringContent(
+                $$$"""[{"id":"{{{id}}}","subject":"s","eventType":"CartCall.Test","eventTime":"2026-01-01T00:00:00Z","dataVersion":"1","data":{}}]""",
+                Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("aeg-sas-key", TopicKey);
+        using var response = await Http.SendAsync(request);
+        Assert.Equal(200, (int)response.StatusCode);
+    }
+
     private static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);

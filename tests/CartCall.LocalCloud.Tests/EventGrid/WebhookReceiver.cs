@@ -27,6 +27,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
     private readonly ConcurrentQueue<int> _scriptedStatuses = new();
+    private readonly ConcurrentQueue<TimeSpan> _scriptedDelays = new();
+    private static readonly HttpClient ValidationClient = new(new SocketsHttpHandler { UseProxy = false });
 
     private WebhookReceiver(WebApplication app) => _app = app;
 
@@ -34,6 +36,15 @@ public sealed class WebhookReceiver : IAsyncDisposable
 
     /// <summary>When false, the handshake is refused (403 to OPTIONS, 400 to the validation event).</summary>
     public bool AcceptHandshake { get; init; } = true;
+
+    /// <summary>
+    /// Event Grid schema only: answer the validation event with an empty 200 and validate by a GET to the
+    /// validationUrl instead (the documented manual alternative).
+    /// </summary>
+    public bool ValidateByUrl { get; set; }
+
+    /// <summary>Status of the GET to the validationUrl, once made.</summary>
+    public int? ValidationUrlStatus { get; private set; }
 
     public IReadOnlyList<ReceivedRequest> Requests => [.. _requests];
 
@@ -44,6 +55,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public void ScriptStatuses(params int[] statuses)
     {
         foreach (var status in statuses) _scriptedStatuses.Enqueue(status);
+    }
+
+    /// <summary>Delays the answers to the next notifications by these amounts.</summary>
+    public void ScriptDelays(params TimeSpan[] delays)
+    {
+        foreach (var delay in delays) _scriptedDelays.Enqueue(delay);
     }
 
     public static async Task<WebhookReceiver> StartAsync(bool acceptHandshake = true)
@@ -91,9 +108,35 @@ public sealed class WebhookReceiver : IAsyncDisposable
                 return;
             }
 
-            var code = request.BodyArray[0]!["data"]!["validationCode"]!.GetValue<string>();
+            var data = request.BodyArray[0]!["data"]!;
+            if (ValidateByUrl)
+            {
+                var url = data["validationUrl"]!.GetValue<string>();
+                _ = Task.Run(async () =>
+                {
+                    await Task.Delay(100);
+                    using var response = await ValidationClient.GetAsync(url);
+                    ValidationUrlStatus = (int)response.StatusCode;
+                });
+                ctx.Response.StatusCode = 200;
+                return;
+            }
+
+            var code = data["validationCode"]!.GetValue<string>();
             await ctx.Response.WriteAsJsonAsync(new { validationResponse = code });
             return;
+        }
+
+        if (_scriptedDelays.TryDequeue(out var delay))
+        {
+            try
+            {
+                await Task.Delay(delay, ctx.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the stand-in gave up waiting
+            }
         }
 
         ctx.Response.StatusCode = _scriptedStatuses.TryDequeue(out var status) ? status : 200;
