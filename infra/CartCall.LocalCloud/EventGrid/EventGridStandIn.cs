@@ -38,6 +38,7 @@ public sealed partial class EventGridStandIn : IAsyncDisposable
     private WebApplication? _app;
     private EventGridDeliveryWorker? _worker;
     private Uri? _baseAddress;
+    private int _disposed;
 
     private EventGridStandIn(EventGridStandInOptions options, ILogger logger)
     {
@@ -105,7 +106,17 @@ public sealed partial class EventGridStandIn : IAsyncDisposable
         app.MapFallback((HttpContext ctx) =>
             WriteErrorAsync(ctx, 404, "NotFound", $"No such resource: {ctx.Request.Method} {ctx.Request.Path}."));
 
-        await app.StartAsync(ct);
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch
+        {
+            // E.g. the configured port is taken: release what was built before reporting it.
+            await app.DisposeAsync();
+            throw;
+        }
+
         standIn._app = app;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!
             .Addresses.Select(a => new Uri(a)).First();
@@ -139,6 +150,11 @@ public sealed partial class EventGridStandIn : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         if (_worker is not null)
         {
             await _worker.DisposeAsync();

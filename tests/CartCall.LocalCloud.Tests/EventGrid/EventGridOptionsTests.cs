@@ -72,6 +72,20 @@ public sealed class EventGridOptionsTests
     }
 
     [Fact]
+    public async Task StartAsync_OnTakenPort_ThrowsAndTheFirstKeepsServing()
+    {
+        await using var first = await EventGridStandIn.StartAsync(EventGridTestKit.Options(), CancellationToken.None);
+        var options = EventGridTestKit.Options();
+        options.Port = first.Endpoint.Port;
+
+        await Assert.ThrowsAnyAsync<IOException>(() => EventGridStandIn.StartAsync(options, CancellationToken.None));
+
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        using var response = await http.GetAsync(new Uri(first.BaseAddress, "api/_standin/subscriptions"));
+        Assert.Equal(200, (int)response.StatusCode);
+    }
+
+    [Fact]
     public async Task StartAsync_WithInvalidOptions_ThrowsBeforeListening()
     {
         await Assert.ThrowsAsync<EventGridOptionsException>(() =>
