@@ -128,9 +128,9 @@ internal sealed partial class EventGridDeliveryWorker : IAsyncDisposable
             {
                 await work();
             }
-            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            catch (Exception ex) when (ex is OperationCanceledException or ChannelClosedException && _stopping.IsCancellationRequested)
             {
-                // Stopping.
+                // Stopping: a retry that woke as the queue closed is dropped with the rest.
             }
             catch (Exception ex)
             {
