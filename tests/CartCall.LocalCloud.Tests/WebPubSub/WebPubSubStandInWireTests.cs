@@ -271,6 +271,14 @@ public sealed class WebPubSubStandInWireTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Rest_GenerateTokenWithoutBearer_Returns401()
+    {
+        using var response = await _http.PostAsync(RestUrl("/:generateToken", "&userId=u"), null);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    [Fact]
     public async Task StandInLog_ListsMessagesToAbsentUsersAsDropped()
     {
         Assert.Equal(HttpStatusCode.Accepted, (await RestAsync(HttpMethod.Post, "/users/ghost/:send", Json("""{"for":"ghost"}"""))).StatusCode);
