@@ -9,7 +9,7 @@ namespace CartCall.App.Adapters.WebPubSub;
 /// </summary>
 public sealed partial class WebPubSubOptions
 {
-    public const string SectionName = "WebPubSub";
+    public const string SectionName = "CartCall:WebPubSub";
 
     public string? ConnectionString { get; set; }
 

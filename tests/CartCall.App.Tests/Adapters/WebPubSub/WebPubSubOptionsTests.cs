@@ -66,8 +66,8 @@ public sealed class WebPubSubOptionsTests
     {
         var services = new ServiceCollection().AddWebPubSub(Configuration(new()
         {
-            ["WebPubSub:ConnectionString"] = "Endpoint=http://127.0.0.1:7000;AccessKey=k;Version=1.0;",
-            ["WebPubSub:Hub"] = "cartcall",
+            ["CartCall:WebPubSub:ConnectionString"] = "Endpoint=http://127.0.0.1:7000;AccessKey=k;Version=1.0;",
+            ["CartCall:WebPubSub:Hub"] = "cartcall",
         }));
         using var provider = services.BuildServiceProvider();
 
@@ -81,7 +81,7 @@ public sealed class WebPubSubOptionsTests
     [Fact]
     public void AddWebPubSub_InvalidSection_FailsValidation()
     {
-        var services = new ServiceCollection().AddWebPubSub(Configuration(new() { ["WebPubSub:Hub"] = "cartcall" }));
+        var services = new ServiceCollection().AddWebPubSub(Configuration(new() { ["CartCall:WebPubSub:Hub"] = "cartcall" }));
         using var provider = services.BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<WebPubSubOptions>>().Value);
