@@ -175,9 +175,15 @@ public sealed class AcsCallClientStandInTests
         var call = await h.Calls.CreateCallAsync(h.PstnCall("+14255550170"));
         Assert.Equal(PartyState.Ringing, Assert.Single(Assert.Single(h.StandIn.Calls).Parties).State);
 
-        Assert.True(h.StandIn.Act(call.CallConnectionId, "+14255550170", "answer"));
+        using var http = new HttpClient();
 
+        // The page's Answer button posts this.
+        var answer = await http.PostAsync(new Uri(h.StandIn.Endpoint, $"_standin/calls/{call.CallConnectionId}/parties/{Uri.EscapeDataString("4:+14255550170")}/answer"), null);
+
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, answer.StatusCode);
         await h.Sink.WaitForAsync<CallConnectedEvent>(e => e.CallConnectionId == call.CallConnectionId);
+        var again = await http.PostAsync(new Uri(h.StandIn.Endpoint, $"_standin/calls/{call.CallConnectionId}/parties/{Uri.EscapeDataString("4:+14255550170")}/answer"), null);
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, again.StatusCode);
     }
 
     [Fact]
