@@ -1,0 +1,88 @@
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+
+namespace CartCall.LocalCloud.Acs;
+
+/// <summary>Where a simulated party is in its leg of the call.</summary>
+public enum PartyState
+{
+    Ringing,
+    Connected,
+    Left,
+    Failed,
+}
+
+/// <summary>A read-only view of a simulated call for tests and the page.</summary>
+public sealed record AcsStandInCall(
+    string CallConnectionId,
+    string ServerCallId,
+    string CorrelationId,
+    string State,
+    string? OperationContext,
+    Uri CallbackUri,
+    IReadOnlyList<AcsStandInParty> Parties,
+    IReadOnlyList<AcsTimelineEntry> Timeline);
+
+public sealed record AcsStandInParty(string RawId, string Label, string Role, PartyState State, PartyBehavior Behavior, bool Recognizing);
+
+public sealed record AcsTimelineEntry(DateTimeOffset At, string Text);
+
+/// <summary>A callback the stand-in tried to deliver and what the receiver answered (0 = network failure).</summary>
+public sealed record AcsDeliveredCallback(string CallConnectionId, string EventId, string Type, Uri Destination, int Status);
+
+/// <summary>An API request the stand-in received, for tests of retry and repeatability behaviour.</summary>
+public sealed record AcsRecordedRequest(string Method, string Path, string? RepeatabilityRequestId, string? RepeatabilityFirstSent, int Status);
+
+internal sealed class SimParty(AcsWire.Party party, PartyScript script, string role)
+{
+    public AcsWire.Party Party { get; } = party;
+    public PartyScript Script { get; } = script;
+
+    /// <summary>"target" (dialled by create call) or "added" (add participant).</summary>
+    public string Role { get; } = role;
+
+    public PartyState State { get; set; } = PartyState.Ringing;
+    public string? InvitationId { get; init; }
+    public string? OperationContext { get; init; }
+    public Uri? OperationCallbackUri { get; init; }
+    public SimRecognize? Recognize { get; set; }
+}
+
+internal sealed class SimRecognize
+{
+    public required int MaxTones { get; init; }
+    public required IReadOnlySet<string> StopTones { get; init; }
+    public required TimeSpan InterToneTimeout { get; init; }
+    public string? OperationContext { get; init; }
+    public Uri? OperationCallbackUri { get; init; }
+    public List<string> Tones { get; } = [];
+}
+
+internal sealed record OutboundEvent(string EventId, string Type, Uri Destination, string Body);
+
+internal sealed class SimCall
+{
+    public required string Id { get; init; }
+    public required string ServerCallId { get; init; }
+    public required string CorrelationId { get; init; }
+    public required Uri CallbackUri { get; init; }
+    public string? OperationContext { get; init; }
+    public required JsonObject Request { get; init; }
+    public required AcsFaults Faults { get; init; }
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>All state changes happen under this lock; callbacks are queued, never sent, while it is held.</summary>
+    public object Gate { get; } = new();
+
+    public string State { get; set; } = "connecting";
+    public List<SimParty> Parties { get; } = [];
+    public List<AcsTimelineEntry> Timeline { get; } = [];
+    public int Sequence { get; set; }
+
+    public Channel<OutboundEvent> Outbox { get; } = Channel.CreateUnbounded<OutboundEvent>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>Set when the first callback of the call was delivered (for the "callbacks before reply" fault).</summary>
+    public TaskCompletionSource FirstDelivered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool IsLive => State is "connecting" or "connected";
+}
