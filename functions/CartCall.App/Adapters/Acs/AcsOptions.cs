@@ -6,7 +6,7 @@ namespace CartCall.App.Adapters.Acs;
 /// <summary>Settings for Azure Communication Services (Call Automation + Identity), section <c>Acs</c>.</summary>
 public sealed class AcsOptions
 {
-    public const string SectionName = "Acs";
+    public const string SectionName = "CartCall:Acs";
 
     /// <summary>The Entra scope ACS accepts; the double slash is what the service expects.</summary>
     public const string EntraScope = "https://communication.azure.com//.default";

@@ -75,9 +75,9 @@ public sealed class AcsOptionsTests
         var services = new ServiceCollection().AddLogging();
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["Acs:ConnectionString"] = $"endpoint=http://127.0.0.1:1/;accesskey={Key}",
-            ["Acs:CallbackAudience"] = "resource-guid",
-            ["Acs:ApiVersion"] = "2025-06-15",
+            ["CartCall:Acs:ConnectionString"] = $"endpoint=http://127.0.0.1:1/;accesskey={Key}",
+            ["CartCall:Acs:CallbackAudience"] = "resource-guid",
+            ["CartCall:Acs:ApiVersion"] = "2025-06-15",
         }).Build();
         services.AddAcs(config);
         using var provider = services.BuildServiceProvider();
