@@ -57,9 +57,16 @@ public static class ReceiveCartEvent
         }
 
         var result = await evaluator.IngestAsync(merchant, cartEvent, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Accepted((string?)null, new CartEventAccepted(cartEvent.EventId, result.Outcome == IngestOutcome.Duplicate));
+        return TypedResults.Accepted((string?)null, CartEventAccepted.From(cartEvent.EventId, result));
     }
 }
 
-/// <summary>The answer to a cart event: accepted, and whether it had been seen before.</summary>
-public sealed record CartEventAccepted(string EventId, bool Duplicate);
+/// <summary>
+/// The answer to a cart event: accepted, whether it had been seen before, and what CartCall decided, so a storefront
+/// developer can see the effect of an event without opening the decision log.
+/// </summary>
+public sealed record CartEventAccepted(string EventId, bool Duplicate, double? Score, string? State, bool OfferProposed, string? OfferId)
+{
+    public static CartEventAccepted From(string eventId, IngestResult result) =>
+        new(eventId, result.Outcome == IngestOutcome.Duplicate, result.Decision?.Score, result.Decision?.State, result.Decision?.Propose == true, result.Decision?.OfferId);
+}

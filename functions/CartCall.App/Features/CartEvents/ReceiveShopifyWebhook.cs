@@ -79,7 +79,7 @@ public static class ReceiveShopifyWebhook
         }
 
         var result = await evaluator.IngestAsync(merchant, cartEvent, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Accepted((string?)null, new CartEventAccepted(cartEvent.EventId, result.Outcome == IngestOutcome.Duplicate));
+        return TypedResults.Accepted((string?)null, CartEventAccepted.From(cartEvent.EventId, result));
     }
 
     private static string? FirstNonEmpty(params string[] values) => values.FirstOrDefault(v => !string.IsNullOrWhiteSpace(v));
