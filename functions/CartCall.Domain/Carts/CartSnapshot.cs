@@ -1,0 +1,123 @@
+namespace CartCall.Domain.Carts;
+
+/// <summary>One line of a cart.</summary>
+/// <param name="Currency">
+/// Optional per-line currency as sent by some storefronts; when present it must equal the cart's currency
+/// (the validator refuses mixed carts because totals would be meaningless).
+/// </param>
+public sealed record LineItem(
+    string Sku,
+    string? Title,
+    int Quantity,
+    decimal UnitPrice,
+    decimal? UnitCost,
+    string? Currency = null)
+{
+    public decimal LineTotal => UnitPrice * Quantity;
+}
+
+/// <summary>The cart as the storefront saw it when an event happened.</summary>
+public sealed record CartSnapshot(string Currency, IReadOnlyList<LineItem> Items)
+{
+    public static CartSnapshot Empty(string currency) => new(currency, []);
+
+    public decimal Total
+    {
+        get
+        {
+            var total = 0m;
+            foreach (var item in Items)
+            {
+                total += item.UnitPrice * item.Quantity;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>Units in the cart (sum of quantities).</summary>
+    public int ItemCount
+    {
+        get
+        {
+            var count = 0;
+            foreach (var item in Items)
+            {
+                count += item.Quantity;
+            }
+
+            return count;
+        }
+    }
+
+    /// <summary>Distinct lines with a positive quantity.</summary>
+    public int DistinctItems
+    {
+        get
+        {
+            var count = 0;
+            foreach (var item in Items)
+            {
+                if (item.Quantity > 0)
+                {
+                    count++;
+                }
+            }
+
+            return count;
+        }
+    }
+
+    /// <summary>
+    /// Gross margin of the cart: Σ (price − cost) × quantity. Storefronts often do not send costs, so a
+    /// line without a cost is assumed to earn <paramref name="defaultMarginRate"/> of its price.
+    /// </summary>
+    public decimal Margin(decimal defaultMarginRate)
+    {
+        var margin = 0m;
+        foreach (var item in Items)
+        {
+            var perUnit = item.UnitCost is { } cost ? item.UnitPrice - cost : item.UnitPrice * defaultMarginRate;
+            margin += perUnit * item.Quantity;
+        }
+
+        return margin;
+    }
+
+    // Records compare lists by reference; a cart is a value, so compare its lines.
+    public bool Equals(CartSnapshot? other)
+    {
+        if (ReferenceEquals(this, other))
+        {
+            return true;
+        }
+
+        if (other is null || !string.Equals(Currency, other.Currency, StringComparison.Ordinal)
+            || Items.Count != other.Items.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < Items.Count; i++)
+        {
+            if (!Equals(Items[i], other.Items[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.Add(Currency, StringComparer.Ordinal);
+        foreach (var item in Items)
+        {
+            hash.Add(item);
+        }
+
+        return hash.ToHashCode();
+    }
+}
