@@ -1,5 +1,7 @@
+using System.Buffers.Text;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
 using CartCall.App.Features.Preferences;
@@ -127,28 +129,46 @@ public sealed class PreferencesTests(AppFixture app)
     }
 
     [Fact]
-    public async Task Get_WithTamperedCookie_GivesAFreshAnonymousProfileAndNotTheOldData()
+    public async Task Get_WithCookieReSignedForAnotherProfile_GivesAFreshAnonymousProfileAndNotTheVictimsData()
     {
         var merchant = await app.CreateMerchantAsync();
         using var client = Client();
-        var put = await client.SendAsync(Request(HttpMethod.Put, merchant, null, GoodPhonePrefs));
-        var (cookie, _) = SetCookie(put, merchant);
-        var oldProfile = JsonNode.Parse(await put.Content.ReadAsStringAsync())!["profileId"]!.GetValue<string>();
+        var victim = await client.SendAsync(Request(HttpMethod.Put, merchant, null, GoodPhonePrefs));
+        var victimProfile = JsonNode.Parse(await victim.Content.ReadAsStringAsync())!["profileId"]!.GetValue<string>();
+        var (attackerCookie, _) = SetCookie(await client.SendAsync(Request(HttpMethod.Get, merchant, null)), merchant);
 
-        // Flip one character of the payload: the signature no longer matches.
-        var tampered = (cookie[0] == 'A' ? 'B' : 'A') + cookie[1..];
+        // The attacker's own, validly signed cookie with the victim's profile id swapped in; the signature is left as it was.
+        var parts = attackerCookie.Split('.');
+        var payload = JsonNode.Parse(Base64Url.DecodeFromChars(parts[0]))!;
+        payload["pid"] = victimProfile;
+        var tampered = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload.ToJsonString())) + "." + parts[1];
+
         var get = await client.SendAsync(Request(HttpMethod.Get, merchant, tampered));
         var export = await client.SendAsync(Request(HttpMethod.Get, merchant, tampered, path: "/export"));
 
+        Assert.Equal(CookieStatus.BadSignature, Minter(DateTimeOffset.UtcNow).Unprotect(merchant, tampered).Status);
         var body = JsonNode.Parse(await get.Content.ReadAsStringAsync())!;
-        Assert.NotEqual(oldProfile, body["profileId"]!.GetValue<string>());
+        Assert.NotEqual(victimProfile, body["profileId"]!.GetValue<string>());
         Assert.Null(body["phoneNumber"]);
         Assert.Null(body["consent"]);
         var (fresh, _) = SetCookie(get, merchant);
         Assert.Equal(body["profileId"]!.GetValue<string>(), Minter(DateTimeOffset.UtcNow).Unprotect(merchant, fresh).Payload!.ProfileId);
         var exported = await export.Content.ReadAsStringAsync();
         Assert.DoesNotContain("+447400123456", exported, StringComparison.Ordinal);
-        Assert.DoesNotContain(oldProfile, exported, StringComparison.Ordinal);
+        Assert.DoesNotContain(victimProfile, exported, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("not-a-cookie")]
+    [InlineData("e30.e30")]
+    [InlineData("a.b.c")]
+    [InlineData("")]
+    public void Unprotect_GarbageOrEmpty_IsNeverValid(string value)
+    {
+        var read = Minter(DateTimeOffset.UtcNow).Unprotect("m-any", value);
+
+        Assert.False(read.IsValid);
+        Assert.Null(read.Payload);
     }
 
     [Fact]
