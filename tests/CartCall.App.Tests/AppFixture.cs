@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using CartCall.App.Features.CartEvents;
 using CartCall.App.Hosting;
+using CartCall.LocalCloud.WebPubSub;
 using CartCall.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -21,10 +22,14 @@ public sealed class AppFixture : IAsyncLifetime
     public const string CookieSigningKey = "Y2FydGNhbGwtdGVzdC1jb29raWUtc2lnbmluZy1rZXk=";
 
     private Azurite? azurite;
+    private WebPubSubStandIn? pubSub;
 
     public WebApplicationFactory<Program> Factory { get; private set; } = default!;
 
     public Azurite Storage => azurite!;
+
+    /// <summary>The Web PubSub stand-in offers are pushed to (unless <see cref="Settings"/> names another).</summary>
+    public WebPubSubStandIn PubSub => pubSub!;
 
     /// <summary>Extra settings a derived collection wants (e.g. a real Event Grid stand-in).</summary>
     public Dictionary<string, string?> Settings { get; } = new();
@@ -32,6 +37,7 @@ public sealed class AppFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         azurite = await Azurite.StartAsync();
+        pubSub = await WebPubSubStandIn.StartAsync(new WebPubSubStandInOptions(), CancellationToken.None);
         var settings = new Dictionary<string, string?>
         {
             ["CartCall:Storage:ConnectionString"] = azurite.ConnectionString,
@@ -43,8 +49,8 @@ public sealed class AppFixture : IAsyncLifetime
             ["CartCall:Hosting:MaxPollInterval"] = "00:00:00.200",
             ["CartCall:Sessions:IdleReevaluationDelay"] = "00:01:00",
             ["CartCall:Preferences:CookieSigningKey"] = CookieSigningKey,
-            // Nothing listens here: pushes fail fast and are logged. A collection that needs pushes sets a stand-in.
-            ["CartCall:WebPubSub:ConnectionString"] = $"Endpoint=http://127.0.0.1:{Azurite.FreePort()};AccessKey=unused-in-this-collection;Version=1.0;",
+            // A real push target, so delivering an offer never waits out retries against a closed port.
+            ["CartCall:WebPubSub:ConnectionString"] = pubSub.ConnectionString,
             ["CartCall:WebPubSub:Hub"] = "cartcall",
         };
         foreach (var (k, v) in Settings)
@@ -66,6 +72,11 @@ public sealed class AppFixture : IAsyncLifetime
         if (azurite is not null)
         {
             await azurite.DisposeAsync();
+        }
+
+        if (pubSub is not null)
+        {
+            await pubSub.DisposeAsync();
         }
     }
 

@@ -10,8 +10,8 @@ using CartCall.LocalCloud.WebPubSub;
 namespace CartCall.App.Tests;
 
 /// <summary>
-/// The app over Azurite with a real Web PubSub stand-in behind it (so offers are pushed over sockets) and small
-/// browser-event rate limits (so tests reach them in a few requests).
+/// The app over Azurite and the Web PubSub stand-in (see <see cref="AppFixture"/>), with small browser-event rate
+/// limits so tests reach them in a few requests.
 /// </summary>
 public sealed class WidgetAppFixture : IAsyncLifetime
 {
@@ -21,23 +21,16 @@ public sealed class WidgetAppFixture : IAsyncLifetime
 
     public AppFixture App { get; } = new();
 
-    public WebPubSubStandIn PubSub { get; private set; } = default!;
+    public WebPubSubStandIn PubSub => App.PubSub;
 
     public async Task InitializeAsync()
     {
-        PubSub = await WebPubSubStandIn.StartAsync(new WebPubSubStandInOptions(), CancellationToken.None);
-        App.Settings["CartCall:WebPubSub:ConnectionString"] = PubSub.ConnectionString;
-        App.Settings["CartCall:WebPubSub:Hub"] = "cartcall";
         App.Settings["CartCall:BrowserEvents:PerSessionLimit"] = PerSessionLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
         App.Settings["CartCall:BrowserEvents:PerAddressLimit"] = PerAddressLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
         await App.InitializeAsync();
     }
 
-    public async Task DisposeAsync()
-    {
-        await App.DisposeAsync();
-        await PubSub.DisposeAsync();
-    }
+    public Task DisposeAsync() => App.DisposeAsync();
 
     /// <summary>A merchant (see <see cref="AppFixture.MerchantDocument"/>) and the publishable key it was given.</summary>
     public async Task<(string Id, string Key)> CreateMerchantAsync(Action<Dictionary<string, object?>>? tweak = null)
