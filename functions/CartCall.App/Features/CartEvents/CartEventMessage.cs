@@ -57,7 +57,7 @@ public static class CartEventMapper
 {
     public const int MaxIdLength = 128;
 
-    public static (CartEvent? Event, IReadOnlyList<string> Problems) ToDomain(CartEventMessage m, string merchantCurrency)
+    public static (CartEvent? Event, IReadOnlyList<string> Problems) ToDomain(CartEventMessage m, string merchantCurrency, DateTimeOffset? now = null)
     {
         ArgumentNullException.ThrowIfNull(m);
         var problems = new List<string>();
@@ -117,7 +117,7 @@ public static class CartEventMapper
         }
 
         var e = new CartEvent(m.EventId!, m.SessionId!, m.ShopperId, m.OccurredAt!.Value, type, cart, m.PageUrl);
-        var domainProblems = CartEventValidator.Validate(e);
+        var domainProblems = now is { } at ? CartEventValidator.Validate(e, at) : CartEventValidator.Validate(e);
         return domainProblems.Count > 0 ? (null, domainProblems) : (e, []);
     }
 

@@ -171,7 +171,7 @@ public sealed partial class SessionEvaluator(
                     decision = decision with
                     {
                         Propose = false,
-                        Reasons = [new DecisionReason(DecisionReasonCode.DailyBudgetExhausted, "Another session took the last offer of today's budget.")],
+                        Reasons = [new DecisionReason(DecisionReasonCode.DailyBudgetExhausted, "Another session took the last offer of today's budget (merchant or shopper cap).")],
                     };
                 }
             }
@@ -182,8 +182,7 @@ public sealed partial class SessionEvaluator(
         if (decision.Propose)
         {
             offerId = OfferIds.For(merchant.Id, session.SessionId, cause);
-            session.OffersProposed++;
-            session.LastOfferAt = now;
+            session.RecordOfferProposed(now);
             var cart = features.CartValue;
             offer = new OfferProposed(
                 offerId, merchant.Id, session.SessionId, session.ShopperId, now, now + options.Value.OfferLifetime, score.Value, score.State,
