@@ -50,6 +50,9 @@ public sealed class LineItemMessage
 
     /// <summary>What one unit costs the merchant, when known; margin is computed from it.</summary>
     public decimal? UnitCost { get; set; }
+
+    /// <summary>Optional per-line currency; when given it must equal the cart's.</summary>
+    public string? Currency { get; set; }
 }
 
 /// <summary>Turns wire messages into domain events, listing every problem at once.</summary>
@@ -105,7 +108,7 @@ public static class CartEventMapper
                     continue;
                 }
 
-                items.Add(new LineItem(item.Sku ?? "", item.Title, item.Quantity, item.UnitPrice, item.UnitCost));
+                items.Add(new LineItem(item.Sku ?? "", item.Title, item.Quantity, item.UnitPrice, item.UnitCost, item.Currency?.ToUpperInvariant()));
             }
 
             cart = new CartSnapshot(currency ?? "", items);
