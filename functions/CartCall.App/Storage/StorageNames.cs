@@ -11,11 +11,12 @@ public static class StorageNames
     public const string IdempotencyTable = "idempotency";
 
     public const string ReevaluateQueue = "reevaluate";
+    public const string OfferOutboxQueue = "offer-outbox";
 
     public static readonly string[] Tables =
         [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable];
 
-    public static readonly string[] Queues = [ReevaluateQueue];
+    public static readonly string[] Queues = [ReevaluateQueue, OfferOutboxQueue];
 
     /// <summary>The Functions host's naming for a queue's dead letters.</summary>
     public static string Poison(string queue) => queue + "-poison";
