@@ -86,6 +86,9 @@ public static class CartCallHost
             .Accepts<ShopifyCheckout>("application/json").Produces<CartEventAccepted>(202)
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
 
+        app.MapGet("/api/merchants/{merchantId}/sessions/{sessionId}/decisions", ListSessionDecisions.HandleAsync)
+            .AddEndpointFilter<AdminKeyFilter>().AsFunction(ListSessionDecisions.Name).WithTags("Sessions").Produces<DecisionLog>();
+
         app.MapMethods("/api/offers/deliveries", ["OPTIONS"], DeliverOffer.Handshake).AsFunction(DeliverOffer.Name, DeliverOffer.Name + "Handshake").ExcludeFromDescription();
         app.MapPost("/api/offers/deliveries", DeliverOffer.HandleAsync).AsFunction(DeliverOffer.Name).WithTags("Offers").ExcludeFromDescription();
 

@@ -162,6 +162,25 @@ public sealed class OfferFlowTests(OfferFlowFixture flow)
     }
 
     [Fact]
+    public async Task DecisionLog_ExplainsEachDecision_ToTheMerchantOnly()
+    {
+        var merchant = await flow.CreateMerchantAsync(availableAgents: 0);
+        await HesitantCheckoutAsync(merchant, "s-log");
+
+        var anonymous = await flow.Client.GetAsync($"/api/merchants/{merchant}/sessions/s-log/decisions");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/merchants/{merchant}/sessions/s-log/decisions?max=2");
+        request.Headers.Add(CartCall.App.Hosting.AdminKeyFilter.Header, AppFixture.AdminKey);
+        var log = JsonNode.Parse(await (await flow.Client.SendAsync(request)).Content.ReadAsStringAsync())!;
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        var decisions = log["decisions"]!.AsArray();
+        Assert.Equal(2, decisions.Count);
+        Assert.Equal("payment_failed", decisions[0]!["trigger"]!.GetValue<string>()); // newest first
+        Assert.Contains(decisions[0]!["reasons"]!.AsArray(), r => r!["code"]!.GetValue<string>() == "NoAgentAvailable");
+        Assert.Equal(3, decisions[0]!["scoreReasons"]!.AsArray().Count);
+    }
+
+    [Fact]
     public async Task OutsideBusinessHours_DeclinesWithReason()
     {
         var closedDay = flow.Clock.GetUtcNow().AddDays(3).DayOfWeek.ToString().ToLowerInvariant();
