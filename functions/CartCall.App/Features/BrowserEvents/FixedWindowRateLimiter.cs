@@ -14,6 +14,9 @@ public sealed class FixedWindowRateLimiter(IOptions<BrowserEventOptions> options
     private readonly ConcurrentDictionary<string, Window> windows = new(StringComparer.Ordinal);
     private long lastSweepTicks;
 
+    /// <summary>How many windows are held (for tests of the sweep).</summary>
+    internal int TrackedKeys => windows.Count;
+
     private sealed class Window(DateTimeOffset start)
     {
         public DateTimeOffset Start { get; } = start;
