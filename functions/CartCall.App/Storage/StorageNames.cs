@@ -9,11 +9,12 @@ public static class StorageNames
     public const string CountersTable = "counters";
     public const string AgentsTable = "agents";
     public const string IdempotencyTable = "idempotency";
+    public const string ProfilesTable = "profiles";
 
     public const string ReevaluateQueue = "reevaluate";
 
     public static readonly string[] Tables =
-        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable];
+        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, ProfilesTable];
 
     public static readonly string[] Queues = [ReevaluateQueue];
 
