@@ -20,13 +20,13 @@
   const noop = () => {};
   const hasAudio = !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia);
 
-  // --- text: the offer brings its own localised copy; the rest of the chrome is here (en is the fallback) ---
+  // --- text: offers bring their own words; the rest is here (en is the fallback) ---
   const T = {
     en: {
       title: 'Questions about your order?', body: 'Talk to us now: we can call you right away.', accept: 'Talk to us', dismiss: 'No thanks',
       choose: 'How should we call you?', browser: 'Call me in the browser', phone: 'Call my phone', number: 'Phone number',
       consent: 'I agree that this store may call this number about my order. Standard call charges may apply. I can withdraw this at any time.',
-      call: 'Call me', cancel: 'Not now', close: 'Close', callTitle: 'Your call',
+      call: 'Call me now', cancel: 'Not now', close: 'Close', callTitle: 'Your call',
       needPhone: 'Enter your phone number.', needConsent: 'Tick the box so we may call your phone.', error: 'Something went wrong. Please try again.',
       queued: 'Setting up your call…', ringing: 'Your phone is ringing…', ringingB: 'Connecting you in the browser…',
       connected: 'You are connected with our team.', ended: 'The call has ended. Thank you!', failed: 'Sorry, we could not connect the call.',
@@ -83,7 +83,7 @@
   const seen = () => { try { return JSON.parse(store.get(SEEN_KEY) || '[]'); } catch { return []; } };
   const markSeen = (id) => store.set(SEEN_KEY, JSON.stringify(seen().concat(id).slice(-50)));
 
-  // --- HTTP: every call carries the publishable key; cookies ride along for the preference cookie ---
+  // --- HTTP: always the publishable key; cookies for the preference cookie ---
   async function api(method, path, body) {
     const headers = { 'x-cartcall-publishable-key': pk };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -113,7 +113,7 @@
     const forSession = sessionId;
     try {
       const { url } = await api('POST', sessionPath() + '/push');
-      if (forSession !== sessionId) return; // the session changed while negotiating; that one reconnects itself
+      if (forSession !== sessionId) return; // setSession() meanwhile: it reconnects itself
       const sock = new WebSocket(url, 'json.webpubsub.azure.v1');
       ws = sock;
       sock.onopen = () => {
@@ -135,7 +135,7 @@
 
   function down() {
     startPolling();
-    // Exponential backoff with jitter, capped, so a fleet of tabs does not reconnect in step after an outage.
+    // Capped exponential backoff with jitter, so many tabs do not reconnect in step after an outage.
     const delay = Math.min(30000, 1000 * 2 ** Math.min(attempt++, 5)) * (0.5 + Math.random() / 2);
     reconnectTimer = setTimeout(connect, delay);
   }
@@ -151,7 +151,7 @@
   async function catchUp() {
     try {
       const { offers } = await api('GET', sessionPath() + '/offers');
-      (offers || []).forEach(show);
+      (offers || []).forEach((o) => show(o, 'poll'));
     } catch { /* next poll or the socket will bring it */ }
   }
 
@@ -162,11 +162,11 @@
     let d = f.data;
     if (typeof d === 'string') { try { d = JSON.parse(d); } catch { return; } }
     if (!d) return;
-    if (d.kind === 'offer') show(d.offer);
+    if (d.kind === 'offer') show(d.offer, 'push');
     else if (d.kind === 'call') callUpdate(d);
   }
 
-  // --- preferences: read on load to prefill the choice; written when the shopper chooses ---
+  // --- preferences: read on load to prefill the choice ---
   let prefs = null;
   const loadPrefs = () => api('GET', `merchants/${enc(merchantId)}/preferences`).then((p) => { prefs = p; }, noop);
 
@@ -190,7 +190,7 @@ p{margin:0 0 14px}
 button{font:inherit;font-weight:600;border-radius:8px;padding:9px 16px;cursor:pointer;border:2px solid var(--a,#0b57d0);background:#fff;color:var(--a,#0b57d0)}
 button.pri{background:var(--a,#0b57d0);color:#fff}
 :focus-visible{outline:3px solid #e8710a;outline-offset:2px}
-.p:focus{outline:none}.p:focus-visible{outline:3px solid #e8710a}
+.p:focus:not(:focus-visible){outline:none}
 fieldset{border:0;margin:0 0 12px;padding:0}
 legend{font-weight:600;margin-bottom:6px;padding:0}
 label{display:flex;gap:8px;align-items:flex-start;margin:6px 0}
@@ -258,7 +258,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
     else close();
   });
 
-  function show(o) {
+  function show(o, via) {
     if (!o || !o.offerId || offer || seen().includes(o.offerId)) return;
     if (o.status && o.status !== 'pending' && o.status !== 'shown') return;
     if (o.expiresAt && Date.parse(o.expiresAt) <= Date.now()) return;
@@ -272,7 +272,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
       h('button', { type: 'button', onclick: dismiss }, x.dismiss || t('dismiss'))));
     announce(`${title} ${body}`);
     api('POST', `offers/${enc(o.offerId)}/shown`, ids()).catch(noop);
-    emit('offer-shown', { offerId: o.offerId, shownAt: Date.now() });
+    emit('offer-shown', { offerId: o.offerId, shownAt: Date.now(), via });
     if (o.expiresAt) {
       const id = o.offerId;
       setTimeout(() => { if (offer && offer.offerId === id && !accepted) close(); }, Math.min(2 ** 31 - 1, Date.parse(o.expiresAt) - Date.now()));
@@ -319,6 +319,8 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
       if (m === 'phone' && !number) { err.textContent = t('needPhone'); return tel.focus(); }
       if (m === 'phone' && !agree.checked) { err.textContent = t('needConsent'); return agree.focus(); }
       const body = { mode: m, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', language: lang };
+      // PUT replaces: a browser choice keeps the number on file (and its consent).
+      if (m !== 'phone' && prefs && prefs.phoneNumber) body.phoneNumber = prefs.phoneNumber;
       if (m === 'phone') {
         body.phoneNumber = number;
         body.defaultRegion = (navigator.language.split('-')[1] || '').toUpperCase() || undefined;
@@ -377,7 +379,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
     stopCallPolling();
     callPolls = 0;
     callTimer = setInterval(async () => {
-      // Bounded: a call that has not finished in an hour is no longer this widget's business.
+      // Bounded: an hour of polling at most.
       if (!call || ++callPolls > 1800) return stopCallPolling();
       try {
         const s = await api('GET', `calls/${enc(call.id)}`);

@@ -47,6 +47,9 @@ public sealed class CartCallLoop : IAsyncLifetime
 
     public Azurite Storage => _azurite!;
 
+    /// <summary>The app's services, to read what the server stored (offers, decisions) rather than trusting the page.</summary>
+    public IServiceProvider AppServices => _app!.Services;
+
     public async Task InitializeAsync()
     {
         _azurite = await Azurite.StartAsync();
