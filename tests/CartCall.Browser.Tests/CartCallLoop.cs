@@ -47,6 +47,9 @@ public sealed class CartCallLoop : IAsyncLifetime
 
     public Azurite Storage => _azurite!;
 
+    /// <summary>The Event Grid stand-in, whose delivery log shows when each offer event reached the app.</summary>
+    public EventGridStandIn EventGrid => _eventGrid!;
+
     /// <summary>The app's services, to read what the server stored (offers, decisions) rather than trusting the page.</summary>
     public IServiceProvider AppServices => _app!.Services;
 
@@ -80,6 +83,7 @@ public sealed class CartCallLoop : IAsyncLifetime
             ["CartCall:Preferences:CookieSigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
             ["CartCall:Hosting:LocalQueueTriggers"] = "true",
             ["CartCall:Hosting:MaxPollInterval"] = "00:00:00.200",
+            ["Logging:LogLevel:Default"] = "Warning",
             ["CartCall:Sessions:IdleReevaluationDelay"] = IdleDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         };
 
