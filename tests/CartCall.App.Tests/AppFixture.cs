@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using CartCall.App.Features.CartEvents;
 using CartCall.App.Hosting;
+using CartCall.LocalCloud.WebPubSub;
 using CartCall.Testing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -17,11 +18,18 @@ public sealed class AppFixture : IAsyncLifetime
     public const string AdminKey = "test-admin-key-0123456789";
     public const string Secret = "whsec_test_0123456789abcdef";
 
+    /// <summary>The preference cookie's signing key in every test app (base64 of 32 bytes), so tests can mint cookies.</summary>
+    public const string CookieSigningKey = "Y2FydGNhbGwtdGVzdC1jb29raWUtc2lnbmluZy1rZXk=";
+
     private Azurite? azurite;
+    private WebPubSubStandIn? pubSub;
 
     public WebApplicationFactory<Program> Factory { get; private set; } = default!;
 
     public Azurite Storage => azurite!;
+
+    /// <summary>The Web PubSub stand-in offers are pushed to (unless <see cref="Settings"/> names another).</summary>
+    public WebPubSubStandIn PubSub => pubSub!;
 
     /// <summary>Extra settings a derived collection wants (e.g. a real Event Grid stand-in).</summary>
     public Dictionary<string, string?> Settings { get; } = new();
@@ -29,6 +37,7 @@ public sealed class AppFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         azurite = await Azurite.StartAsync();
+        pubSub = await WebPubSubStandIn.StartAsync(new WebPubSubStandInOptions(), CancellationToken.None);
         var settings = new Dictionary<string, string?>
         {
             ["CartCall:Storage:ConnectionString"] = azurite.ConnectionString,
@@ -39,6 +48,10 @@ public sealed class AppFixture : IAsyncLifetime
             ["CartCall:Hosting:LocalQueueTriggers"] = "true",
             ["CartCall:Hosting:MaxPollInterval"] = "00:00:00.200",
             ["CartCall:Sessions:IdleReevaluationDelay"] = "00:01:00",
+            ["CartCall:Preferences:CookieSigningKey"] = CookieSigningKey,
+            // A real push target, so delivering an offer never waits out retries against a closed port.
+            ["CartCall:WebPubSub:ConnectionString"] = pubSub.ConnectionString,
+            ["CartCall:WebPubSub:Hub"] = "cartcall",
         };
         foreach (var (k, v) in Settings)
         {
@@ -59,6 +72,11 @@ public sealed class AppFixture : IAsyncLifetime
         if (azurite is not null)
         {
             await azurite.DisposeAsync();
+        }
+
+        if (pubSub is not null)
+        {
+            await pubSub.DisposeAsync();
         }
     }
 

@@ -12,11 +12,12 @@ public static class StorageNames
     public const string ProfilesTable = "profiles";
 
     public const string ReevaluateQueue = "reevaluate";
+    public const string OfferOutboxQueue = "offer-outbox";
 
     public static readonly string[] Tables =
         [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, ProfilesTable];
 
-    public static readonly string[] Queues = [ReevaluateQueue];
+    public static readonly string[] Queues = [ReevaluateQueue, OfferOutboxQueue];
 
     /// <summary>The Functions host's naming for a queue's dead letters.</summary>
     public static string Poison(string queue) => queue + "-poison";
