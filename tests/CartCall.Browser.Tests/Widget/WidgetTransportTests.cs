@@ -65,3 +65,48 @@ public sealed partial class WidgetTransportTests(CartCallLoop loop)
     [GeneratedRegex("/client/hubs/")]
     private static partial Regex ClientHub();
 }
+
+/// <summary>How the widget presents itself, checked on the page without waiting for an offer.</summary>
+[Collection(LoopCollection.Name)]
+public sealed class WidgetPresentationTests(CartCallLoop loop)
+{
+    private const string PanelAnimation = "() => getComputedStyle(document.getElementById('cartcall-widget').shadowRoot.querySelector('[role=dialog]')).animationName";
+
+    [Theory]
+    [InlineData("reduce", "none")]
+    [InlineData("no-preference", "in")]
+    public async Task Dialog_AnimatesOnlyWhenTheShopperAllowsMotion(string preference, string expectedAnimation)
+    {
+        await using var shopper = await ShopperPage.OpenAsync(loop);
+        await shopper.Page.EmulateMediaAsync(new() { ReducedMotion = preference == "reduce" ? ReducedMotion.Reduce : ReducedMotion.NoPreference });
+        await shopper.Page.GotoAsync(loop.Store.Url.AbsoluteUri);
+        await shopper.WidgetReadyAsync();
+
+        Assert.Equal(expectedAnimation, await shopper.Page.EvaluateAsync<string>(PanelAnimation));
+    }
+
+    [Fact]
+    public async Task Widget_DrawsInsideItsOwnShadowRoot_SoTheStoresStylesDoNotReachIt()
+    {
+        await using var shopper = await ShopperPage.OpenAsync(loop);
+        await shopper.Page.GotoAsync(loop.Store.Url.AbsoluteUri);
+        await shopper.WidgetReadyAsync();
+
+        // The store styles every button in serif Georgia; the widget's own buttons must not inherit that.
+        var font = await shopper.Page.EvaluateAsync<string>("""
+            () => {
+              const root = document.getElementById('cartcall-widget').shadowRoot;
+              const b = document.createElement('button');
+              root.querySelector('[role=dialog]').append(b);
+              root.querySelector('[role=dialog]').hidden = false;
+              const f = getComputedStyle(b).fontFamily;
+              b.remove();
+              root.querySelector('[role=dialog]').hidden = true;
+              return f;
+            }
+            """);
+        Assert.Equal(0, await shopper.Page.Locator("body > button, body > [role=dialog]").CountAsync());
+        Assert.DoesNotContain("Georgia", font, StringComparison.Ordinal);
+        Assert.Contains("system-ui", font, StringComparison.Ordinal);
+    }
+}
