@@ -120,7 +120,7 @@
         if (ws !== sock) return;
         attempt = 0;
         stopPolling();
-        catchUp(); // anything pushed before this socket existed
+        catchUp('catch-up'); // anything pushed before this socket existed
       };
       sock.onmessage = (e) => ws === sock && onFrame(e.data);
       sock.onclose = () => {
@@ -141,17 +141,17 @@
   }
 
   function startPolling() {
-    if (!pollTimer) pollTimer = setInterval(catchUp, 5000);
+    if (!pollTimer) pollTimer = setInterval(catchUp, 5000, 'poll');
   }
   function stopPolling() {
     clearInterval(pollTimer);
     pollTimer = 0;
   }
 
-  async function catchUp() {
+  async function catchUp(via) {
     try {
       const { offers } = await api('GET', sessionPath() + '/offers');
-      (offers || []).forEach((o) => show(o, 'poll'));
+      (offers || []).forEach((o) => show(o, via));
     } catch { /* next poll or the socket will bring it */ }
   }
 
@@ -242,7 +242,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
     stopCallPolling();
     if (lastFocus && lastFocus.isConnected) lastFocus.focus();
     lastFocus = null;
-    if (!ws) catchUp(); // an offer that arrived while this one was open
+    if (!ws) catchUp('poll'); // an offer that arrived while this one was open
   }
 
   const announce = (text) => {
@@ -420,9 +420,8 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
 
   const start = () => {
     document.body.appendChild(host);
+    connect(); // first: its socket's opening catches up on offers already made
     loadPrefs();
-    catchUp();
-    connect();
   };
   if (document.body) start();
   else document.addEventListener('DOMContentLoaded', start, { once: true });

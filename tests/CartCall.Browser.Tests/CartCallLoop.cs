@@ -50,6 +50,8 @@ public sealed class CartCallLoop : IAsyncLifetime
     /// <summary>The Event Grid stand-in, whose delivery log shows when each offer event reached the app.</summary>
     public EventGridStandIn EventGrid => _eventGrid!;
 
+    public WebPubSubStandIn WebPubSub => _webPubSub!;
+
     /// <summary>The app's services, to read what the server stored (offers, decisions) rather than trusting the page.</summary>
     public IServiceProvider AppServices => _app!.Services;
 

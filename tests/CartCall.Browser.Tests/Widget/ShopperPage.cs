@@ -24,7 +24,17 @@ public sealed class ShopperPage : IAsyncDisposable
     {
         _loop = loop;
         Page = page;
+        // What the page's sockets did, for diagnosing a delivery that fell back to polling.
+        page.WebSocket += (_, ws) =>
+        {
+            lock (SocketLog) SocketLog.Add($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} open {ws.Url.Split('?')[0]}");
+            ws.FrameReceived += (_, f) => { lock (SocketLog) SocketLog.Add($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} frame {f.Text?[..Math.Min(80, f.Text.Length)]}"); };
+            ws.Close += (_, _) => { lock (SocketLog) SocketLog.Add($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} closed"); };
+            ws.SocketError += (_, e) => { lock (SocketLog) SocketLog.Add($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} error {e}"); };
+        };
     }
+
+    public List<string> SocketLog { get; } = [];
 
     public IPage Page { get; }
 
