@@ -1,5 +1,6 @@
 using Azure;
 using CartCall.App.Features.Agents;
+using CartCall.App.Features.Calls;
 using CartCall.App.Features.CartEvents;
 using CartCall.App.Features.Health;
 using CartCall.App.Features.Merchants;
@@ -57,6 +58,7 @@ public static class CartCallHost
         services.AddSingleton<SessionEvaluator>();
         services.AddSingleton<IQueueFunction, ReevaluateSession>();
         services.AddCartCallOpenApi();
+        services.AddCalls(builder.Configuration);
 
         var hosting = builder.Configuration.GetSection(HostingOptions.Section).Get<HostingOptions>() ?? new HostingOptions();
         if (hosting.LocalQueueTriggers ?? !HostingOptions.UnderFunctionsHost)
@@ -75,6 +77,7 @@ public static class CartCallHost
 
         app.MapMerchants();
         app.MapAgents();
+        app.MapCalls();
 
         var events = app.MapGroup("/api/merchants/{merchantId}").WithTags("Cart events");
         events.MapPost("/cart-events", ReceiveCartEvent.HandleAsync).AsFunction(ReceiveCartEvent.Name)

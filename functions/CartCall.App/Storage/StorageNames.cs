@@ -10,12 +10,18 @@ public static class StorageNames
     public const string AgentsTable = "agents";
     public const string IdempotencyTable = "idempotency";
 
+    /// <summary>Calls: one partition per call id (the call row and its callback-event rows), plus a per-merchant index.</summary>
+    public const string CallsTable = "calls";
+
     public const string ReevaluateQueue = "reevaluate";
 
-    public static readonly string[] Tables =
-        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable];
+    /// <summary>Calls to place (PlaceCall); scheduled callbacks are delayed messages on it.</summary>
+    public const string CallsQueue = "calls";
 
-    public static readonly string[] Queues = [ReevaluateQueue];
+    public static readonly string[] Tables =
+        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, CallsTable];
+
+    public static readonly string[] Queues = [ReevaluateQueue, CallsQueue];
 
     /// <summary>The Functions host's naming for a queue's dead letters.</summary>
     public static string Poison(string queue) => queue + "-poison";

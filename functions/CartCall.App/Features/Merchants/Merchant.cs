@@ -37,6 +37,15 @@ public sealed class Merchant
     /// <summary>Origins the widget may run on (CORS and the browser's cart events).</summary>
     public List<string> AllowedOrigins { get; set; } = [];
 
+    /// <summary>ISO region codes the merchant will phone (toll-fraud guard).</summary>
+    public List<string> AllowedCountries { get; set; } = ["US", "CA", "GB"];
+
+    /// <summary>The merchant's ACS number (E.164), the caller id of PSTN calls; null uses the resource's default.</summary>
+    public string? SourcePhoneNumber { get; set; }
+
+    /// <summary>At most this many calls a day, counted in the merchant's time zone at accept.</summary>
+    public int DailyCallBudget { get; set; } = 50;
+
     public DateTimeOffset? UpdatedAt { get; set; }
 
     public OfferPolicySettings ToPolicySettings() => new(

@@ -102,6 +102,25 @@ public static partial class MerchantValidator
             }
         }
 
+        // Calls (issue 4): where the merchant phones, from which number, how many a day.
+        foreach (var country in m.AllowedCountries ?? [])
+        {
+            if (country is not { Length: 2 } || !char.IsAsciiLetterUpper(country[0]) || !char.IsAsciiLetterUpper(country[1]))
+            {
+                problems.Add($"allowedCountries: '{country}' is not a two-letter upper-case ISO region code such as GB.");
+            }
+        }
+
+        if (m.SourcePhoneNumber is { } source && !(source.StartsWith('+') && source.Length is > 7 and < 17 && source[1..].All(char.IsAsciiDigit)))
+        {
+            problems.Add("sourcePhoneNumber must be in E.164 form, such as +14255550100.");
+        }
+
+        if (m.DailyCallBudget < 0)
+        {
+            problems.Add("dailyCallBudget must not be negative.");
+        }
+
         return problems;
     }
 
