@@ -39,6 +39,12 @@ public sealed class AppFixture : IAsyncLifetime
             ["CartCall:Hosting:LocalQueueTriggers"] = "true",
             ["CartCall:Hosting:MaxPollInterval"] = "00:00:00.200",
             ["CartCall:Sessions:IdleReevaluationDelay"] = "00:01:00",
+            // Calls (issue 4) need ACS and Web PubSub settings to start; nothing listens there in this collection.
+            ["CartCall:Acs:ConnectionString"] = $"endpoint=http://127.0.0.1:{Azurite.FreePort()}/;accesskey={Convert.ToBase64String(new byte[32])}",
+            ["CartCall:Acs:ImmutableResourceId"] = "unused-in-this-collection",
+            ["CartCall:Acs:OpenIdConfigurationUri"] = $"http://127.0.0.1:{Azurite.FreePort()}/calling/.well-known/acsopenidconfiguration",
+            ["CartCall:WebPubSub:ConnectionString"] = $"Endpoint=http://127.0.0.1:{Azurite.FreePort()};AccessKey={Convert.ToBase64String(new byte[32])};Version=1.0;",
+            ["CartCall:WebPubSub:Hub"] = "cartcall",
         };
         foreach (var (k, v) in Settings)
         {

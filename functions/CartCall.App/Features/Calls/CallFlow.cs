@@ -108,7 +108,14 @@ public static class CallFlow
             case AddParticipantSucceededEvent joined when call.Phase == CallPhase.AddingAgent && what == AgentTag(call.AgentAttempt):
                 call.Phase = CallPhase.Talking;
                 call.AgentId = call.CurrentAgentId;
-                call.AgentRawId = joined.Participant?.RawId;
+                call.AgentRawId = joined.Participant?.RawId ?? call.CurrentAgentRawId;
+                if (call.PartedAtSequence is not null)
+                {
+                    // Reordered: the update saying someone already left came before this one.
+                    call.Phase = CallPhase.HangingUp;
+                    return new(true, [new(CallActionKind.Push, "agent_joined"), new(CallActionKind.HangUp)]);
+                }
+
                 return new(true, [new(CallActionKind.Push, "agent_joined")]);
 
             case AddParticipantFailedEvent when call.Phase == CallPhase.AddingAgent && what == AgentTag(call.AgentAttempt):
@@ -149,11 +156,12 @@ public static class CallFlow
     }
 
     /// <summary>The executor chose <paramref name="agentId"/> to invite next.</summary>
-    public static int StartAgentAttempt(CallRecord call, string agentId)
+    public static int StartAgentAttempt(CallRecord call, string agentId, string agentRawId)
     {
         ArgumentNullException.ThrowIfNull(call);
         call.AgentAttempt++;
         call.CurrentAgentId = agentId;
+        call.CurrentAgentRawId = agentRawId;
         call.AgentsTried.Add(agentId);
         call.Phase = CallPhase.AddingAgent;
         return call.AgentAttempt;
@@ -212,20 +220,24 @@ public static class CallFlow
         }
 
         call.LastParticipantsSequence = sequence;
-        if (call.Phase != CallPhase.Talking || call.AgentRawId is null)
+        var agent = call.AgentRawId ?? call.CurrentAgentRawId;
+        if (agent is null || call.Phase is not (CallPhase.AddingAgent or CallPhase.Talking))
         {
             return new(true, []);
         }
 
+        // Updates may overtake AddParticipantSucceeded, so the picture is tracked while the agent is still being added.
         var present = e.Participants.Select(p => p.Identifier.RawId).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var together = present.Contains(call.AgentRawId) && present.Contains(call.ShopperRawId);
-        if (together)
+        if (present.Contains(agent) && present.Contains(call.ShopperRawId))
         {
             call.TogetherSinceSequence ??= sequence;
-            return new(true, []);
+        }
+        else if (call.TogetherSinceSequence is { } since && sequence > since)
+        {
+            call.PartedAtSequence ??= sequence;
         }
 
-        if (call.TogetherSinceSequence is { } since && sequence > since)
+        if (call.Phase == CallPhase.Talking && call.PartedAtSequence is not null)
         {
             // Shopper or agent left a two-party conversation: end it for the other one too.
             call.Phase = CallPhase.HangingUp;

@@ -195,6 +195,7 @@ public sealed partial class CallFlowRunner(
             }
 
             var attempt = 0;
+            CommunicationIdentifier who = next.AcsUserId is { Length: > 0 } user ? new CommunicationUserIdentifier(user) : new PhoneNumberIdentifier(next.PhoneNumber!);
             var call = await UpdateAsync(callId, c =>
             {
                 if (c.IsOver || c.Status != CallStatus.Connected || c.Phase is CallPhase.Talking or CallPhase.Apology or CallPhase.HangingUp
@@ -203,7 +204,7 @@ public sealed partial class CallFlowRunner(
                     return false;
                 }
 
-                attempt = CallFlow.StartAgentAttempt(c, next.Id);
+                attempt = CallFlow.StartAgentAttempt(c, next.Id, who.RawId);
                 return true;
             }, cancellationToken).ConfigureAwait(false);
             if (call is null)
@@ -211,7 +212,6 @@ public sealed partial class CallFlowRunner(
                 return; // the call moved on (ended, or another run is inviting)
             }
 
-            CommunicationIdentifier who = next.AcsUserId is { Length: > 0 } user ? new CommunicationUserIdentifier(user) : new PhoneNumberIdentifier(next.PhoneNumber!);
             try
             {
                 await acs.AddParticipantAsync(

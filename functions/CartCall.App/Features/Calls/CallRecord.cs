@@ -114,6 +114,9 @@ public sealed class CallRecord
 
     public string? CurrentAgentId { get; set; }
 
+    /// <summary>The invited agent's raw id, so participant updates that overtake AddParticipantSucceeded are understood.</summary>
+    public string? CurrentAgentRawId { get; set; }
+
     public List<string> AgentsTried { get; set; } = [];
 
     /// <summary>The agent who joined.</summary>
@@ -125,6 +128,9 @@ public sealed class CallRecord
 
     /// <summary>The participants update in which shopper and agent were first seen together.</summary>
     public long? TogetherSinceSequence { get; set; }
+
+    /// <summary>The first participants update after that in which one of them had gone.</summary>
+    public long? PartedAtSequence { get; set; }
 
     public CallCart? Cart { get; set; }
 

@@ -20,7 +20,7 @@ public sealed class CallsOptions : IValidatableObject
     public Uri? ApologyPromptUrl { get; set; }
 
     /// <summary>How long each agent's phone or console rings before the next agent is tried.</summary>
-    [Range(5, 180)]
+    [Range(1, 180)]
     public int AgentInvitationTimeoutSeconds { get; set; } = 20;
 
     [Range(0, 1000)]
