@@ -1,12 +1,16 @@
 using Azure;
 using CartCall.App.Features.Agents;
+using CartCall.App.Features.BrowserEvents;
 using CartCall.App.Features.Calls;
 using CartCall.App.Features.CartEvents;
 using CartCall.App.Features.Health;
 using CartCall.App.Features.Merchants;
 using CartCall.App.Features.Offers;
 using CartCall.App.Features.OpenApi;
+using CartCall.App.Features.Preferences;
+using CartCall.App.Features.Push;
 using CartCall.App.Features.Sessions;
+using CartCall.App.Features.Widget;
 using CartCall.App.Hosting;
 using CartCall.App.Storage;
 using Microsoft.AspNetCore.Diagnostics;
@@ -57,6 +61,9 @@ public static class CartCallHost
         services.AddSingleton<ReevaluationQueue>();
         services.AddSingleton<SessionEvaluator>();
         services.AddSingleton<IQueueFunction, ReevaluateSession>();
+        services.AddPreferences();
+        services.AddPush(builder.Configuration);
+        services.AddBrowserEvents();
         services.AddCartCallOpenApi();
         services.AddCalls(builder.Configuration);
 
@@ -89,6 +96,13 @@ public static class CartCallHost
 
         app.MapMethods("/api/offers/deliveries", ["OPTIONS"], DeliverOffer.Handshake).AsFunction(DeliverOffer.Name, DeliverOffer.Name + "Handshake").ExcludeFromDescription();
         app.MapPost("/api/offers/deliveries", DeliverOffer.HandleAsync).AsFunction(DeliverOffer.Name).WithTags("Offers").ExcludeFromDescription();
+
+        app.MapPreferences();
+        app.MapPush();
+        app.MapWidgetOffers();
+        app.MapBrowserEvents();
+        app.MapGet("/api/widget.js", ServeWidget.Handle).AsFunction(ServeWidget.Name).WithTags("Widget")
+            .Produces(200, contentType: "application/javascript").Produces(304);
 
         app.MapGet("/api/health", GetHealth.HandleAsync).AsFunction(GetHealth.Name).WithTags("Operations").Produces<HealthReport>().Produces<HealthReport>(503);
         app.MapCartCallOpenApi();

@@ -17,6 +17,9 @@ public sealed class AppFixture : IAsyncLifetime
     public const string AdminKey = "test-admin-key-0123456789";
     public const string Secret = "whsec_test_0123456789abcdef";
 
+    /// <summary>The preference cookie's signing key in every test app (base64 of 32 bytes), so tests can mint cookies.</summary>
+    public const string CookieSigningKey = "Y2FydGNhbGwtdGVzdC1jb29raWUtc2lnbmluZy1rZXk=";
+
     private Azurite? azurite;
 
     public WebApplicationFactory<Program> Factory { get; private set; } = default!;
@@ -39,11 +42,13 @@ public sealed class AppFixture : IAsyncLifetime
             ["CartCall:Hosting:LocalQueueTriggers"] = "true",
             ["CartCall:Hosting:MaxPollInterval"] = "00:00:00.200",
             ["CartCall:Sessions:IdleReevaluationDelay"] = "00:01:00",
+            ["CartCall:Preferences:CookieSigningKey"] = CookieSigningKey,
+            // Nothing listens here: pushes fail fast and are logged. A collection that needs pushes sets a stand-in.
+            ["CartCall:WebPubSub:ConnectionString"] = $"Endpoint=http://127.0.0.1:{Azurite.FreePort()};AccessKey=unused-in-this-collection;Version=1.0;",
             // Calls (issue 4) need ACS and Web PubSub settings to start; nothing listens there in this collection.
             ["CartCall:Acs:ConnectionString"] = $"endpoint=http://127.0.0.1:{Azurite.FreePort()}/;accesskey={Convert.ToBase64String(new byte[32])}",
             ["CartCall:Acs:ImmutableResourceId"] = "unused-in-this-collection",
             ["CartCall:Acs:OpenIdConfigurationUri"] = $"http://127.0.0.1:{Azurite.FreePort()}/calling/.well-known/acsopenidconfiguration",
-            ["CartCall:WebPubSub:ConnectionString"] = $"Endpoint=http://127.0.0.1:{Azurite.FreePort()};AccessKey={Convert.ToBase64String(new byte[32])};Version=1.0;",
             ["CartCall:WebPubSub:Hub"] = "cartcall",
         };
         foreach (var (k, v) in Settings)

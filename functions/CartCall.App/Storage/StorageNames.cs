@@ -9,6 +9,7 @@ public static class StorageNames
     public const string CountersTable = "counters";
     public const string AgentsTable = "agents";
     public const string IdempotencyTable = "idempotency";
+    public const string ProfilesTable = "profiles";
 
     /// <summary>Calls: one partition per call id (the call row and its callback-event rows), plus a per-merchant index.</summary>
     public const string CallsTable = "calls";
@@ -19,7 +20,7 @@ public static class StorageNames
     public const string CallsQueue = "calls";
 
     public static readonly string[] Tables =
-        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, CallsTable];
+        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, ProfilesTable, CallsTable];
 
     public static readonly string[] Queues = [ReevaluateQueue, CallsQueue];
 

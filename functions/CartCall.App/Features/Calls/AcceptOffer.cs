@@ -5,6 +5,7 @@ using CartCall.App.Features.Merchants;
 using CartCall.App.Features.Offers;
 using CartCall.App.Features.Sessions;
 using CartCall.App.Hosting;
+using CartCall.App.Hosting.Cors;
 using CartCall.Domain.Calls;
 using CartCall.Domain.Preferences;
 using Microsoft.Extensions.Options;
@@ -28,7 +29,7 @@ public sealed class AcceptOfferRequest
 }
 
 /// <summary>
-/// <c>POST /api/offers/{offerId}/accept</c>: the shopper said yes. Runs mode selection and the guards (consent, quiet
+/// <c>POST /api/offers/{offerId}/accept</c> (publishable key, merchant CORS, preference cookie): the shopper said yes. Runs mode selection and the guards (consent, quiet
 /// hours, toll fraud, today's call budget, an agent available — all read fresh), records the call under an id derived
 /// from the offer (a second accept finds it and dials nothing), queues PlaceCall and answers 202 at once.
 /// </summary>
@@ -67,7 +68,8 @@ public static partial class AcceptOffer
             return Problems.BadRequest("merchantId and sessionId are required.");
         }
 
-        var offer = await offers.GetAsync(offerId, cancellationToken).ConfigureAwait(false);
+        // The CORS filter has loaded the offer to find its merchant; read it again only when called without it.
+        var offer = WidgetRequest.From(context)?.Offer ?? await offers.GetAsync(offerId, cancellationToken).ConfigureAwait(false);
         if (offer is null || offer.Offer.MerchantId != body.MerchantId || offer.Offer.SessionId != body.SessionId)
         {
             return Problems.NotFound($"There is no offer '{offerId}' for this session.");

@@ -11,7 +11,7 @@ namespace CartCall.App.Features.Calls;
 /// </summary>
 public sealed partial class CallStatusNotifier(WebPubSubRestClient pubsub, ILogger<CallStatusNotifier> logger)
 {
-    public static string ShopperUser(string merchantId, string sessionId) => $"{merchantId}:{sessionId}";
+    public static string ShopperUser(string merchantId, string sessionId) => Push.PushUsers.For(merchantId, sessionId);
 
     public static string AgentsGroup(string merchantId) => $"agents:{merchantId}";
 

@@ -2,6 +2,7 @@ using CartCall.App.Adapters.Acs;
 using CartCall.App.Adapters.WebPubSub;
 using CartCall.App.Features.AgentConsole;
 using CartCall.App.Hosting;
+using CartCall.App.Hosting.Cors;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CartCall.App.Features.Calls;
@@ -21,19 +22,26 @@ public static class CallsFeature
         services.AddSingleton<CallStatusNotifier>();
         services.AddSingleton<EventGridCallPublisher>();
         services.AddSingleton<CallFlowRunner>();
-        // The widget branch's cookie-backed source replaces this when merged.
-        services.TryAddSingleton<IShopperPreferencesSource, BodyPreferencesSource>();
+        services.AddSingleton<BodyPreferencesSource>();
+        services.TryAddSingleton<IShopperPreferencesSource, CookiePreferencesSource>();
         services.AddSingleton<IQueueFunction, PlaceCall>();
         return services;
     }
 
     public static IEndpointRouteBuilder MapCalls(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/offers/{offerId}/accept", AcceptOffer.HandleAsync).AsFunction(AcceptOffer.Name).WithTags("Calls")
+        const string accept = "/api/offers/{offerId}/accept";
+        app.MapPost(accept, AcceptOffer.HandleAsync).WithWidgetAuth().AsFunction(AcceptOffer.Name).WithTags("Calls")
             .Accepts<AcceptOfferRequest>("application/json").Produces<AcceptOfferResponse>(202)
-            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(415).ProducesProblem(429);
-        app.MapGet("/api/calls/{callId}", GetCallStatus.HandleAsync).AsFunction(GetCallStatus.Name).WithTags("Calls")
-            .Produces<CallStatusView>().ProducesProblem(404);
+            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409).ProducesProblem(415).ProducesProblem(429);
+        app.MapMerchantPreflight(accept, AcceptOffer.Name);
+
+        // The route names a call, not a merchant: the handlers find the merchant through the call for CORS and the key.
+        const string status = "/api/calls/{callId}";
+        app.MapGet(status, GetCallStatus.HandleAsync).AsFunction(GetCallStatus.Name).WithTags("Calls")
+            .Produces<CallStatusView>().ProducesProblem(401).ProducesProblem(403).ProducesProblem(404);
+        app.MapMethods(status, [HttpMethods.Options], GetCallStatus.PreflightAsync).AsFunction(GetCallStatus.Name, GetCallStatus.Name + "Preflight")
+            .ExcludeFromDescription();
         app.MapPost("/api/calls/{callId}/events", HandleCallEvent.HandleAsync).AsFunction(HandleCallEvent.Name).WithTags("Calls")
             .ExcludeFromDescription();
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CartCall.App.Features.Preferences;
 using CartCall.Domain.Preferences;
 
 namespace CartCall.App.Features.Calls;
@@ -39,13 +40,26 @@ public sealed class ConsentDto
 /// <summary>The shopper's preferences for an accept, or why they cannot be used.</summary>
 public sealed record PreferencesRead(ShopperPreferences? Preferences, string? Problem);
 
-/// <summary>
-/// Where the accept path gets the shopper's preferences. The widget branch's signed cookie (PreferenceCookie +
-/// TableProfileStore) plugs in here; until then <see cref="BodyPreferencesSource"/> reads them from the accept body.
-/// </summary>
+/// <summary>Where the accept path gets the shopper's preferences.</summary>
 public interface IShopperPreferencesSource
 {
     Task<PreferencesRead> ReadAsync(HttpContext context, string merchantId, AcceptPreferences? fromBody, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// The signed preference cookie (<c>cc_prefs_{merchantId}</c>) when it is present and valid; otherwise preferences
+/// carried in the accept body (a shopper whose browser blocks third-party cookies), checked as PutPreferences checks them.
+/// </summary>
+public sealed class CookiePreferencesSource(PreferenceCookie cookie, BodyPreferencesSource body) : IShopperPreferencesSource
+{
+    public Task<PreferencesRead> ReadAsync(HttpContext context, string merchantId, AcceptPreferences? fromBody, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var read = cookie.Read(context.Request, merchantId);
+        return read.IsValid
+            ? Task.FromResult(new PreferencesRead(read.Payload!.ToPreferences(), null))
+            : body.ReadAsync(context, merchantId, fromBody, cancellationToken);
+    }
 }
 
 /// <summary>Preferences carried in the accept body, checked as PutPreferences checks them.</summary>

@@ -37,10 +37,16 @@ public sealed class Merchant
     /// <summary>Origins the widget may run on (CORS and the browser's cart events).</summary>
     public List<string> AllowedOrigins { get; set; } = [];
 
-    /// <summary>ISO region codes the merchant will phone (toll-fraud guard).</summary>
+    /// <summary>
+    /// The widget's key (<c>pk_</c> + 24 url-safe characters). Public: it sits in the storefront's page and only names the
+    /// merchant; what protects the browser endpoints is the origin check. Generated on create when absent.
+    /// </summary>
+    public string? PublishableKey { get; set; }
+
+    /// <summary>ISO 3166 regions CartCall may dial for this merchant's phone calls (toll-fraud guard).</summary>
     public List<string> AllowedCountries { get; set; } = ["US", "CA", "GB"];
 
-    /// <summary>The merchant's ACS number (E.164), the caller id of PSTN calls; null uses the resource's default.</summary>
+    /// <summary>The merchant's ACS number in E.164, the caller id of phone calls; null when only browser calls are made.</summary>
     public string? SourcePhoneNumber { get; set; }
 
     /// <summary>At most this many calls a day, counted in the merchant's time zone at accept.</summary>

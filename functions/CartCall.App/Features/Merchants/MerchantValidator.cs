@@ -10,6 +10,12 @@ public static partial class MerchantValidator
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$")]
     public static partial Regex IdPattern();
 
+    [GeneratedRegex(@"^\+[1-9][0-9]{6,14}$")]
+    private static partial Regex E164Pattern();
+
+    [GeneratedRegex("^[A-Z]{2}$")]
+    private static partial Regex RegionPattern();
+
     [GeneratedRegex("^[A-Z]{3}$")]
     private static partial Regex CurrencyPattern();
 
@@ -102,18 +108,26 @@ public static partial class MerchantValidator
             }
         }
 
-        // Calls (issue 4): where the merchant phones, from which number, how many a day.
-        foreach (var country in m.AllowedCountries ?? [])
+        if (m.PublishableKey is not null && !PublishableKeys.IsWellFormed(m.PublishableKey))
         {
-            if (country is not { Length: 2 } || !char.IsAsciiLetterUpper(country[0]) || !char.IsAsciiLetterUpper(country[1]))
+            problems.Add($"publishableKey must be {PublishableKeys.Prefix} followed by at least {PublishableKeys.RandomLength} url-safe characters (A-Z a-z 0-9 - _); omit it to have one generated.");
+        }
+
+        if (m.AllowedCountries is null)
+        {
+            problems.Add("allowedCountries must be a list of ISO 3166 region codes such as GB (empty: no phone calls).");
+        }
+        else
+        {
+            foreach (var country in m.AllowedCountries.Where(c => !RegionPattern().IsMatch(c ?? "")))
             {
-                problems.Add($"allowedCountries: '{country}' is not a two-letter upper-case ISO region code such as GB.");
+                problems.Add($"allowedCountries: '{country}' is not an upper-case two-letter ISO 3166 region code such as GB.");
             }
         }
 
-        if (m.SourcePhoneNumber is { } source && !(source.StartsWith('+') && source.Length is > 7 and < 17 && source[1..].All(char.IsAsciiDigit)))
+        if (m.SourcePhoneNumber is not null && !E164Pattern().IsMatch(m.SourcePhoneNumber))
         {
-            problems.Add("sourcePhoneNumber must be in E.164 form, such as +14255550100.");
+            problems.Add($"sourcePhoneNumber '{m.SourcePhoneNumber}' must be in E.164 form, e.g. +442071838750.");
         }
 
         if (m.DailyCallBudget < 0)

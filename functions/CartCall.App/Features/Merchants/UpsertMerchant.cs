@@ -30,6 +30,13 @@ public static class UpsertMerchant
             return Problems.BadRequest("The merchant is not valid.", problems);
         }
 
+        // A replace that omits the key keeps the one the storefront already embeds; only a new merchant gets a fresh one.
+        if (string.IsNullOrEmpty(merchant.PublishableKey))
+        {
+            var existing = await merchants.GetAsync(merchantId, cancellationToken).ConfigureAwait(false);
+            merchant.PublishableKey = existing?.PublishableKey ?? PublishableKeys.Generate();
+        }
+
         merchant.UpdatedAt = time.GetUtcNow();
         var created = await merchants.UpsertAsync(merchant, cancellationToken).ConfigureAwait(false);
         return created

@@ -14,11 +14,11 @@ public sealed class AcceptOfferGuardTests(CallsFixture app)
     private static string NewSession() => "s-" + Guid.NewGuid().ToString("N")[..10];
 
     /// <summary>Quiet hours from an hour ago to three hours on: the accept is scheduled and nothing is dialled.</summary>
-    private static object LaterQuietHours() => new
-    {
-        start = DateTime.UtcNow.AddHours(-1).ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture),
-        end = DateTime.UtcNow.AddHours(3).ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture),
-    };
+    private static object LaterQuietHours() => new { start = QuietStart(), end = QuietEnd() };
+
+    private static string QuietStart() => DateTime.UtcNow.AddHours(-1).ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string QuietEnd() => DateTime.UtcNow.AddHours(3).ToString("HH:mm", System.Globalization.CultureInfo.InvariantCulture);
 
     private static async Task<JsonObject> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
@@ -89,17 +89,95 @@ public sealed class AcceptOfferGuardTests(CallsFixture app)
     [Fact]
     public async Task MissingSessionId_Answers400()
     {
-        using var client = app.Client();
-        var response = await client.PostAsJsonAsync("/api/offers/of_x/accept", new { merchantId = "m-x" });
+        var (merchant, _, offer) = await SetUpAsync();
+        using var client = app.WidgetClient(merchant);
+        var response = await client.PostAsJsonAsync($"/api/offers/{offer}/accept", new { merchantId = merchant });
         await ProblemAsync(response, HttpStatusCode.BadRequest);
     }
 
     [Fact]
     public async Task NotJson_Answers415()
     {
-        using var client = app.Client();
-        var response = await client.PostAsync("/api/offers/of_x/accept", new StringContent("merchantId=x"));
+        var (merchant, _, offer) = await SetUpAsync();
+        using var client = app.WidgetClient(merchant);
+        var response = await client.PostAsync($"/api/offers/{offer}/accept", new StringContent("merchantId=x"));
         await ProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Fact]
+    public async Task WithoutThePublishableKey_Answers401_AndStoresNoCall()
+    {
+        var (merchant, session, offer) = await SetUpAsync();
+        using var client = app.Client();
+        client.DefaultRequestHeaders.Add("Origin", CallsFixture.Origin);
+
+        var response = await client.PostAsJsonAsync($"/api/offers/{offer}/accept", new { merchantId = merchant, sessionId = session, mode = "browser", browserCanDoAudio = true });
+
+        await ProblemAsync(response, HttpStatusCode.Unauthorized);
+        await AssertNoCallAsync(offer);
+    }
+
+    [Fact]
+    public async Task FromAnOriginTheMerchantDidNotAllow_Answers403()
+    {
+        var (merchant, session, offer) = await SetUpAsync();
+        using var client = app.WidgetClient(merchant);
+        client.DefaultRequestHeaders.Remove("Origin");
+        client.DefaultRequestHeaders.Add("Origin", "https://evil.example");
+
+        var response = await client.PostAsJsonAsync($"/api/offers/{offer}/accept", new { merchantId = merchant, sessionId = session, mode = "browser", browserCanDoAudio = true });
+
+        var problem = await ProblemAsync(response, HttpStatusCode.Forbidden);
+        Assert.Contains("Origin not allowed", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        await AssertNoCallAsync(offer);
+    }
+
+    [Fact]
+    public async Task Preflight_FromAnAllowedOrigin_AllowsThePublishableKeyHeader()
+    {
+        var (merchant, _, offer) = await SetUpAsync();
+        using var client = app.WidgetClient(merchant);
+        using var request = new HttpRequestMessage(HttpMethod.Options, $"/api/offers/{offer}/accept");
+        request.Headers.Add("Access-Control-Request-Method", "POST");
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(CallsFixture.Origin, response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("x-cartcall-publishable-key", response.Headers.GetValues("Access-Control-Allow-Headers").Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ThePreferenceCookie_DecidesTheMode_WithoutPreferencesInTheBody()
+    {
+        var (merchant, session, offer) = await SetUpAsync(agent: false);
+        // Scheduled far ahead by the cookie's quiet hours, so nothing is dialled.
+        await app.AddAgentAsync(merchant, "alice", phone: "+12015550999");
+        using var client = app.WidgetClient(merchant);
+        var put = await client.PutAsJsonAsync($"/api/merchants/{merchant}/preferences", new
+        {
+            mode = "phone",
+            phoneNumber = "+12015556000",
+            quietHours = new { start = QuietStart(), end = QuietEnd() },
+            timeZone = "UTC",
+            language = "en",
+            consent = new { textVersion = "2026-11", given = true },
+        });
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        var cookie = put.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("cc_prefs_", StringComparison.Ordinal)).Split(';')[0];
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/offers/{offer}/accept")
+        {
+            Content = JsonContent.Create(new { merchantId = merchant, sessionId = session, browserCanDoAudio = true }),
+        };
+        request.Headers.Add("Cookie", cookie);
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("phone", body["mode"]!.GetValue<string>());
+        Assert.Equal("scheduled", body["status"]!.GetValue<string>());
+        Assert.Equal("+12015556000", (await app.CallAsync(body["callId"]!.GetValue<string>()))!.ShopperPhone);
     }
 
     [Fact]
@@ -229,7 +307,30 @@ public sealed class AcceptOfferGuardTests(CallsFixture app)
     [Fact]
     public async Task GetCallStatus_ForAnUnknownCall_Answers404()
     {
-        using var client = app.Client();
+        var merchant = await app.CreateMerchantAsync();
+        using var client = app.WidgetClient(merchant);
         await ProblemAsync(await client.GetAsync("/api/calls/ca_nothing"), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task GetCallStatus_NeedsTheCallsMerchantsKey_AndOrigin()
+    {
+        var (merchant, session, offer) = await SetUpAsync();
+        var accepted = await app.AcceptAsync(offer, merchant, session, null, false, CallsFixture.PhonePreferences("+12015557000", LaterQuietHours()));
+        var callId = JsonNode.Parse(await accepted.Content.ReadAsStringAsync())!["callId"]!.GetValue<string>();
+        var other = await app.CreateMerchantAsync();
+
+        using var wrongKey = app.WidgetClient(other);
+        await ProblemAsync(await wrongKey.GetAsync($"/api/calls/{callId}"), HttpStatusCode.Unauthorized);
+        using var wrongOrigin = app.WidgetClient(merchant);
+        wrongOrigin.DefaultRequestHeaders.Remove("Origin");
+        wrongOrigin.DefaultRequestHeaders.Add("Origin", "https://evil.example");
+        await ProblemAsync(await wrongOrigin.GetAsync($"/api/calls/{callId}"), HttpStatusCode.Forbidden);
+
+        using var widget = app.WidgetClient(merchant);
+        var ok = await widget.GetAsync($"/api/calls/{callId}");
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        Assert.Equal(CallsFixture.Origin, ok.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Equal("scheduled", JsonNode.Parse(await ok.Content.ReadAsStringAsync())!["status"]!.GetValue<string>());
     }
 }

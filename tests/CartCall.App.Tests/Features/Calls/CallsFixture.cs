@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Reflection;
 using Azure.Messaging;
 using CartCall.App.Features.Calls;
+using CartCall.App.Features.Merchants;
 using CartCall.App.Features.Offers;
 using CartCall.App.Hosting;
 using CartCall.LocalCloud.Acs;
@@ -31,6 +32,9 @@ public sealed class CallsFixture : IAsyncLifetime
 {
     public const string AdminKey = AppFixture.AdminKey;
     public const string MerchantNumber = "+12015550100";
+    public const string Origin = "http://127.0.0.1:5173";
+
+    private readonly ConcurrentDictionary<string, string> publishableKeys = new(StringComparer.Ordinal);
 
     private Azurite? azurite;
 
@@ -77,6 +81,7 @@ public sealed class CallsFixture : IAsyncLifetime
             ["CartCall:Acs:RetryDelay"] = "00:00:00.050",
             ["CartCall:WebPubSub:ConnectionString"] = PubSub.ConnectionString,
             ["CartCall:WebPubSub:Hub"] = "cartcall",
+            ["CartCall:Preferences:CookieSigningKey"] = AppFixture.CookieSigningKey,
             ["CartCall:Calls:AgentInvitationTimeoutSeconds"] = "1",
             ["CartCall:Calls:ApologyPromptUrl"] = "http://127.0.0.1/prompts/sorry.wav",
             ["CartCall:Calls:AgentUnavailableCallbackDelay"] = "01:00:00",
@@ -113,6 +118,15 @@ public sealed class CallsFixture : IAsyncLifetime
 
     public HttpClient Client() => Factory.CreateClient();
 
+    /// <summary>A client as the widget on the merchant's storefront: its origin and publishable key, no cookie jar.</summary>
+    public HttpClient WidgetClient(string merchantId)
+    {
+        var client = Factory.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false, BaseAddress = AppAddress });
+        client.DefaultRequestHeaders.Add("Origin", Origin);
+        client.DefaultRequestHeaders.Add(PublishableKeys.Header, publishableKeys[merchantId]);
+        return client;
+    }
+
     public HttpClient AdminClient()
     {
         var client = Factory.CreateClient();
@@ -131,7 +145,9 @@ public sealed class CallsFixture : IAsyncLifetime
         doc["allowedCountries"] = new[] { "US", "GB" };
         tweak?.Invoke(doc);
         using var client = AdminClient();
-        (await client.PutAsJsonAsync($"/api/merchants/{id}", doc)).EnsureSuccessStatusCode();
+        var response = await client.PutAsJsonAsync($"/api/merchants/{id}", doc);
+        response.EnsureSuccessStatusCode();
+        publishableKeys[id] = (await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["publishableKey"]!.GetValue<string>();
         return id;
     }
 
@@ -166,7 +182,7 @@ public sealed class CallsFixture : IAsyncLifetime
 
     public async Task<HttpResponseMessage> AcceptAsync(string offerId, string merchantId, string sessionId, string? mode, bool audio, object? preferences)
     {
-        using var client = Client();
+        using var client = WidgetClient(merchantId);
         return await client.PostAsJsonAsync($"/api/offers/{offerId}/accept", new { merchantId, sessionId, mode, browserCanDoAudio = audio, preferences });
     }
 
