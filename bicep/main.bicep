@@ -120,21 +120,21 @@ var names = {
 var allTags = union({ product: 'cartcall', environment: environmentName }, tags)
 
 // Tables and queues the app expects (functions/ and the custom-handler queue triggers).
+// A test (StorageNamesTests) keeps these in step with functions/CartCall.App/Storage/StorageNames.cs.
 var tableNames = [
   'merchants'
   'sessions'
   'offers'
-  'decisions'
-  'profiles'
-  'calls'
+  'counters'
   'agents'
   'idempotency'
-  'ledger'
+  'profiles'
+  'calls'
 ]
 var queueNames = [
   'reevaluate'
+  'offer-outbox'
   'calls'
-  'hooks'
 ]
 var deploymentContainerName = 'app-package'
 var deadLetterContainerName = 'eventgrid-deadletters'

@@ -61,6 +61,8 @@ public static class CartCallHost
         services.AddSingleton<ReevaluationQueue>();
         services.AddSingleton<SessionEvaluator>();
         services.AddSingleton<IQueueFunction, ReevaluateSession>();
+        services.AddSingleton<OfferOutbox>();
+        services.AddSingleton<IQueueFunction, PublishOffer>();
         services.AddPreferences();
         services.AddPush(builder.Configuration);
         services.AddBrowserEvents();
@@ -94,6 +96,9 @@ public static class CartCallHost
             .Accepts<ShopifyCheckout>("application/json").Produces<CartEventAccepted>(202)
             .ProducesProblem(400).ProducesProblem(401).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
 
+        app.MapGet("/api/merchants/{merchantId}/sessions/{sessionId}/decisions", ListSessionDecisions.HandleAsync)
+            .AddEndpointFilter<AdminKeyFilter>().AsFunction(ListSessionDecisions.Name).WithTags("Sessions").Produces<DecisionLog>();
+
         app.MapMethods("/api/offers/deliveries", ["OPTIONS"], DeliverOffer.Handshake).AsFunction(DeliverOffer.Name, DeliverOffer.Name + "Handshake").ExcludeFromDescription();
         app.MapPost("/api/offers/deliveries", DeliverOffer.HandleAsync).AsFunction(DeliverOffer.Name).WithTags("Offers").ExcludeFromDescription();
 
@@ -117,7 +122,8 @@ public static class CartCallHost
         var (status, detail) = error switch
         {
             RequestFailedException e => (StatusCodes.Status503ServiceUnavailable, $"A storage or messaging call failed ({e.Status} {e.ErrorCode}); retry the request."),
-            HttpRequestException => (StatusCodes.Status503ServiceUnavailable, "A dependency could not be reached; retry the request."),
+            HttpRequestException or AggregateException { InnerException: HttpRequestException or RequestFailedException } =>
+                (StatusCodes.Status503ServiceUnavailable, "A dependency could not be reached; retry the request."),
             OperationCanceledException => (StatusCodes.Status503ServiceUnavailable, "The request was cancelled before it completed; retry it."),
             BadHttpRequestException b => (b.StatusCode, b.Message),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred."),

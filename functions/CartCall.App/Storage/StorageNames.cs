@@ -15,6 +15,7 @@ public static class StorageNames
     public const string CallsTable = "calls";
 
     public const string ReevaluateQueue = "reevaluate";
+    public const string OfferOutboxQueue = "offer-outbox";
 
     /// <summary>Calls to place (PlaceCall); scheduled callbacks are delayed messages on it.</summary>
     public const string CallsQueue = "calls";
@@ -22,7 +23,7 @@ public static class StorageNames
     public static readonly string[] Tables =
         [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, ProfilesTable, CallsTable];
 
-    public static readonly string[] Queues = [ReevaluateQueue, CallsQueue];
+    public static readonly string[] Queues = [ReevaluateQueue, OfferOutboxQueue, CallsQueue];
 
     /// <summary>The Functions host's naming for a queue's dead letters.</summary>
     public static string Poison(string queue) => queue + "-poison";

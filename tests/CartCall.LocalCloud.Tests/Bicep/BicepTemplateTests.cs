@@ -123,9 +123,9 @@ public sealed partial class BicepTemplateTests(CompiledMainTemplate compiled) : 
 
         var variables = (JsonObject)compiled.Template["variables"]!;
         Assert.Equal(
-            ["merchants", "sessions", "offers", "decisions", "profiles", "calls", "agents", "idempotency", "ledger"],
+            ["merchants", "sessions", "offers", "counters", "agents", "idempotency", "profiles", "calls"],
             variables["tableNames"]!.AsArray().Select(n => (string?)n));
-        Assert.Equal(["reevaluate", "calls", "hooks"], variables["queueNames"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal(["reevaluate", "offer-outbox", "calls"], variables["queueNames"]!.AsArray().Select(n => (string?)n));
         var storageModule = ArmTemplate.ModuleTemplate(compiled.Template, "storage").ToRawJson();
         Assert.Contains("-poison", storageModule, StringComparison.Ordinal);
     }

@@ -50,6 +50,9 @@ public sealed class LineItemMessage
 
     /// <summary>What one unit costs the merchant, when known; margin is computed from it.</summary>
     public decimal? UnitCost { get; set; }
+
+    /// <summary>Optional per-line currency; when given it must equal the cart's.</summary>
+    public string? Currency { get; set; }
 }
 
 /// <summary>Turns wire messages into domain events, listing every problem at once.</summary>
@@ -57,7 +60,7 @@ public static class CartEventMapper
 {
     public const int MaxIdLength = 128;
 
-    public static (CartEvent? Event, IReadOnlyList<string> Problems) ToDomain(CartEventMessage m, string merchantCurrency)
+    public static (CartEvent? Event, IReadOnlyList<string> Problems) ToDomain(CartEventMessage m, string merchantCurrency, DateTimeOffset? now = null)
     {
         ArgumentNullException.ThrowIfNull(m);
         var problems = new List<string>();
@@ -105,7 +108,7 @@ public static class CartEventMapper
                     continue;
                 }
 
-                items.Add(new LineItem(item.Sku ?? "", item.Title, item.Quantity, item.UnitPrice, item.UnitCost));
+                items.Add(new LineItem(item.Sku ?? "", item.Title, item.Quantity, item.UnitPrice, item.UnitCost, item.Currency?.ToUpperInvariant()));
             }
 
             cart = new CartSnapshot(currency ?? "", items);
@@ -117,7 +120,7 @@ public static class CartEventMapper
         }
 
         var e = new CartEvent(m.EventId!, m.SessionId!, m.ShopperId, m.OccurredAt!.Value, type, cart, m.PageUrl);
-        var domainProblems = CartEventValidator.Validate(e);
+        var domainProblems = now is { } at ? CartEventValidator.Validate(e, at) : CartEventValidator.Validate(e);
         return domainProblems.Count > 0 ? (null, domainProblems) : (e, []);
     }
 

@@ -50,7 +50,7 @@ public static class ReceiveCartEvent
             return parseProblem;
         }
 
-        var (cartEvent, problems) = CartEventMapper.ToDomain(message!, merchant.Currency);
+        var (cartEvent, problems) = CartEventMapper.ToDomain(message!, merchant.Currency, time.GetUtcNow());
         if (cartEvent is null)
         {
             return Problems.BadRequest("The cart event is not valid.", problems);

@@ -14,7 +14,8 @@ public static class ReceiveShopifyWebhook
     public const string Name = nameof(ReceiveShopifyWebhook);
 
     public static async Task<IResult> HandleAsync(
-        string merchantId, HttpRequest request, IMerchantStore merchants, SessionEvaluator evaluator, CancellationToken cancellationToken)
+        string merchantId, HttpRequest request, IMerchantStore merchants, SessionEvaluator evaluator, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(merchants);
@@ -72,7 +73,7 @@ public static class ReceiveShopifyWebhook
             return Problems.BadRequest("The Shopify payload is JSON null.");
         }
 
-        var (cartEvent, problems) = ShopifyCheckoutMapper.ToDomain(checkout, topic, "shopify:" + deliveryId, triggeredAt, merchant.Currency);
+        var (cartEvent, problems) = ShopifyCheckoutMapper.ToDomain(checkout, topic, "shopify:" + deliveryId, triggeredAt, merchant.Currency, time.GetUtcNow());
         if (cartEvent is null)
         {
             return Problems.BadRequest("The Shopify checkout could not be read as a cart event.", problems);

@@ -82,7 +82,7 @@ public static class ShopifyCheckoutMapper
     public const string TopicUpdate = "checkouts/update";
 
     public static (CartEvent? Event, IReadOnlyList<string> Problems) ToDomain(
-        ShopifyCheckout c, string topic, string deliveryId, DateTimeOffset? triggeredAt, string merchantCurrency)
+        ShopifyCheckout c, string topic, string deliveryId, DateTimeOffset? triggeredAt, string merchantCurrency, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(c);
         var problems = new List<string>();
@@ -117,7 +117,7 @@ public static class ShopifyCheckoutMapper
             .Select(li => new LineItem(li.Sku is { Length: > 0 } sku ? sku : Scalar(li.VariantId) ?? "", li.Title, li.Quantity, li.Price, null))
             .ToList();
         var e = new CartEvent(deliveryId, sessionId!, c.Customer is null ? null : Scalar(c.Customer.Id), at!.Value, type, new CartSnapshot(currency, items), c.AbandonedCheckoutUrl);
-        var domainProblems = CartEventValidator.Validate(e);
+        var domainProblems = CartEventValidator.Validate(e, now);
         return domainProblems.Count > 0 ? (null, domainProblems) : (e, []);
     }
 

@@ -27,6 +27,7 @@ public sealed partial class SessionEvaluator(
     TableOfferCounters counters,
     TableAgentStore agents,
     EventGridOfferPublisher publisher,
+    OfferOutbox outbox,
     ReevaluationQueue reevaluation,
     IOptions<CartSessionOptions> options,
     TimeProvider time,
@@ -128,11 +129,26 @@ public sealed partial class SessionEvaluator(
 
             if (offer is not null)
             {
-                await publisher.PublishAsync(offer, cancellationToken).ConfigureAwait(false);
+                await PublishAsync(offer, cancellationToken).ConfigureAwait(false);
                 LogOfferProposed(merchant.Id, sessionId, offer.OfferId, offer.Score);
             }
 
             return new IngestResult(IngestOutcome.Decided, stored);
+        }
+    }
+
+    // The decision is stored; from here the offer must reach Event Grid one way or another.
+    private async Task PublishAsync(OfferProposed offer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await publisher.PublishAsync(offer, cancellationToken).ConfigureAwait(false);
+        }
+        // Azure.Core reports exhausted retries on connection failures as an AggregateException.
+        catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or AggregateException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            LogPublishDeferred(e, offer.OfferId);
+            await outbox.EnqueueAsync(offer, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -171,7 +187,7 @@ public sealed partial class SessionEvaluator(
                     decision = decision with
                     {
                         Propose = false,
-                        Reasons = [new DecisionReason(DecisionReasonCode.DailyBudgetExhausted, "Another session took the last offer of today's budget.")],
+                        Reasons = [new DecisionReason(DecisionReasonCode.DailyBudgetExhausted, "Another session took the last offer of today's budget (merchant or shopper cap).")],
                     };
                 }
             }
@@ -182,8 +198,7 @@ public sealed partial class SessionEvaluator(
         if (decision.Propose)
         {
             offerId = OfferIds.For(merchant.Id, session.SessionId, cause);
-            session.OffersProposed++;
-            session.LastOfferAt = now;
+            session.RecordOfferProposed(now);
             var cart = features.CartValue;
             offer = new OfferProposed(
                 offerId, merchant.Id, session.SessionId, session.ShopperId, now, now + options.Value.OfferLifetime, score.Value, score.State,
@@ -226,6 +241,9 @@ public sealed partial class SessionEvaluator(
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Session {MerchantId}/{SessionId} changed concurrently; attempt {Attempt} retries")]
     private partial void LogConflict(string merchantId, string sessionId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing offer {OfferId} failed; it goes through the outbox")]
+    private partial void LogPublishDeferred(Exception e, string offerId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Offer {OfferId} proposed for session {MerchantId}/{SessionId} at score {Score:F2}")]
     private partial void LogOfferProposed(string merchantId, string sessionId, string offerId, double score);

@@ -81,6 +81,9 @@ public sealed class ReceiveCartEventTests(AppFixture app)
         { "unknown-type", HttpStatusCode.BadRequest, "not a known event type" },
         { "mixed-currency", HttpStatusCode.BadRequest, "currency" },
         { "missing-ids", HttpStatusCode.BadRequest, "eventId is required" },
+        { "negative-quantity", HttpStatusCode.BadRequest, "quantity" },
+        { "negative-price", HttpStatusCode.BadRequest, "unitPrice" },
+        { "mixed-line-currencies", HttpStatusCode.BadRequest, "currenc" },
         { "unknown-merchant", HttpStatusCode.NotFound, "no merchant" },
     };
 
@@ -100,6 +103,13 @@ public sealed class ReceiveCartEventTests(AppFixture app)
             "mixed-currency" => AppFixture.SignedCartEvent(merchant, AppFixture.CartEvent(session, "item_added", DateTimeOffset.UtcNow, currency: "EUR")),
             "missing-ids" => AppFixture.SignedCartEvent(merchant, new { type = "item_added", occurredAt = DateTimeOffset.UtcNow }),
             "unknown-merchant" => AppFixture.SignedCartEvent("m-nobody", good),
+            "negative-quantity" => AppFixture.SignedCartEvent(merchant, AppFixture.CartEvent(session, "item_added", DateTimeOffset.UtcNow, quantity: -2)),
+            "negative-price" => AppFixture.SignedCartEvent(merchant, AppFixture.CartEvent(session, "item_added", DateTimeOffset.UtcNow, price: -5m)),
+            "mixed-line-currencies" => AppFixture.SignedCartEvent(merchant, new
+            {
+                eventId = "e-mixed", sessionId = session, occurredAt = DateTimeOffset.UtcNow, type = "item_added",
+                cart = new { currency = "USD", items = new object[] { new { sku = "A", quantity = 1, unitPrice = 10m, currency = "USD" }, new { sku = "B", quantity = 1, unitPrice = 10m, currency = "EUR" } } },
+            }),
             "too-large" => AppFixture.SignedCartEventBytes(merchant, new byte[300 * 1024]),
             _ => AppFixture.SignedCartEvent(merchant, good),
         };
