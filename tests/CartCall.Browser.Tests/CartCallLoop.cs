@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using CartCall.App.Hosting;
 using CartCall.Browser.Tests.BrowserSupport;
+using CartCall.LocalCloud.Acs;
 using CartCall.LocalCloud.EventGrid;
 using CartCall.LocalCloud.Storefront;
 using CartCall.LocalCloud.WebPubSub;
@@ -31,6 +32,7 @@ public sealed class CartCallLoop : IAsyncLifetime
     private Azurite? _azurite;
     private EventGridStandIn? _eventGrid;
     private WebPubSubStandIn? _webPubSub;
+    private AcsStandIn? _acs;
     private WebApplicationFactory<Program>? _app;
     private DemoStorefront? _store;
     private IPlaywright? _playwright;
@@ -52,6 +54,9 @@ public sealed class CartCallLoop : IAsyncLifetime
 
     public WebPubSubStandIn WebPubSub => _webPubSub!;
 
+    /// <summary>The ACS stand-in: the calls the app placed, with their parties.</summary>
+    public AcsStandIn Acs => _acs!;
+
     /// <summary>The app's services, to read what the server stored (offers, decisions) rather than trusting the page.</summary>
     public IServiceProvider AppServices => _app!.Services;
 
@@ -59,6 +64,14 @@ public sealed class CartCallLoop : IAsyncLifetime
     {
         _azurite = await Azurite.StartAsync();
         _webPubSub = await WebPubSubStandIn.StartAsync(new WebPubSubStandInOptions(), CancellationToken.None);
+        // Every phone answers shortly and the shopper hangs up a few seconds in, so an accepted call runs its course.
+        _acs = await AcsStandIn.StartAsync(
+            new AcsStandInOptions
+            {
+                RingTimeout = TimeSpan.FromSeconds(10),
+                DefaultParty = new PartyScript { AnswerAfter = TimeSpan.FromMilliseconds(400), HangUpAfter = TimeSpan.FromSeconds(4) },
+            },
+            CancellationToken.None);
         var topicKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
         _eventGrid = await EventGridStandIn.StartAsync(
             new EventGridStandInOptions
@@ -82,6 +95,11 @@ public sealed class CartCallLoop : IAsyncLifetime
             ["CartCall:EventGrid:DeliveryKey"] = deliveryKey,
             ["CartCall:WebPubSub:ConnectionString"] = _webPubSub.ConnectionString,
             ["CartCall:WebPubSub:Hub"] = "cartcall",
+            ["CartCall:Acs:ConnectionString"] = _acs.ConnectionString,
+            ["CartCall:Acs:ImmutableResourceId"] = _acs.ResourceId,
+            ["CartCall:Acs:CallbackIssuer"] = _acs.Issuer,
+            ["CartCall:Acs:OpenIdConfigurationUri"] = _acs.OpenIdConfigurationUri.AbsoluteUri,
+            ["CartCall:Calls:AgentInvitationTimeoutSeconds"] = "5",
             ["CartCall:Preferences:CookieSigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
             ["CartCall:Hosting:LocalQueueTriggers"] = "true",
             ["CartCall:Hosting:MaxPollInterval"] = "00:00:00.200",
@@ -132,6 +150,7 @@ public sealed class CartCallLoop : IAsyncLifetime
         if (_app is not null) await _app.DisposeAsync();
         if (_eventGrid is not null) await _eventGrid.DisposeAsync();
         if (_webPubSub is not null) await _webPubSub.DisposeAsync();
+        if (_acs is not null) await _acs.DisposeAsync();
         if (_azurite is not null) await _azurite.DisposeAsync();
     }
 

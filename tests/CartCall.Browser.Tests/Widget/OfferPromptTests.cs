@@ -84,7 +84,7 @@ public sealed class OfferPromptTests(CartCallLoop loop)
     }
 
     [Fact]
-    public async Task PhonePreferenceWithConsent_Accept_SavesThePreferenceAndSendsModePhone()
+    public async Task PhonePreferenceWithConsent_Accept_PlacesAPhoneCallTheWidgetFollowsToTheEnd()
     {
         var shots = new StepShots();
         await using var shopper = await ShopperPage.OpenAsync(loop);
@@ -111,7 +111,7 @@ public sealed class OfferPromptTests(CartCallLoop loop)
 
         await choice.GetByLabel(ConsentLabel).CheckAsync();
         var saved = page.WaitForResponseAsync(r => r.Url.EndsWith("/preferences", StringComparison.Ordinal) && r.Request.Method == "PUT");
-        var accepted = page.WaitForRequestAsync(r => r.Url.EndsWith($"/api/offers/{offerId}/accept", StringComparison.Ordinal) && r.Method == "POST");
+        var accepted = page.WaitForResponseAsync(r => r.Url.EndsWith($"/api/offers/{offerId}/accept", StringComparison.Ordinal) && r.Request.Method == "POST");
         await choice.GetByRole(AriaRole.Button, new() { Name = "Call me now" }).ClickAsync();
 
         var preferences = await saved;
@@ -121,16 +121,36 @@ public sealed class OfferPromptTests(CartCallLoop loop)
         Assert.Equal("+12015550123", prefs?.GetProperty("phoneNumber").GetString());
         Assert.Equal("2026-11", prefs?.GetProperty("consent").GetProperty("textVersion").GetString());
 
-        // The accept as the page sent it (the server side of accept is the calls branch's; see the report).
-        var request = await accepted;
-        var body = request.PostDataJSON()!.Value;
+        // The accept as the page sent it, and as the server answered and recorded it.
+        var response = await accepted;
+        var body = response.Request.PostDataJSON()!.Value;
         Assert.Equal("phone", body.GetProperty("mode").GetString());
         Assert.Equal(loop.MerchantId, body.GetProperty("merchantId").GetString());
         Assert.Equal(await shopper.SessionIdAsync(), body.GetProperty("sessionId").GetString());
         Assert.True(body.GetProperty("browserCanDoAudio").GetBoolean());
-        Assert.Equal(loop.PublishableKey, await request.HeaderValueAsync("x-cartcall-publishable-key"));
-        await page.WaitForTimeoutAsync(500);
-        await shots.TakeAsync(page, "accepted");
+        Assert.Equal(loop.PublishableKey, await response.Request.HeaderValueAsync("x-cartcall-publishable-key"));
+        Assert.Equal(202, response.Status);
+        var answer = (await response.JsonAsync())!.Value;
+        Assert.Equal("phone", answer.GetProperty("mode").GetString());
+        Assert.Equal("queued", answer.GetProperty("status").GetString());
+        var callId = answer.GetProperty("callId").GetString()!;
+        var record = await shopper.ServerOfferReachingAsync(offerId, OfferStatus.Accepted);
+        Assert.Equal(OfferStatus.Accepted, record.Status);
+        Assert.Equal(callId, record.CallId);
+
+        // The widget follows the call: the ACS stand-in's phone answers, then hangs up a few seconds in.
+        var status = shopper.Dialog.GetByRole(AriaRole.Status);
+        await Expect(status).ToHaveTextAsync("You are connected with our team.", new() { Timeout = 30_000 });
+        await shots.TakeAsync(page, "connected");
+        await Expect(status).ToHaveTextAsync("The call has ended. Thank you!", new() { Timeout = 30_000 });
+        Assert.Contains(loop.Acs.Calls, c => c.OperationContext == callId && c.Parties.Any(p => p.RawId.Contains("12015550123", StringComparison.Ordinal)));
+        using var app = loop.AppClient();
+        app.DefaultRequestHeaders.Add("x-cartcall-publishable-key", loop.PublishableKey);
+        app.DefaultRequestHeaders.Add("Origin", loop.Store.Origin);
+        var call = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<JsonElement>(app, $"api/calls/{callId}");
+        Assert.Equal("ended", call.GetProperty("status").GetString());
+        Assert.Equal("phone", call.GetProperty("mode").GetString());
+        await shots.TakeAsync(page, "ended");
     }
 
     [Fact]
