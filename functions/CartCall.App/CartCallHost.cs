@@ -1,6 +1,7 @@
 using Azure;
 using CartCall.App.Features.Agents;
 using CartCall.App.Features.BrowserEvents;
+using CartCall.App.Features.Calls;
 using CartCall.App.Features.CartEvents;
 using CartCall.App.Features.Health;
 using CartCall.App.Features.Merchants;
@@ -66,6 +67,7 @@ public static class CartCallHost
         services.AddPush(builder.Configuration);
         services.AddBrowserEvents();
         services.AddCartCallOpenApi();
+        services.AddCalls(builder.Configuration);
 
         var hosting = builder.Configuration.GetSection(HostingOptions.Section).Get<HostingOptions>() ?? new HostingOptions();
         if (hosting.LocalQueueTriggers ?? !HostingOptions.UnderFunctionsHost)
@@ -84,6 +86,7 @@ public static class CartCallHost
 
         app.MapMerchants();
         app.MapAgents();
+        app.MapCalls();
 
         var events = app.MapGroup("/api/merchants/{merchantId}").WithTags("Cart events");
         events.MapPost("/cart-events", ReceiveCartEvent.HandleAsync).AsFunction(ReceiveCartEvent.Name)

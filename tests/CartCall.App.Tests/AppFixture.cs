@@ -51,6 +51,10 @@ public sealed class AppFixture : IAsyncLifetime
             ["CartCall:Preferences:CookieSigningKey"] = CookieSigningKey,
             // A real push target, so delivering an offer never waits out retries against a closed port.
             ["CartCall:WebPubSub:ConnectionString"] = pubSub.ConnectionString,
+            // Calls (issue 4) need ACS and Web PubSub settings to start; nothing listens there in this collection.
+            ["CartCall:Acs:ConnectionString"] = $"endpoint=http://127.0.0.1:{Azurite.FreePort()}/;accesskey={Convert.ToBase64String(new byte[32])}",
+            ["CartCall:Acs:ImmutableResourceId"] = "unused-in-this-collection",
+            ["CartCall:Acs:OpenIdConfigurationUri"] = $"http://127.0.0.1:{Azurite.FreePort()}/calling/.well-known/acsopenidconfiguration",
             ["CartCall:WebPubSub:Hub"] = "cartcall",
         };
         foreach (var (k, v) in Settings)

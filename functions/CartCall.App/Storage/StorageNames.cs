@@ -11,13 +11,19 @@ public static class StorageNames
     public const string IdempotencyTable = "idempotency";
     public const string ProfilesTable = "profiles";
 
+    /// <summary>Calls: one partition per call id (the call row and its callback-event rows), plus a per-merchant index.</summary>
+    public const string CallsTable = "calls";
+
     public const string ReevaluateQueue = "reevaluate";
     public const string OfferOutboxQueue = "offer-outbox";
 
-    public static readonly string[] Tables =
-        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, ProfilesTable];
+    /// <summary>Calls to place (PlaceCall); scheduled callbacks are delayed messages on it.</summary>
+    public const string CallsQueue = "calls";
 
-    public static readonly string[] Queues = [ReevaluateQueue, OfferOutboxQueue];
+    public static readonly string[] Tables =
+        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, ProfilesTable, CallsTable];
+
+    public static readonly string[] Queues = [ReevaluateQueue, OfferOutboxQueue, CallsQueue];
 
     /// <summary>The Functions host's naming for a queue's dead letters.</summary>
     public static string Poison(string queue) => queue + "-poison";

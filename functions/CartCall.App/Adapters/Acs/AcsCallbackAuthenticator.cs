@@ -31,9 +31,9 @@ public sealed class AcsCallbackAuthenticator
     {
         ArgumentNullException.ThrowIfNull(options);
         _issuer = options.CallbackIssuer;
-        _audience = !string.IsNullOrWhiteSpace(options.CallbackAudience)
-            ? options.CallbackAudience
-            : throw new ArgumentException("Acs:CallbackAudience is required.", nameof(options));
+        _audience = !string.IsNullOrWhiteSpace(options.ImmutableResourceId)
+            ? options.ImmutableResourceId
+            : throw new ArgumentException("Acs:ImmutableResourceId is required.", nameof(options));
         _time = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
         var metadata = options.OpenIdConfigurationUri;

@@ -43,8 +43,14 @@ public sealed class AcsOptions
     /// <summary>Expected <c>iss</c> of callback JWTs.</summary>
     public string CallbackIssuer { get; set; } = ProductionCallbackIssuer;
 
-    /// <summary>Expected <c>aud</c> of callback JWTs: the ACS resource's immutable resource id (a GUID).</summary>
-    public string? CallbackAudience { get; set; }
+    /// <summary>
+    /// Expected <c>aud</c> of callback JWTs: the ACS resource's immutable resource id (a GUID). Named as the Bicep app
+    /// setting <c>CartCall__Acs__ImmutableResourceId</c> names it, so the deployed setting binds.
+    /// </summary>
+    public string? ImmutableResourceId { get; set; }
+
+    /// <summary>The resource's default PSTN caller id (E.164), used when a merchant has no number of its own.</summary>
+    public string? SourcePhoneNumber { get; set; }
 
     /// <summary>Where the callback signing keys are published (OpenID configuration document).</summary>
     public Uri OpenIdConfigurationUri { get; set; } = ProductionOpenIdConfigurationUri;
@@ -116,7 +122,7 @@ public sealed class AcsOptionsValidator : IValidateOptions<AcsOptions>
         if (options.RetryDelay < TimeSpan.Zero || options.RetryDelay > TimeSpan.FromMinutes(1)) failures.Add("Acs:RetryDelay must be 0..60s.");
         if (options.NetworkTimeout <= TimeSpan.Zero) failures.Add("Acs:NetworkTimeout must be positive.");
         if (string.IsNullOrWhiteSpace(options.CallbackIssuer)) failures.Add("Acs:CallbackIssuer is required.");
-        if (string.IsNullOrWhiteSpace(options.CallbackAudience)) failures.Add("Acs:CallbackAudience (the ACS immutable resource id) is required.");
+        if (string.IsNullOrWhiteSpace(options.ImmutableResourceId)) failures.Add("Acs:ImmutableResourceId (the ACS immutable resource id) is required.");
         if (!options.OpenIdConfigurationUri.IsAbsoluteUri) failures.Add("Acs:OpenIdConfigurationUri must be absolute.");
         else if (options.OpenIdConfigurationUri.Scheme != Uri.UriSchemeHttps && !AcsOptions.IsLoopback(options.OpenIdConfigurationUri))
             failures.Add("Acs:OpenIdConfigurationUri must be https unless it is on loopback.");

@@ -49,6 +49,9 @@ public sealed class Merchant
     /// <summary>The merchant's ACS number in E.164, the caller id of phone calls; null when only browser calls are made.</summary>
     public string? SourcePhoneNumber { get; set; }
 
+    /// <summary>At most this many calls a day, counted in the merchant's time zone at accept.</summary>
+    public int DailyCallBudget { get; set; } = 50;
+
     public DateTimeOffset? UpdatedAt { get; set; }
 
     public OfferPolicySettings ToPolicySettings() => new(

@@ -130,6 +130,11 @@ public static partial class MerchantValidator
             problems.Add($"sourcePhoneNumber '{m.SourcePhoneNumber}' must be in E.164 form, e.g. +442071838750.");
         }
 
+        if (m.DailyCallBudget < 0)
+        {
+            problems.Add("dailyCallBudget must not be negative.");
+        }
+
         return problems;
     }
 

@@ -45,7 +45,7 @@ public sealed class AcsCallbackAuthenticatorTests
     {
         await using var h = await AcsHarness.StartAsync();
         var options = AcsHarness.OptionsFor(h.StandIn);
-        options.CallbackAudience = Guid.NewGuid().ToString();
+        options.ImmutableResourceId = Guid.NewGuid().ToString();
         var strict = Authenticator(options, TimeProvider.System);
         await using var sink = await AcsCallbackSink.StartAsync(strict);
 
@@ -98,7 +98,7 @@ public sealed class AcsCallbackAuthenticatorTests
     [InlineData("Bearer not-a-jwt", "token is not a JWT")]
     public async Task Authenticate_MalformedHeader_IsRejectedWithReason(string? header, string reason)
     {
-        var options = new AcsOptions { CallbackAudience = Guid.NewGuid().ToString(), OpenIdConfigurationUri = new Uri("http://127.0.0.1:9/nothing") };
+        var options = new AcsOptions { ImmutableResourceId = Guid.NewGuid().ToString(), OpenIdConfigurationUri = new Uri("http://127.0.0.1:9/nothing") };
 
         var result = await Authenticator(options, TimeProvider.System).AuthenticateAsync(header, CancellationToken.None);
 

@@ -34,7 +34,7 @@ public sealed class AcsOptionsTests
         var result = new AcsOptionsValidator().Validate(null, new AcsOptions
         {
             ConnectionString = $"endpoint=https://r.communication.azure.com/;accesskey={Key}",
-            CallbackAudience = Guid.NewGuid().ToString(),
+            ImmutableResourceId = Guid.NewGuid().ToString(),
         });
 
         Assert.True(result.Succeeded, result.FailureMessage);
@@ -51,7 +51,7 @@ public sealed class AcsOptionsTests
 
         Assert.False(result.Succeeded);
         Assert.Contains(result.Failures!, f => f.Contains("ConnectionString or Endpoint", StringComparison.Ordinal));
-        Assert.Contains(result.Failures!, f => f.Contains("CallbackAudience", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("ImmutableResourceId", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("OpenIdConfigurationUri must be https", StringComparison.Ordinal));
         Assert.Contains(result.Failures!, f => f.Contains("ApiVersion", StringComparison.Ordinal));
     }
@@ -62,7 +62,7 @@ public sealed class AcsOptionsTests
         var result = new AcsOptionsValidator().Validate(null, new AcsOptions
         {
             Endpoint = new Uri("http://r.communication.azure.com/"),
-            CallbackAudience = "a",
+            ImmutableResourceId = "a",
         });
 
         Assert.False(result.Succeeded);
@@ -76,7 +76,7 @@ public sealed class AcsOptionsTests
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["CartCall:Acs:ConnectionString"] = $"endpoint=http://127.0.0.1:1/;accesskey={Key}",
-            ["CartCall:Acs:CallbackAudience"] = "resource-guid",
+            ["CartCall:Acs:ImmutableResourceId"] = "resource-guid",
             ["CartCall:Acs:ApiVersion"] = "2025-06-15",
         }).Build();
         services.AddAcs(config);

@@ -15,7 +15,7 @@ public sealed class AcsPipelinePolicyTests
         new AcsOptions
         {
             ConnectionString = $"endpoint=http://127.0.0.1:5005/;accesskey={Key}",
-            CallbackAudience = "aud",
+            ImmutableResourceId = "aud",
             MaxRetries = maxRetries,
             RetryDelay = TimeSpan.FromMilliseconds(1),
         },

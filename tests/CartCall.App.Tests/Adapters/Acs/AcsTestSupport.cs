@@ -115,7 +115,7 @@ internal sealed class AcsHarness : IAsyncDisposable
     {
         ConnectionString = standIn.ConnectionString,
         CallbackIssuer = standIn.Issuer,
-        CallbackAudience = standIn.ResourceId,
+        ImmutableResourceId = standIn.ResourceId,
         OpenIdConfigurationUri = standIn.OpenIdConfigurationUri,
         RetryDelay = TimeSpan.FromMilliseconds(20),
     };
