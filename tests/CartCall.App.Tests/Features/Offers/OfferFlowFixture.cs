@@ -63,6 +63,13 @@ public sealed class OfferFlowFixture : IAsyncLifetime
             ["CartCall:Hosting:LocalQueueTriggers"] = "true",
             ["CartCall:Hosting:MaxPollInterval"] = "00:00:00.100",
             ["CartCall:Sessions:IdleReevaluationDelay"] = "00:00:01",
+            // Start-up settings of the widget and call features; nothing listens there in this collection.
+            ["CartCall:Preferences:CookieSigningKey"] = AppFixture.CookieSigningKey,
+            ["CartCall:WebPubSub:ConnectionString"] = $"Endpoint=http://127.0.0.1:{Azurite.FreePort()};AccessKey=unused-in-this-collection;Version=1.0;",
+            ["CartCall:WebPubSub:Hub"] = "cartcall",
+            ["CartCall:Acs:ConnectionString"] = $"endpoint=http://127.0.0.1:{Azurite.FreePort()}/;accesskey={Convert.ToBase64String(new byte[32])}",
+            ["CartCall:Acs:ImmutableResourceId"] = "unused-in-this-collection",
+            ["CartCall:Acs:OpenIdConfigurationUri"] = $"http://127.0.0.1:{Azurite.FreePort()}/calling/.well-known/acsopenidconfiguration",
         };
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
