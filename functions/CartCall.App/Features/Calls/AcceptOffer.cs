@@ -281,13 +281,16 @@ public static partial class AcceptOffer
         return Problems.TooManyRequests(detail);
     }
 
-    /// <summary>The shopper's address: the first X-Forwarded-For hop (behind the Functions host or a front door), else the peer.</summary>
+    /// <summary>
+    /// The shopper's address: the last X-Forwarded-For hop — the one the platform's front end added (behind the Functions
+    /// host); earlier hops are whatever the client claimed — else the peer.
+    /// </summary>
     private static string? ClientAddress(HttpContext context)
     {
-        var forwarded = context.Request.Headers["X-Forwarded-For"].FirstOrDefault();
+        var forwarded = string.Join(',', context.Request.Headers["X-Forwarded-For"].ToArray());
         if (!string.IsNullOrWhiteSpace(forwarded))
         {
-            return forwarded.Split(',')[0].Trim();
+            return forwarded.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
         }
 
         return context.Connection.RemoteIpAddress?.ToString();

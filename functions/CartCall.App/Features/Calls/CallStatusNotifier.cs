@@ -33,7 +33,8 @@ public sealed partial class CallStatusNotifier(WebPubSubRestClient pubsub, ILogg
         {
             await send().ConfigureAwait(false);
         }
-        catch (Exception e) when (e is RequestFailedException or HttpRequestException or TaskCanceledException)
+        // Azure.Core reports retries exhausted on connection failures as an AggregateException.
+        catch (Exception e) when (e is RequestFailedException or HttpRequestException or TaskCanceledException or AggregateException)
         {
             LogPushFailed(e, callId, status);
         }

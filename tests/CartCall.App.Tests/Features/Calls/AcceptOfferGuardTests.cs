@@ -275,6 +275,30 @@ public sealed class AcceptOfferGuardTests(CallsFixture app)
     }
 
     [Fact]
+    public async Task ManyCallsFromOneClientAddress_AreLimitedPerAddress_CountingTheHopThePlatformAdded()
+    {
+        var merchant = await app.CreateMerchantAsync();
+        await app.AddAgentAsync(merchant, "alice", phone: "+12015550999");
+        var address = "10.7." + Random.Shared.Next(0, 255).ToString(System.Globalization.CultureInfo.InvariantCulture) + "." + Random.Shared.Next(1, 255).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        for (var i = 0; i < 10; i++)
+        {
+            var session = NewSession();
+            // A client-claimed first hop changes nothing: the last hop is the platform's.
+            var ok = await app.AcceptAsync(await app.NewOfferAsync(merchant, session), merchant, session, null, false,
+                CallsFixture.PhonePreferences("+1201555" + (7100 + i).ToString(System.Globalization.CultureInfo.InvariantCulture), LaterQuietHours()),
+                forwardedFor: $"192.0.2.{i + 1}, {address}");
+            Assert.Equal(HttpStatusCode.Accepted, ok.StatusCode);
+        }
+
+        var last = NewSession();
+        var problem = await ProblemAsync(
+            await app.AcceptAsync(await app.NewOfferAsync(merchant, last), merchant, last, null, false, CallsFixture.PhonePreferences("+12015557199", LaterQuietHours()),
+                forwardedFor: "198.51.100.7, " + address),
+            (HttpStatusCode)429);
+        Assert.Contains("This client address has requested 10 call(s)", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task DailyCallBudgetSpent_Answers409()
     {
         var merchant = await app.CreateMerchantAsync(m => m["dailyCallBudget"] = 1);

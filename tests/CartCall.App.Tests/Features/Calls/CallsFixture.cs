@@ -180,9 +180,14 @@ public sealed class CallsFixture : IAsyncLifetime
         consent = consent ? new { textVersion = "2026-11", given = true } : null,
     };
 
-    public async Task<HttpResponseMessage> AcceptAsync(string offerId, string merchantId, string sessionId, string? mode, bool audio, object? preferences)
+    public async Task<HttpResponseMessage> AcceptAsync(string offerId, string merchantId, string sessionId, string? mode, bool audio, object? preferences, string? forwardedFor = null)
     {
         using var client = WidgetClient(merchantId);
+        if (forwardedFor is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Forwarded-For", forwardedFor);
+        }
+
         return await client.PostAsJsonAsync($"/api/offers/{offerId}/accept", new { merchantId, sessionId, mode, browserCanDoAudio = audio, preferences });
     }
 

@@ -71,6 +71,10 @@ public sealed class OfferFlowFixture : IAsyncLifetime
             ["CartCall:Preferences:CookieSigningKey"] = AppFixture.CookieSigningKey,
             ["CartCall:WebPubSub:ConnectionString"] = PubSub.ConnectionString,
             ["CartCall:WebPubSub:Hub"] = "cartcall",
+            // The call features need ACS settings to start; nothing listens there in this collection.
+            ["CartCall:Acs:ConnectionString"] = $"endpoint=http://127.0.0.1:{Azurite.FreePort()}/;accesskey={Convert.ToBase64String(new byte[32])}",
+            ["CartCall:Acs:ImmutableResourceId"] = "unused-in-this-collection",
+            ["CartCall:Acs:OpenIdConfigurationUri"] = $"http://127.0.0.1:{Azurite.FreePort()}/calling/.well-known/acsopenidconfiguration",
         };
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
