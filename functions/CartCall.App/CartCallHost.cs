@@ -122,8 +122,7 @@ public static class CartCallHost
         var (status, detail) = error switch
         {
             RequestFailedException e => (StatusCodes.Status503ServiceUnavailable, $"A storage or messaging call failed ({e.Status} {e.ErrorCode}); retry the request."),
-            HttpRequestException or AggregateException { InnerException: HttpRequestException or RequestFailedException } =>
-                (StatusCodes.Status503ServiceUnavailable, "A dependency could not be reached; retry the request."),
+            { } e when DependencyFailures.IsTransient(e) => (StatusCodes.Status503ServiceUnavailable, "A dependency could not be reached; retry the request."),
             OperationCanceledException => (StatusCodes.Status503ServiceUnavailable, "The request was cancelled before it completed; retry it."),
             BadHttpRequestException b => (b.StatusCode, b.Message),
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred."),

@@ -135,7 +135,7 @@ public sealed partial class PlaceCall(
                 .ConfigureAwait(false);
             return QueueOutcome.Completed;
         }
-        catch (Exception e) when (e is RequestFailedException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (DependencyFailures.IsTransient(e, cancellationToken))
         {
             // Transient (after the client's own retries): give the claim back and let the queue try again.
             LogDialFailed(e, claimed.CallId, dequeueCount);

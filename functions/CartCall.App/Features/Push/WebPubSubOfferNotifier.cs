@@ -32,7 +32,7 @@ public sealed partial class WebPubSubOfferNotifier(
             await client.SendToUserAsync(user, message, cancellationToken).ConfigureAwait(false);
             LogPushed(o.OfferId, user);
         }
-        catch (Exception e) when (e is RequestFailedException or HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (DependencyFailures.IsTransient(e, cancellationToken))
         {
             LogPushFailed(e, o.OfferId, user);
         }

@@ -1,3 +1,4 @@
+using CartCall.App.Hosting;
 using CartCall.App.Features.Agents;
 using CartCall.App.Features.Merchants;
 using CartCall.App.Features.Offers;
@@ -144,8 +145,7 @@ public sealed partial class SessionEvaluator(
         {
             await publisher.PublishAsync(offer, cancellationToken).ConfigureAwait(false);
         }
-        // Azure.Core reports exhausted retries on connection failures as an AggregateException.
-        catch (Exception e) when (e is Azure.RequestFailedException or HttpRequestException or AggregateException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (DependencyFailures.IsTransient(e, cancellationToken))
         {
             LogPublishDeferred(e, offer.OfferId);
             await outbox.EnqueueAsync(offer, cancellationToken).ConfigureAwait(false);
