@@ -121,6 +121,7 @@ public static class CartCallHost
         var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
         var (status, detail) = error switch
         {
+            SessionConflictException => (StatusCodes.Status503ServiceUnavailable, "The session is being updated by many events at once; retry the request."),
             RequestFailedException e => (StatusCodes.Status503ServiceUnavailable, $"A storage or messaging call failed ({e.Status} {e.ErrorCode}); retry the request."),
             { } e when DependencyFailures.IsTransient(e) => (StatusCodes.Status503ServiceUnavailable, "A dependency could not be reached; retry the request."),
             OperationCanceledException => (StatusCodes.Status503ServiceUnavailable, "The request was cancelled before it completed; retry it."),
@@ -128,6 +129,11 @@ public static class CartCallHost
             _ => (StatusCodes.Status500InternalServerError, "An unexpected error occurred."),
         };
         context.Response.StatusCode = status;
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            context.Response.Headers.RetryAfter = "1";
+        }
+
         await Results.Problem(detail, statusCode: status).ExecuteAsync(context).ConfigureAwait(false);
     }
 }

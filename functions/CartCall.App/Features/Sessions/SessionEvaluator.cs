@@ -34,7 +34,7 @@ public sealed partial class SessionEvaluator(
     TimeProvider time,
     ILogger<SessionEvaluator> logger)
 {
-    private const int MaxAttempts = 6;
+    private const int MaxAttempts = 10;
 
     public Task<IngestResult> IngestAsync(Merchant merchant, CartEvent cartEvent, CancellationToken cancellationToken)
     {
@@ -112,14 +112,21 @@ public sealed partial class SessionEvaluator(
             {
                 await sessions.SaveAsync(loaded, stored, reevaluateAt, cancellationToken).ConfigureAwait(false);
             }
-            catch (SessionConflictException) when (attempt < MaxAttempts)
+            catch (SessionConflictException)
             {
                 if (reservation is not null)
                 {
                     await ReleaseAsync(merchant.Id, reservation, cancellationToken).ConfigureAwait(false);
                 }
 
+                if (attempt >= MaxAttempts)
+                {
+                    throw;
+                }
+
+                // A burst of events for one session contends on its ETag; jitter spreads the retries apart.
                 LogConflict(merchant.Id, sessionId, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), time, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 

@@ -158,7 +158,7 @@ public sealed class ReceiveCartEventTests(AppFixture app)
         var merchant = await app.CreateMerchantAsync();
         using var client = app.Factory.CreateClient();
         var now = DateTimeOffset.UtcNow;
-        var posts = Enumerable.Range(0, 8)
+        var posts = Enumerable.Range(0, 12)
             .Select(i => client.SendAsync(AppFixture.SignedCartEvent(merchant, AppFixture.CartEvent("s-race", "page_viewed", now.AddSeconds(-i)))))
             .ToList();
 
@@ -166,6 +166,6 @@ public sealed class ReceiveCartEventTests(AppFixture app)
 
         Assert.All(responses, r => Assert.Equal(HttpStatusCode.Accepted, r.StatusCode));
         var entity = (await Sessions.GetEntityAsync<TableEntity>(TableSessionStore.PartitionKey(merchant, "s-race"), "session")).Value;
-        Assert.Equal(8, entity.GetInt32("EventCount"));
+        Assert.Equal(12, entity.GetInt32("EventCount"));
     }
 }
