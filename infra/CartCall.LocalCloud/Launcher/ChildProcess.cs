@@ -49,7 +49,17 @@ public sealed class ChildProcess : IAsyncDisposable
         this.onOutput = onOutput;
         Id = process.Id;
         StartTimestamp = Stopwatch.GetTimestamp();
-        Exited = process.WaitForExitAsync();
+        // The Exited event, not WaitForExitAsync: the latter also waits for the output pipes to close, which a
+        // grandchild holding them open would delay indefinitely.
+        var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => exited.TrySetResult();
+        if (process.HasExited)
+        {
+            exited.TrySetResult();
+        }
+
+        Exited = exited.Task;
     }
 
     public string Name { get; }
@@ -144,27 +154,40 @@ public sealed class ChildProcess : IAsyncDisposable
             }
             else
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                timeout.CancelAfter(grace);
                 try
                 {
-                    await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+                    await Exited.WaitAsync(grace, cancellationToken).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException)
+                catch (Exception e) when (e is TimeoutException or OperationCanceledException)
                 {
                     TryKillTree();
                 }
             }
         }
 
-        foreach (var pid in descendants.Where(ProcessTree.IsAlive))
+        var leftovers = descendants.Where(ProcessTree.IsAlive).ToList();
+        foreach (var pid in leftovers)
         {
             ProcessTree.Kill(pid);
         }
 
-        await Exited.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
-        // Let the redirected streams drain so the log has the last lines.
-        process.WaitForExit();
+        // SIGKILL is delivered asynchronously: wait (bounded) until they are really gone.
+        for (var i = 0; i < 100 && leftovers.Any(ProcessTree.IsAlive); i++)
+        {
+            await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await Exited.WaitAsync(TimeSpan.FromSeconds(10), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new InvalidOperationException($"{Name} (pid {Id}) did not exit after it was killed.");
+        }
+
+        // Let the redirected streams drain so the log has the last lines; bounded, as a stray holder may keep them open.
+        process.WaitForExit(TimeSpan.FromSeconds(2));
     }
 
     public async ValueTask DisposeAsync()

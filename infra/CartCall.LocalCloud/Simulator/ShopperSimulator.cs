@@ -35,7 +35,7 @@ public sealed class ShopperSimulator
     private long transportErrors;
     private long offers;
 
-    /// <param name="handler">Optional handler (tests); the simulator owns neither it nor the default one beyond the run.</param>
+    /// <param name="handler">Optional handler (tests); the caller keeps ownership of it.</param>
     public ShopperSimulator(SimulationOptions options, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -46,6 +46,7 @@ public sealed class ShopperSimulator
         }
 
         this.options = options;
+        var ownsHandler = handler is null;
         handler ??= new SocketsHttpHandler
         {
             UseProxy = false, // loopback only: never hand a request to a proxy elsewhere
@@ -53,7 +54,7 @@ public sealed class ShopperSimulator
             MaxConnectionsPerServer = options.Concurrency,
             ConnectTimeout = TimeSpan.FromSeconds(2),
         };
-        http = new HttpClient(handler) { Timeout = options.RequestTimeout };
+        http = new HttpClient(handler, disposeHandler: ownsHandler) { Timeout = options.RequestTimeout };
         endpoint = new Uri(options.AppUrl, $"api/merchants/{Uri.EscapeDataString(options.MerchantId)}/cart-events");
         generator = new ShopperSessionGenerator(options.Seed, options.Generator);
     }
