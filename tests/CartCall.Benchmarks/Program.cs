@@ -1,9 +1,27 @@
 using BenchmarkDotNet.Running;
+using CartCall.Benchmarks.Ingest;
+using CartCall.Benchmarks.Startup;
 
 namespace CartCall.Benchmarks;
 
+/// <summary>
+/// <c>dotnet run -c Release --project tests/CartCall.Benchmarks -- ingest|startup [options]</c> for the end-to-end
+/// measurements; anything else goes to BenchmarkDotNet's switcher (micro-benchmarks).
+/// </summary>
 public static class BenchmarkProgram
 {
-    public static void Main(string[] args) =>
-        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+    public static int Main(string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        switch (args.FirstOrDefault())
+        {
+            case "ingest":
+                return IngestBenchmark.RunAsync(args[1..]).GetAwaiter().GetResult();
+            case "startup":
+                return StartupBenchmark.RunAsync(args[1..]).GetAwaiter().GetResult();
+            default:
+                BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+                return 0;
+        }
+    }
 }

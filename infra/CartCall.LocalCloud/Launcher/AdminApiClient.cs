@@ -1,0 +1,66 @@
+using System.Net.Http.Json;
+using CartCall.App.Features.Agents;
+using CartCall.App.Features.Merchants;
+using CartCall.App.Hosting;
+
+namespace CartCall.LocalCloud.Launcher;
+
+/// <summary>The bits of CartCall's admin API the launcher uses: create the demo merchant and its agents.</summary>
+public sealed class AdminApiClient(HttpClient http, string adminKey)
+{
+    public async Task PutMerchantAsync(Merchant merchant, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(merchant);
+        await SendAsync(HttpMethod.Put, $"/api/merchants/{Uri.EscapeDataString(merchant.Id)}", merchant, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task PutAgentAsync(string merchantId, Agent agent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(agent);
+        await SendAsync(HttpMethod.Put, $"/api/merchants/{Uri.EscapeDataString(merchantId)}/agents/{Uri.EscapeDataString(agent.Id)}", agent, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The demo merchant: open around the clock so offers can be seen at any hour, the storefront's origin allowed,
+    /// the rest of the economics left at the product's defaults.
+    /// </summary>
+    public static Merchant DemoMerchant(string id, string signingSecret, Uri storefrontOrigin)
+    {
+        ArgumentNullException.ThrowIfNull(storefrontOrigin);
+        return new Merchant
+        {
+            Id = id,
+            DisplayName = "CartCall Demo Store",
+            SigningSecrets = [signingSecret],
+            Currency = "USD",
+            TimeZone = "UTC",
+            // Closing at the opening time means the window runs to the same time next day: open all day.
+            BusinessHours = Enum.GetNames<DayOfWeek>().Select(d => new OpeningWindowDto { Day = d.ToLowerInvariant(), Opens = "00:00", Closes = "00:00" }).ToList(),
+            AllowedOrigins = [storefrontOrigin.GetLeftPart(UriPartial.Authority)],
+        };
+    }
+
+    public static IReadOnlyList<Agent> DemoAgents(int count) =>
+        Enumerable.Range(1, count).Select(i => new Agent
+        {
+            Id = $"agent-{i}",
+            DisplayName = $"Demo agent {i}",
+            Available = true,
+            // 555-01xx numbers are reserved for fiction; the ACS stand-in answers for them.
+            PhoneNumber = $"+1425555{100 + i:D4}",
+            Priority = i,
+        }).ToList();
+
+    private async Task SendAsync<T>(HttpMethod method, string path, T body, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body, options: AppJson.Options) };
+        request.Headers.Add(AdminKeyFilter.Header, adminKey);
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            var detail = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            throw new InvalidOperationException($"{method} {path} answered {(int)response.StatusCode}: {detail}");
+        }
+    }
+}

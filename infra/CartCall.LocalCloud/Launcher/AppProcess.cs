@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Net;
+
+namespace CartCall.LocalCloud.Launcher;
+
+/// <summary>
+/// The CartCall app run as the Functions host would run it: <c>dotnet CartCall.App.dll</c> as a child process with
+/// its settings in environment variables.
+/// </summary>
+public static class AppProcess
+{
+    public const string HealthPath = "/api/health";
+
+    /// <summary>Returns the built app, building it with <c>dotnet build</c> first when it is missing.</summary>
+    public static async Task<string> EnsureBuiltAsync(RepositoryLayout layout, string configuration, Action<string> report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(report);
+        var dll = layout.AppDll(configuration);
+        if (File.Exists(dll))
+        {
+            return dll;
+        }
+
+        report($"The app is not built for {configuration}: running dotnet build {layout.AppProject}");
+        var psi = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = layout.Root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in new[] { "build", layout.AppProject, "-c", configuration, "-nologo", "-clp:ErrorsOnly" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var build = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start.");
+        var stdout = build.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = build.StandardError.ReadToEndAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(10));
+        try
+        {
+            await build.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            build.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        await Task.WhenAll(stdout, stderr).ConfigureAwait(false);
+        if (build.ExitCode != 0 || !File.Exists(dll))
+        {
+            throw new InvalidOperationException($"dotnet build of the app failed ({build.ExitCode}):\n{stdout.Result}{stderr.Result}".TrimEnd());
+        }
+
+        return dll;
+    }
+
+    public static ChildProcessSpec Spec(string appDll, IReadOnlyDictionary<string, string> environment, string? logPath, Action<string>? onOutput = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(appDll);
+        return new ChildProcessSpec
+        {
+            Name = "app",
+            FileName = "dotnet",
+            Arguments = [appDll],
+            // The app's content root (appsettings.json) is its own folder, as under the Functions host.
+            WorkingDirectory = Path.GetDirectoryName(appDll),
+            Environment = environment,
+            LogPath = logPath,
+            OnOutput = onOutput,
+        };
+    }
+
+    /// <summary>
+    /// Polls <c>/api/health</c> until it answers 200 and returns the time since the process was started. Fails early
+    /// when the process exits, or when it is not healthy within <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<TimeSpan> WaitHealthyAsync(ChildProcess app, Uri baseAddress, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(1) })
+        {
+            Timeout = TimeSpan.FromSeconds(5),
+        };
+        var url = new Uri(baseAddress, HealthPath);
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        string last = "no answer yet";
+        while (true)
+        {
+            if (app.HasExited)
+            {
+                throw new ChildFailedException(app, $"The app exited with code {app.ExitCode} before it was healthy.");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(url, cancellationToken).ConfigureAwait(false);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return Stopwatch.GetElapsedTime(app.StartTimestamp);
+                }
+
+                last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}";
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                last = "timed out";
+            }
+
+            if (Stopwatch.GetTimestamp() > deadline)
+            {
+                throw new ChildFailedException(app, $"The app was not healthy at {url} within {timeout.TotalSeconds:0} s; last answer: {last}");
+            }
+
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

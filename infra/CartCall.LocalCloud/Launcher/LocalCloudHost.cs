@@ -1,0 +1,251 @@
+using System.Globalization;
+using CartCall.LocalCloud.Acs;
+using CartCall.LocalCloud.EventGrid;
+using CartCall.LocalCloud.WebPubSub;
+
+namespace CartCall.LocalCloud.Launcher;
+
+/// <summary>One row of the "what is running where" table.</summary>
+public sealed record ServiceEndpoint(string Service, string Url, string Note);
+
+/// <summary>
+/// Everything <c>cartcall-local up</c> runs, started in dependency order: Azurite, the Event Grid, Web PubSub and
+/// ACS stand-ins, the app (a child process, as the Functions host would run it), the demo merchant, the demo
+/// storefront. <see cref="DisposeAsync"/> stops all of it in reverse order; a failed start stops what had started.
+/// </summary>
+public sealed class LocalCloudHost : IAsyncDisposable
+{
+    public const string HubName = "cartcall";
+
+    private readonly Stack<(string Name, IAsyncDisposable Part)> parts = new();
+    private readonly RepositoryLayout layout;
+    private readonly LauncherOptions options;
+    private int disposed;
+
+    private LocalCloudHost(RepositoryLayout layout, LauncherOptions options, LocalSecrets secrets)
+    {
+        this.layout = layout;
+        this.options = options;
+        Secrets = secrets;
+    }
+
+    public LocalSecrets Secrets { get; }
+
+    public Uri AppUrl => new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{options.AppPort}/"));
+
+    public Uri StorefrontOrigin => new(string.Create(CultureInfo.InvariantCulture, $"http://127.0.0.1:{options.StorefrontPort}/"));
+
+    /// <summary>Process start of the app to its first healthy answer.</summary>
+    public TimeSpan AppStartup { get; private set; }
+
+    public ChildProcess? Azurite { get; private set; }
+
+    public ChildProcess? App { get; private set; }
+
+    public EventGridStandIn? EventGrid { get; private set; }
+
+    public WebPubSubStandIn? WebPubSub { get; private set; }
+
+    public AcsStandIn? Acs { get; private set; }
+
+    /// <summary>Null until the demo storefront is wired in (see <see cref="StartStorefrontAsync"/>).</summary>
+    public Uri? StorefrontUrl { get; private set; }
+
+    public IReadOnlyList<ServiceEndpoint> Endpoints { get; private set; } = [];
+
+    /// <summary>Completes when a child the local cloud depends on exits on its own.</summary>
+    public Task<ChildProcess> ChildExited =>
+        Task.WhenAny(new[] { Azurite, App }.OfType<ChildProcess>().Select(async c => { await c.Exited.ConfigureAwait(false); return c; }))
+            .Unwrap();
+
+    public static async Task<LocalCloudHost> StartAsync(
+        RepositoryLayout layout, LauncherOptions options, Action<string> report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(report);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems), nameof(options));
+        }
+
+        var taken = options.AllPorts.Where(p => !LoopbackPorts.IsFree(p)).ToList();
+        if (taken.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"127.0.0.1 port(s) {string.Join(", ", taken)} are in use: is another cartcall-local running? Stop it, or choose other ports (see --help).");
+        }
+
+        var host = new LocalCloudHost(layout, options, LocalSecrets.Generate());
+        try
+        {
+            await host.StartPartsAsync(report, cancellationToken).ConfigureAwait(false);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task StartPartsAsync(Action<string> report, CancellationToken ct)
+    {
+        Directory.CreateDirectory(layout.LogDirectory);
+
+        // Build first: it is the slow step, and nothing should be listening while it runs.
+        var appDll = await AppProcess.EnsureBuiltAsync(layout, options.Configuration, report, ct).ConfigureAwait(false);
+
+        Azurite = await AzuriteProcess.StartAsync(
+            layout, options.BlobPort, options.QueuePort, options.TablePort,
+            options.InMemoryStorage ? null : layout.AzuriteDataDirectory, Path.Combine(layout.LogDirectory, "azurite.log"), report, ct).ConfigureAwait(false);
+        parts.Push(("Azurite", Azurite));
+        report(Invariant($"Azurite listening on 127.0.0.1:{options.BlobPort}-{options.TablePort}"));
+
+        var deliveries = new Uri(AppUrl, $"api/offers/deliveries?code={Secrets.EventGridDeliveryKey}");
+        EventGrid = await EventGridStandIn.StartAsync(new EventGridStandInOptions
+        {
+            Port = options.EventGridPort,
+            TopicKey = Secrets.EventGridTopicKey,
+            Subscriptions = [new EventGridSubscriptionOptions { Name = "deliver-offers", Endpoint = deliveries, Schema = EventDeliverySchema.CloudEvents }],
+        }, ct).ConfigureAwait(false);
+        parts.Push(("Event Grid stand-in", EventGrid));
+        report($"Event Grid stand-in at {EventGrid.Endpoint}");
+
+        WebPubSub = await WebPubSubStandIn.StartAsync(new WebPubSubStandInOptions { Port = options.WebPubSubPort }, ct).ConfigureAwait(false);
+        parts.Push(("Web PubSub stand-in", WebPubSub));
+        report($"Web PubSub stand-in at {WebPubSub.Endpoint}");
+
+        Acs = await AcsStandIn.StartAsync(new AcsStandInOptions { Port = options.AcsPort }, ct).ConfigureAwait(false);
+        parts.Push(("ACS stand-in", Acs));
+        report($"ACS stand-in at {Acs.Endpoint}");
+
+        App = ChildProcess.Start(AppProcess.Spec(appDll, AppEnvironment(), Path.Combine(layout.LogDirectory, "app.log"),
+            options.EchoAppLogs ? line => report("app | " + line) : null));
+        parts.Push(("app", App));
+        AppStartup = await AppProcess.WaitHealthyAsync(App, AppUrl, options.HealthTimeout, ct).ConfigureAwait(false);
+        report(Invariant($"App healthy at {AppUrl} in {AppStartup.TotalSeconds:0.00} s (process start to first 200 from {AppProcess.HealthPath})"));
+
+        await CreateDemoMerchantAsync(ct).ConfigureAwait(false);
+        report(Invariant($"Merchant '{options.MerchantId}' ready with {options.AgentCount} available agent(s)"));
+
+        StorefrontUrl = await StartStorefrontAsync(report, ct).ConfigureAwait(false);
+
+        await new LocalCloudSession(AppUrl, options.MerchantId, Secrets.MerchantSigningSecret, Secrets.AdminKey, StorefrontUrl, Environment.ProcessId, DateTimeOffset.UtcNow)
+            .WriteAsync(layout.SessionFile, ct).ConfigureAwait(false);
+        Endpoints = BuildEndpoints();
+    }
+
+    /// <summary>The app's settings: what the Functions host would pass from local.settings.json / app settings.</summary>
+    public IReadOnlyDictionary<string, string> AppEnvironment() => new Dictionary<string, string>
+    {
+        ["ASPNETCORE_URLS"] = AppUrl.GetLeftPart(UriPartial.Authority),
+        ["ASPNETCORE_ENVIRONMENT"] = "Development",
+        ["CartCall__Storage__ConnectionString"] = AzuriteProcess.ConnectionString(options.BlobPort, options.QueuePort, options.TablePort),
+        ["CartCall__Storage__CreateIfMissing"] = "true",
+        ["CartCall__Admin__Key"] = Secrets.AdminKey,
+        ["CartCall__EventGrid__TopicEndpoint"] = EventGrid!.Endpoint.AbsoluteUri,
+        ["CartCall__EventGrid__TopicKey"] = Secrets.EventGridTopicKey,
+        ["CartCall__EventGrid__DeliveryKey"] = Secrets.EventGridDeliveryKey,
+        ["CartCall__WebPubSub__ConnectionString"] = WebPubSub!.ConnectionString,
+        ["CartCall__WebPubSub__Hub"] = HubName,
+        ["CartCall__Acs__ConnectionString"] = Acs!.ConnectionString,
+        ["CartCall__Acs__CallbackAudience"] = Acs.ResourceId,
+        ["CartCall__Acs__CallbackIssuer"] = Acs.Issuer,
+        ["CartCall__Acs__OpenIdConfigurationUri"] = Acs.OpenIdConfigurationUri.AbsoluteUri,
+        ["CartCall__Sessions__IdleReevaluationDelay"] = options.IdleReevaluationDelay.ToString("c", CultureInfo.InvariantCulture),
+        ["CartCall__Preferences__CookieSigningKey"] = Secrets.CookieSigningKey,
+    };
+
+    private async Task CreateDemoMerchantAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = AppUrl, Timeout = TimeSpan.FromSeconds(15) };
+        var admin = new AdminApiClient(http, Secrets.AdminKey);
+        await admin.PutMerchantAsync(AdminApiClient.DemoMerchant(options.MerchantId, Secrets.MerchantSigningSecret, StorefrontOrigin), ct).ConfigureAwait(false);
+        foreach (var agent in AdminApiClient.DemoAgents(options.AgentCount))
+        {
+            await admin.PutAgentAsync(options.MerchantId, agent, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// TODO(lead): start the demo storefront here once branch <c>widget</c> is merged. Its helper builds
+    /// <c>CartCall.LocalCloud.Storefront.DemoStorefront.StartAsync(DemoStorefrontOptions, CancellationToken)</c>;
+    /// fill its options from this host (port <see cref="LauncherOptions.StorefrontPort"/>, <see cref="AppUrl"/>,
+    /// merchant id and <see cref="LocalSecrets.MerchantSigningSecret"/>, the Web PubSub hub), push it onto
+    /// <c>parts</c> so it is disposed on stop, and return its URL. Until then this returns null and says so.
+    /// </summary>
+    private Task<Uri?> StartStorefrontAsync(Action<string> report, CancellationToken ct)
+    {
+        _ = ct;
+        var built = typeof(LocalCloudHost).Assembly.GetType("CartCall.LocalCloud.Storefront.DemoStorefront") is not null;
+        report(built
+            ? "The demo storefront is built but not started yet: wire it in LocalCloudHost.StartStorefrontAsync (TODO)."
+            : "The demo storefront is not part of this build yet (branch widget); skipping it.");
+        return Task.FromResult<Uri?>(null);
+    }
+
+    private List<ServiceEndpoint> BuildEndpoints()
+    {
+        var list = new List<ServiceEndpoint>
+        {
+            new("App", AppUrl.AbsoluteUri, Invariant($"healthy in {AppStartup.TotalSeconds:0.00} s; log infra/.run/logs/app.log")),
+            new("OpenAPI", new Uri(AppUrl, "api/openapi.json").AbsoluteUri, "the app's API description"),
+            new("Health", new Uri(AppUrl, AppProcess.HealthPath.TrimStart('/')).AbsoluteUri, "tables and queues reachable"),
+            new("Cart events", new Uri(AppUrl, $"api/merchants/{options.MerchantId}/cart-events").AbsoluteUri, "signed with CartCall-Signature"),
+            new("Azurite", Invariant($"http://127.0.0.1:{options.BlobPort} / {options.QueuePort} / {options.TablePort}"),
+                options.InMemoryStorage ? "blob / queue / table, in memory" : "blob / queue / table; data in infra/.run/azurite"),
+            new("Event Grid stand-in", EventGrid!.Endpoint.AbsoluteUri, "deliveries: /api/_standin/deliveries"),
+            new("Web PubSub stand-in", WebPubSub!.Endpoint.AbsoluteUri, $"hub '{HubName}'; activity: /_standin/log"),
+            new("ACS stand-in", Acs!.Endpoint.AbsoluteUri, "answer as shopper or agent on this page"),
+            new("Storefront", StorefrontUrl?.AbsoluteUri ?? "(not started)", StorefrontUrl is null ? "branch widget not merged yet" : "the demo store"),
+        };
+        return list;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+        {
+            return;
+        }
+
+        try
+        {
+            if (File.Exists(layout.SessionFile))
+            {
+                File.Delete(layout.SessionFile);
+            }
+        }
+        catch (IOException)
+        {
+            // A stale file is ignored by readers: its process id is no longer alive.
+        }
+
+        var errors = new List<Exception>();
+        while (parts.TryPop(out var part))
+        {
+            try
+            {
+                if (part.Part is ChildProcess child)
+                {
+                    await child.StopAsync(options.StopGrace).ConfigureAwait(false);
+                }
+
+                await part.Part.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                errors.Add(new InvalidOperationException($"Stopping {part.Name} failed: {e.Message}", e));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new AggregateException("Some parts of the local cloud did not stop cleanly.", errors);
+        }
+    }
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}
