@@ -38,6 +38,8 @@ public sealed class AdminApiClient(HttpClient http, string adminKey)
             // Closing at the opening time means the window runs to the same time next day: open all day.
             BusinessHours = Enum.GetNames<DayOfWeek>().Select(d => new OpeningWindowDto { Day = d.ToLowerInvariant(), Opens = "00:00", Closes = "00:00" }).ToList(),
             AllowedOrigins = [storefrontOrigin.GetLeftPart(UriPartial.Authority)],
+            PublishableKey = PublishableKeys.Generate(),
+            SourcePhoneNumber = "+14255550100",
         };
     }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CartCall.LocalCloud.Acs;
 using CartCall.LocalCloud.EventGrid;
+using CartCall.LocalCloud.Storefront;
 using CartCall.LocalCloud.WebPubSub;
 
 namespace CartCall.LocalCloud.Launcher;
@@ -21,6 +22,7 @@ public sealed class LocalCloudHost : IAsyncDisposable
     private readonly RepositoryLayout layout;
     private readonly LauncherOptions options;
     private int disposed;
+    private string publishableKey = "";
 
     private LocalCloudHost(RepositoryLayout layout, LauncherOptions options, LocalSecrets secrets)
     {
@@ -48,7 +50,7 @@ public sealed class LocalCloudHost : IAsyncDisposable
 
     public AcsStandIn? Acs { get; private set; }
 
-    /// <summary>Null until the demo storefront is wired in (see <see cref="StartStorefrontAsync"/>).</summary>
+    /// <summary>The demo storefront, once started.</summary>
     public Uri? StorefrontUrl { get; private set; }
 
     public IReadOnlyList<ServiceEndpoint> Endpoints { get; private set; } = [];
@@ -151,7 +153,7 @@ public sealed class LocalCloudHost : IAsyncDisposable
         ["CartCall__WebPubSub__ConnectionString"] = WebPubSub!.ConnectionString,
         ["CartCall__WebPubSub__Hub"] = HubName,
         ["CartCall__Acs__ConnectionString"] = Acs!.ConnectionString,
-        ["CartCall__Acs__CallbackAudience"] = Acs.ResourceId,
+        ["CartCall__Acs__ImmutableResourceId"] = Acs.ResourceId,
         ["CartCall__Acs__CallbackIssuer"] = Acs.Issuer,
         ["CartCall__Acs__OpenIdConfigurationUri"] = Acs.OpenIdConfigurationUri.AbsoluteUri,
         ["CartCall__Sessions__IdleReevaluationDelay"] = options.IdleReevaluationDelay.ToString("c", CultureInfo.InvariantCulture),
@@ -162,7 +164,9 @@ public sealed class LocalCloudHost : IAsyncDisposable
     {
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = AppUrl, Timeout = TimeSpan.FromSeconds(15) };
         var admin = new AdminApiClient(http, Secrets.AdminKey);
-        await admin.PutMerchantAsync(AdminApiClient.DemoMerchant(options.MerchantId, Secrets.MerchantSigningSecret, StorefrontOrigin), ct).ConfigureAwait(false);
+        var merchant = AdminApiClient.DemoMerchant(options.MerchantId, Secrets.MerchantSigningSecret, StorefrontOrigin);
+        publishableKey = merchant.PublishableKey!;
+        await admin.PutMerchantAsync(merchant, ct).ConfigureAwait(false);
         foreach (var agent in AdminApiClient.DemoAgents(options.AgentCount))
         {
             await admin.PutAgentAsync(options.MerchantId, agent, ct).ConfigureAwait(false);
@@ -170,20 +174,24 @@ public sealed class LocalCloudHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// TODO(lead): start the demo storefront here once branch <c>widget</c> is merged. Its helper builds
-    /// <c>CartCall.LocalCloud.Storefront.DemoStorefront.StartAsync(DemoStorefrontOptions, CancellationToken)</c>;
-    /// fill its options from this host (port <see cref="LauncherOptions.StorefrontPort"/>, <see cref="AppUrl"/>,
-    /// merchant id and <see cref="LocalSecrets.MerchantSigningSecret"/>, the Web PubSub hub), push it onto
-    /// <c>parts</c> so it is disposed on stop, and return its URL. Until then this returns null and says so.
+    /// The demo storefront: a real storefront backend that signs its cart events to the app's webhook and embeds the
+    /// widget with the demo merchant's publishable key.
     /// </summary>
-    private Task<Uri?> StartStorefrontAsync(Action<string> report, CancellationToken ct)
+    private async Task<Uri?> StartStorefrontAsync(Action<string> report, CancellationToken ct)
     {
-        _ = ct;
-        var built = typeof(LocalCloudHost).Assembly.GetType("CartCall.LocalCloud.Storefront.DemoStorefront") is not null;
-        report(built
-            ? "The demo storefront is built but not started yet: wire it in LocalCloudHost.StartStorefrontAsync (TODO)."
-            : "The demo storefront is not part of this build yet (branch widget); skipping it.");
-        return Task.FromResult<Uri?>(null);
+        var store = await DemoStorefront.StartAsync(
+            new DemoStorefrontOptions
+            {
+                Port = options.StorefrontPort,
+                AppBaseUrl = AppUrl,
+                MerchantId = options.MerchantId,
+                SigningSecret = Secrets.MerchantSigningSecret,
+                PublishableKey = publishableKey,
+            },
+            ct).ConfigureAwait(false);
+        parts.Push(("demo storefront", store));
+        report("Demo storefront ready.");
+        return store.Url;
     }
 
     private List<ServiceEndpoint> BuildEndpoints()
