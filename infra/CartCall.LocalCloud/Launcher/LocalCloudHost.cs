@@ -201,6 +201,7 @@ public sealed class LocalCloudHost : IAsyncDisposable
             new("App", AppUrl.AbsoluteUri, Invariant($"healthy in {AppStartup.TotalSeconds:0.00} s; log infra/.run/logs/app.log")),
             new("OpenAPI", new Uri(AppUrl, "api/openapi.json").AbsoluteUri, "the app's API description"),
             new("Health", new Uri(AppUrl, AppProcess.HealthPath.TrimStart('/')).AbsoluteUri, "tables and queues reachable"),
+            new("Agent console", new Uri(AppUrl, "api/agents/console").AbsoluteUri, "merchant id + admin key; set availability, watch calls"),
             new("Cart events", new Uri(AppUrl, $"api/merchants/{options.MerchantId}/cart-events").AbsoluteUri, "signed with CartCall-Signature"),
             new("Azurite", Invariant($"http://127.0.0.1:{options.BlobPort} / {options.QueuePort} / {options.TablePort}"),
                 options.InMemoryStorage ? "blob / queue / table, in memory" : "blob / queue / table; data in infra/.run/azurite"),
