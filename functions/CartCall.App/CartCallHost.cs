@@ -57,6 +57,7 @@ public static class CartCallHost
         services.AddSingleton<TableOfferCounters>();
         services.AddSingleton<TableOfferStore>();
         services.AddSingleton<EventGridOfferPublisher>();
+        services.AddSingleton<SessionCache>(_ => new SessionCache());
         services.AddSingleton<ISessionStore, TableSessionStore>();
         services.AddSingleton<ReevaluationQueue>();
         services.AddSingleton<SessionEvaluator>();

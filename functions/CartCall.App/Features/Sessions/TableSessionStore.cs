@@ -13,7 +13,7 @@ namespace CartCall.App.Features.Sessions;
 /// decisions (<c>RowKey = "d|{inverted ticks}|…"</c>, newest first). Keeping them in one partition lets a save
 /// write both in one entity-group transaction, so a decision is never stored without the state it was made on.
 /// </summary>
-public sealed class TableSessionStore(StorageClients storage) : ISessionStore
+public sealed class TableSessionStore(StorageClients storage, SessionCache cache) : ISessionStore
 {
     private const string SessionRow = "session";
     private const string DecisionPrefix = "d|";
@@ -23,7 +23,16 @@ public sealed class TableSessionStore(StorageClients storage) : ISessionStore
 
     public async Task<LoadedSession?> GetAsync(string merchantId, string sessionId, CancellationToken cancellationToken)
     {
-        var response = await table.GetEntityIfExistsAsync<TableEntity>(PartitionKey(merchantId, sessionId), SessionRow, cancellationToken: cancellationToken)
+        var pk = PartitionKey(merchantId, sessionId);
+
+        // The version this instance last wrote is usually still current: skip the read and let the ETag on the save
+        // catch the rare case where another instance wrote since (the save then fails and the retry reads).
+        if (cache.TryGet(pk) is { } cached)
+        {
+            return new LoadedSession(Decode(cached.State), cached.ETag, cached.ReevaluateAt);
+        }
+
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(pk, SessionRow, cancellationToken: cancellationToken)
             .ConfigureAwait(false);
         if (!response.HasValue)
         {
@@ -31,8 +40,10 @@ public sealed class TableSessionStore(StorageClients storage) : ISessionStore
         }
 
         var entity = response.Value!;
-        var session = Decode(entity.GetBinary("State"));
-        return new LoadedSession(session, entity.ETag.ToString(), entity.GetDateTimeOffset("ReevaluateAt"));
+        var state = entity.GetBinary("State");
+        var loaded = new LoadedSession(Decode(state), entity.ETag.ToString(), entity.GetDateTimeOffset("ReevaluateAt"));
+        cache.Set(pk, new SessionCache.Entry(state, loaded.ETag!, loaded.ReevaluateAt));
+        return loaded;
     }
 
     public async Task<string> SaveAsync(LoadedSession loaded, StoredDecision? decision, DateTimeOffset? reevaluateAt, CancellationToken cancellationToken)
@@ -40,6 +51,7 @@ public sealed class TableSessionStore(StorageClients storage) : ISessionStore
         ArgumentNullException.ThrowIfNull(loaded);
         var session = loaded.Session;
         var pk = PartitionKey(session.MerchantId, session.SessionId);
+        var state = Encode(session);
         var entity = new TableEntity(pk, SessionRow)
         {
             ["MerchantId"] = session.MerchantId,
@@ -49,7 +61,7 @@ public sealed class TableSessionStore(StorageClients storage) : ISessionStore
             ["EventCount"] = session.EventCount,
             ["OrderCompleted"] = session.OrderCompleted,
             ["ReevaluateAt"] = reevaluateAt,
-            ["State"] = Encode(session),
+            ["State"] = state,
         };
 
         var actions = new List<TableTransactionAction>(2)
@@ -66,10 +78,13 @@ public sealed class TableSessionStore(StorageClients storage) : ISessionStore
         try
         {
             var response = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-            return response.Value[0].Headers.ETag?.ToString() ?? "";
+            var etag = response.Value[0].Headers.ETag?.ToString() ?? "";
+            cache.Set(pk, new SessionCache.Entry(state, etag, reevaluateAt));
+            return etag;
         }
-        catch (TableTransactionFailedException e) when (e.Status is 409 or 412)
+        catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
         {
+            cache.Remove(pk);
             throw new SessionConflictException($"Session {pk} changed while it was being updated.");
         }
     }
