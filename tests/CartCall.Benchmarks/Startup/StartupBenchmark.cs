@@ -42,6 +42,13 @@ public static class StartupBenchmark
                 ["CartCall__EventGrid__TopicEndpoint"] = eventGrid.Endpoint.AbsoluteUri,
                 ["CartCall__EventGrid__TopicKey"] = topicKey,
                 ["CartCall__EventGrid__DeliveryKey"] = secrets.EventGridDeliveryKey,
+                ["CartCall__Preferences__CookieSigningKey"] = secrets.CookieSigningKey,
+                // Validated at start-up but not called before the first request: no service needs to listen.
+                ["CartCall__WebPubSub__ConnectionString"] = $"Endpoint=http://127.0.0.1:{LoopbackPorts.FreePort()};AccessKey={topicKey};Version=1.0;",
+                ["CartCall__WebPubSub__Hub"] = "cartcall",
+                ["CartCall__Acs__ConnectionString"] = $"endpoint=http://127.0.0.1:{LoopbackPorts.FreePort()}/;accesskey={topicKey}",
+                ["CartCall__Acs__ImmutableResourceId"] = Guid.NewGuid().ToString(),
+                ["CartCall__Acs__OpenIdConfigurationUri"] = $"http://127.0.0.1:{LoopbackPorts.FreePort()}/calling/.well-known/acsopenidconfiguration",
             };
             await using var app = ChildProcess.Start(AppProcess.Spec(appDll, environment, logPath: null));
             var elapsed = await AppProcess.WaitHealthyAsync(app, new Uri($"http://127.0.0.1:{port}/"), TimeSpan.FromSeconds(60), ct).ConfigureAwait(false);
