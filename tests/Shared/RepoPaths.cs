@@ -15,6 +15,16 @@ public static class RepoPaths
 
     public static string NodeBin(string tool) => Path.Combine(NodeModules, ".bin", tool);
 
+    /// <summary>Installs the npm packages once if any is missing.</summary>
+    public static async Task EnsureNpmPackagesAsync(IEnumerable<string> packages)
+    {
+        ArgumentNullException.ThrowIfNull(packages);
+        foreach (var package in packages)
+        {
+            await EnsureNpmPackageAsync(package).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Runs <c>npm install</c> in infra/ once when <paramref name="package"/> is missing, so a clean clone works.</summary>
     public static async Task EnsureNpmPackageAsync(string package)
     {

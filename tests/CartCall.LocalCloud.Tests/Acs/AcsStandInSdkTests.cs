@@ -1,3 +1,4 @@
+using CartCall.Testing;
 using System.Net;
 using System.Text.Json;
 using CartCall.LocalCloud.Acs;
@@ -12,23 +13,23 @@ public sealed class AcsStandInSdkTests
     [Fact]
     public async Task CallAutomationSdk_CreatesPstnAndVoipCalls_AddsAgent_Plays_HangsUp()
     {
-        await AcsNodeRunner.EnsurePackagesAsync("@azure/communication-call-automation", "@azure/communication-identity");
+        await RepoPaths.EnsureNpmPackagesAsync(["@azure/communication-call-automation", "@azure/communication-identity"]);
         await using var hook = await AcsTestWebhook.StartAsync();
         await using var standIn = await AcsStandIn.StartAsync(new AcsStandInOptions(), CancellationToken.None);
         var agentId = $"8:acs:{standIn.ResourceId}_agent-1";
         var userId = $"8:acs:{standIn.ResourceId}_shopper-1";
 
-        var result = await AcsNodeRunner.RunScriptAsync("acs-call-automation.mjs", new Dictionary<string, string>
+        var result = await NodeScript.RunAsync(Path.Combine(RepoPaths.Root, "tests", "CartCall.LocalCloud.Tests", "Acs", "acs-call-automation.mjs"), new Dictionary<string, string>
         {
             ["ACS_CONNECTION_STRING"] = standIn.ConnectionString,
             ["ACS_CALLBACK_URL"] = hook.Url.AbsoluteUri,
             ["ACS_PSTN_TARGET"] = "+14255550123",
             ["ACS_AGENT_ID"] = agentId,
             ["ACS_USER_ID"] = userId,
-        }, NodeTimeout);
+        }, NodeTimeout, CancellationToken.None);
 
-        Assert.True(result.ExitCode == 0, $"node failed: {result.Stdout}\n{result.Stderr}");
-        var json = result.Json();
+        Assert.True(result.ExitCode == 0, $"node failed: {result.StandardOutput}\n{result.StandardError}");
+        var json = result.LastJsonLine();
         var pstn = json.GetProperty("pstn");
         Assert.Equal("connecting", pstn.GetProperty("state").GetString());
         Assert.Equal("connected", pstn.GetProperty("connectedState").GetString());
@@ -62,18 +63,18 @@ public sealed class AcsStandInSdkTests
     [Fact]
     public async Task IdentitySdk_CreatesUserAndToken_AndWrongKeyGets401()
     {
-        await AcsNodeRunner.EnsurePackagesAsync("@azure/communication-identity");
+        await RepoPaths.EnsureNpmPackagesAsync(["@azure/communication-identity"]);
         await using var standIn = await AcsStandIn.StartAsync(new AcsStandInOptions(), CancellationToken.None);
         var wrong = $"endpoint={standIn.Endpoint.AbsoluteUri};accesskey={Convert.ToBase64String(new byte[32])}";
 
-        var result = await AcsNodeRunner.RunScriptAsync("acs-identity.mjs", new Dictionary<string, string>
+        var result = await NodeScript.RunAsync(Path.Combine(RepoPaths.Root, "tests", "CartCall.LocalCloud.Tests", "Acs", "acs-identity.mjs"), new Dictionary<string, string>
         {
             ["ACS_CONNECTION_STRING"] = standIn.ConnectionString,
             ["ACS_WRONG_CONNECTION_STRING"] = wrong,
-        }, NodeTimeout);
+        }, NodeTimeout, CancellationToken.None);
 
-        Assert.True(result.ExitCode == 0, $"node failed: {result.Stdout}\n{result.Stderr}");
-        var json = result.Json();
+        Assert.True(result.ExitCode == 0, $"node failed: {result.StandardOutput}\n{result.StandardError}");
+        var json = result.LastJsonLine();
         Assert.StartsWith($"8:acs:{standIn.ResourceId}_", json.GetProperty("userId").GetString(), StringComparison.Ordinal);
         Assert.True(json.GetProperty("tokenLength").GetInt32() > 100);
         Assert.True(json.GetProperty("reissuedTokenLength").GetInt32() > 100);

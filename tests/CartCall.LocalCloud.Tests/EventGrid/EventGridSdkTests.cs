@@ -3,7 +3,7 @@ using Azure;
 using Azure.Messaging;
 using Azure.Messaging.EventGrid;
 using CartCall.LocalCloud.EventGrid;
-using CartCall.LocalCloud.Tests.Node;
+using CartCall.Testing;
 using static CartCall.LocalCloud.Tests.EventGrid.EventGridTestKit;
 
 namespace CartCall.LocalCloud.Tests.EventGrid;
@@ -11,12 +11,12 @@ namespace CartCall.LocalCloud.Tests.EventGrid;
 /// <summary>Microsoft's own clients (npm @azure/eventgrid, NuGet Azure.Messaging.EventGrid) against the stand-in.</summary>
 public sealed class EventGridSdkTests
 {
-    private static readonly string PublishScript = Path.Combine(RepoPaths.LocalCloudTestsDir, "EventGrid", "publish-events.mjs");
+    private static readonly string PublishScript = Path.Combine(RepoPaths.Root, "tests", "CartCall.LocalCloud.Tests", "EventGrid", "publish-events.mjs");
 
     private static async Task<NodeScriptResult> PublishWithJsSdkAsync(
         EventGridStandIn standIn, string schema, object events, string key, string auth = "key")
     {
-        await RepoPaths.EnsureNpmPackagesAsync(["@azure/eventgrid"], CancellationToken.None);
+        await RepoPaths.EnsureNpmPackagesAsync(["@azure/eventgrid"]);
         return await NodeScript.RunAsync(PublishScript, new Dictionary<string, string>
         {
             ["EG_ENDPOINT"] = standIn.Endpoint.AbsoluteUri,

@@ -1,3 +1,4 @@
+using CartCall.Testing;
 using System.Text.Json;
 using CartCall.LocalCloud.WebPubSub;
 
@@ -13,15 +14,15 @@ public sealed class WebPubSubStandInSdkTests
     {
         await using var standIn = await WebPubSubStandIn.StartAsync(new WebPubSubStandInOptions(), CancellationToken.None);
 
-        var run = await WebPubSubNodeRunner.RunAsync("sdk-roundtrip.mjs", new Dictionary<string, string>
+        var run = await NodeScript.RunAsync(Path.Combine(RepoPaths.Root, "tests", "CartCall.LocalCloud.Tests", "WebPubSub", "node", "sdk-roundtrip.mjs"), new Dictionary<string, string>
         {
             ["WPS_CONNECTION_STRING"] = standIn.ConnectionString,
             ["WPS_HUB"] = "cartcall",
             ["WPS_PROTOCOL"] = protocol,
-        }, TimeSpan.FromSeconds(60));
+        }, TimeSpan.FromSeconds(60), CancellationToken.None);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        var json = run.Json;
+        var json = run.LastJsonLine();
         Assert.Equal($"ws://127.0.0.1:{standIn.Endpoint.Port}/client/hubs/cartcall", json.GetProperty("baseUrl").GetString());
         Assert.Equal("shopper-1", json.GetProperty("shopperConnected").GetProperty("userId").GetString());
         Assert.True(json.GetProperty("shopperConnected").GetProperty("hasConnectionId").GetBoolean());

@@ -1,3 +1,4 @@
+using CartCall.Testing;
 using System.Buffers.Text;
 using System.Net;
 using System.Net.WebSockets;
@@ -208,7 +209,7 @@ public sealed class WebPubSubRestClientTests : IAsyncLifetime
         var uri = _client.GetClientAccessUri("shopper-1", ["offers"], ["webpubsub.joinLeaveGroup.offers"], TimeSpan.FromMinutes(10));
         var token = Uri.UnescapeDataString(uri.Query["?access_token=".Length..]);
 
-        var run = await WebPubSubNodeRunner.RunAsync("token-interop.mjs", new Dictionary<string, string>
+        var run = await NodeScript.RunAsync(Path.Combine(RepoPaths.Root, "tests", "CartCall.LocalCloud.Tests", "WebPubSub", "node", "token-interop.mjs"), new Dictionary<string, string>
         {
             ["WPS_CONNECTION_STRING"] = _standIn.ConnectionString,
             ["WPS_HUB"] = Hub,
@@ -217,10 +218,10 @@ public sealed class WebPubSubRestClientTests : IAsyncLifetime
             ["WPS_USER"] = "shopper-1",
             ["WPS_ROLES"] = "webpubsub.joinLeaveGroup.offers",
             ["WPS_GROUPS"] = "offers",
-        }, TimeSpan.FromSeconds(60));
+        }, TimeSpan.FromSeconds(60), CancellationToken.None);
 
         Assert.True(run.ExitCode == 0, run.ToString());
-        var json = run.Json;
+        var json = run.LastJsonLine();
         Assert.True(json.GetProperty("verified").GetBoolean(), run.ToString());
         var ours = json.GetProperty("ours");
         var sdk = json.GetProperty("sdk");

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 
-namespace CartCall.LocalCloud.Tests.Node;
+namespace CartCall.Testing;
 
 /// <summary>What a node (or npm) process left behind.</summary>
 public sealed record NodeScriptResult(int ExitCode, string StandardOutput, string StandardError)
@@ -55,7 +55,10 @@ public static class NodeScript
             UseShellExecute = false,
         };
         start.ArgumentList.Add(scriptPath);
+        // Scripts load Microsoft's SDKs from infra/node_modules: CommonJS through NODE_PATH, ESM through
+        // createRequire(CARTCALL_INFRA_DIR/package.json), since ESM imports ignore NODE_PATH.
         start.Environment["NODE_PATH"] = RepoPaths.NodeModules;
+        start.Environment["CARTCALL_INFRA_DIR"] = RepoPaths.Infra;
         // Keep node's own warnings (e.g. experimental features) out of stdout parsing and the run quiet.
         start.Environment["NODE_NO_WARNINGS"] = "1";
         foreach (var (key, value) in env)
