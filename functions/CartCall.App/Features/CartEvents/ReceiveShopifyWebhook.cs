@@ -21,25 +21,14 @@ public static class ReceiveShopifyWebhook
         ArgumentNullException.ThrowIfNull(merchants);
         ArgumentNullException.ThrowIfNull(evaluator);
 
-        var merchant = await merchants.GetAsync(merchantId, cancellationToken).ConfigureAwait(false);
-        if (merchant is null)
+        var (merchant, raw, refused) = await WebhookIntake.ReadAsync(merchantId, request, merchants, cancellationToken).ConfigureAwait(false);
+        if (refused is not null)
         {
-            return Problems.NotFound($"There is no merchant '{merchantId}'.");
-        }
-
-        if (!RequestBody.IsJson(request))
-        {
-            return Problems.UnsupportedMediaType("application/json");
-        }
-
-        var (raw, tooLarge) = await RequestBody.ReadAsync(request, RequestBody.MaxBytes, cancellationToken).ConfigureAwait(false);
-        if (tooLarge is not null)
-        {
-            return tooLarge;
+            return refused;
         }
 
         var headers = request.Headers;
-        var signatureProblem = WebhookSignatures.VerifyShopify(headers["X-Shopify-Hmac-Sha256"].ToString(), raw, merchant.SigningSecrets);
+        var signatureProblem = WebhookSignatures.VerifyShopify(headers["X-Shopify-Hmac-Sha256"].ToString(), raw!, merchant!.SigningSecrets);
         if (signatureProblem is not null)
         {
             return Problems.Unauthorized(signatureProblem);
