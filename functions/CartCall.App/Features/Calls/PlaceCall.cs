@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Azure;
 using CartCall.App.Adapters.Acs;
 using CartCall.App.Features.Agents;
@@ -39,15 +38,7 @@ public sealed partial class PlaceCall(
 
     public async Task<QueueOutcome> HandleAsync(string message, int dequeueCount, CancellationToken cancellationToken)
     {
-        PlaceCallMessage? request;
-        try
-        {
-            request = JsonSerializer.Deserialize<PlaceCallMessage>(message, AppJson.Options);
-        }
-        catch (JsonException)
-        {
-            request = null;
-        }
+        var request = QueueMessages.TryRead<PlaceCallMessage>(message);
 
         if (request is null || string.IsNullOrEmpty(request.CallId))
         {

@@ -27,15 +27,7 @@ public sealed partial class PublishOffer(EventGridOfferPublisher publisher, ILog
 
     public async Task<QueueOutcome> HandleAsync(string message, int dequeueCount, CancellationToken cancellationToken)
     {
-        OfferProposed? offer;
-        try
-        {
-            offer = JsonSerializer.Deserialize<OfferProposed>(message, AppJson.Options);
-        }
-        catch (JsonException)
-        {
-            offer = null;
-        }
+        var offer = QueueMessages.TryRead<OfferProposed>(message);
 
         if (offer is null || string.IsNullOrEmpty(offer.OfferId))
         {

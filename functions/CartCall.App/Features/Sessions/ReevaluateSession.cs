@@ -1,4 +1,3 @@
-using System.Text.Json;
 using CartCall.App.Features.Merchants;
 using CartCall.App.Hosting;
 using CartCall.App.Storage;
@@ -17,15 +16,7 @@ public sealed partial class ReevaluateSession(IMerchantStore merchants, SessionE
 
     public async Task<QueueOutcome> HandleAsync(string message, int dequeueCount, CancellationToken cancellationToken)
     {
-        ReevaluationRequest? request;
-        try
-        {
-            request = JsonSerializer.Deserialize<ReevaluationRequest>(message, AppJson.Options);
-        }
-        catch (JsonException)
-        {
-            request = null;
-        }
+        var request = QueueMessages.TryRead<ReevaluationRequest>(message);
 
         if (request is null || string.IsNullOrEmpty(request.MerchantId) || string.IsNullOrEmpty(request.SessionId))
         {
