@@ -21,13 +21,15 @@ public sealed record CartSnapshot(string Currency, IReadOnlyList<LineItem> Items
 {
     public static CartSnapshot Empty(string currency) => new(currency, []);
 
+    // Indexed loops: foreach over IReadOnlyList boxes an enumerator, and these run on every scored event.
     public decimal Total
     {
         get
         {
             var total = 0m;
-            foreach (var item in Items)
+            for (var i = 0; i < Items.Count; i++)
             {
+                var item = Items[i];
                 total += item.UnitPrice * item.Quantity;
             }
 
@@ -41,8 +43,9 @@ public sealed record CartSnapshot(string Currency, IReadOnlyList<LineItem> Items
         get
         {
             var count = 0;
-            foreach (var item in Items)
+            for (var i = 0; i < Items.Count; i++)
             {
+                var item = Items[i];
                 count += item.Quantity;
             }
 
@@ -56,8 +59,9 @@ public sealed record CartSnapshot(string Currency, IReadOnlyList<LineItem> Items
         get
         {
             var count = 0;
-            foreach (var item in Items)
+            for (var i = 0; i < Items.Count; i++)
             {
+                var item = Items[i];
                 if (item.Quantity > 0)
                 {
                     count++;
@@ -75,8 +79,9 @@ public sealed record CartSnapshot(string Currency, IReadOnlyList<LineItem> Items
     public decimal Margin(decimal defaultMarginRate)
     {
         var margin = 0m;
-        foreach (var item in Items)
+        for (var i = 0; i < Items.Count; i++)
         {
+            var item = Items[i];
             var perUnit = item.UnitCost is { } cost ? item.UnitPrice - cost : item.UnitPrice * defaultMarginRate;
             margin += perUnit * item.Quantity;
         }
