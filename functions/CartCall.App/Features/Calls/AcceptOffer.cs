@@ -145,7 +145,7 @@ public static partial class AcceptOffer
             return RateLimited(string.Join(" ", limited), now, context);
         }
 
-        var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, TimeZoneInfo.FindSystemTimeZoneById(merchant.TimeZone)).DateTime);
+        var day = merchant.LocalDate(now);
         if (await counters.CallsTodayAsync(merchant.Id, day, cancellationToken).ConfigureAwait(false) >= merchant.DailyCallBudget)
         {
             return Problems.Conflict("The merchant has used today's call budget; no more calls can be placed today.");

@@ -67,6 +67,23 @@ public sealed class Merchant
 
     public ScoringWeights ToScoringWeights() => ScoringWeights.Default.With(Scoring.WeightOverrides);
 
+    // A merchant read from the store is served from its cache for every event of every session: derive the
+    // domain's settings and scorer once per instance rather than once per event.
+    private OfferPolicySettings? policySettings;
+    private CartScorer? scorer;
+
+    /// <summary>The policy settings, derived once for this instance (merchants are not changed after they are read).</summary>
+    [JsonIgnore]
+    public OfferPolicySettings PolicySettings => policySettings ??= ToPolicySettings();
+
+    /// <summary>A scorer with this merchant's weights, built once for this instance.</summary>
+    [JsonIgnore]
+    public CartScorer Scorer => scorer ??= new CartScorer(ToScoringWeights());
+
+    /// <summary>The calendar day at <paramref name="at"/> in the merchant's time zone: the day daily budgets count in.</summary>
+    public DateOnly LocalDate(DateTimeOffset at) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, TimeZoneInfo.FindSystemTimeZoneById(TimeZone)).DateTime);
+
     /// <summary>The merchant as the admin API shows it: secrets reduced to a hint.</summary>
     public Merchant Redacted()
     {

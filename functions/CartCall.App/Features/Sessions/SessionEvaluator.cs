@@ -164,9 +164,9 @@ public sealed partial class SessionEvaluator(
     private async Task<(StoredDecision Stored, Reservation? Reservation, OfferProposed? Offer)> DecideAsync(
         Merchant merchant, CartSession session, string trigger, string cause, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var settings = merchant.ToPolicySettings();
+        var settings = merchant.PolicySettings;
         var features = session.Features(now, merchant.ValueModel.DefaultMarginRate);
-        var score = new CartScorer(merchant.ToScoringWeights()).Evaluate(features);
+        var score = merchant.Scorer.Evaluate(features);
 
         // First ask with the counters the session already knows and the shared ones assumed free: most events stop
         // here, and a "no" then costs no extra round trip.
@@ -176,7 +176,7 @@ public sealed partial class SessionEvaluator(
 
         if (decision.Propose)
         {
-            var day = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(now, TimeZoneInfo.FindSystemTimeZoneById(merchant.TimeZone)).DateTime);
+            var day = merchant.LocalDate(now);
             var merchantKey = TableOfferCounters.MerchantDayKey(day);
             var shopperKey = session.ShopperId is null ? null : TableOfferCounters.ShopperDayKey(session.ShopperId, day);
             var available = agents.CountAvailableAsync(merchant.Id, fresh: false, cancellationToken);
