@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Reflection;
 using System.Security.Cryptography;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -21,7 +22,7 @@ namespace CartCall.LocalCloud.Storefront;
 /// widget with the store's session id. Pages: products, cart, checkout (details, shipping, payment — card
 /// <see cref="StorefrontCatalog.DeclineCard"/> declines), order confirmation.
 /// </summary>
-public sealed class DemoStorefront : IAsyncDisposable
+public sealed partial class DemoStorefront : IAsyncDisposable
 {
     private const string WidgetMarker = "<!--cartcall-widget-->";
 
@@ -123,7 +124,7 @@ public sealed class DemoStorefront : IAsyncDisposable
     }
 
     /// <summary>The embedded static pages, with the widget tag put in where each page marks it.</summary>
-    private sealed class PageTemplates(DemoStorefrontOptions o)
+    private sealed partial class PageTemplates(DemoStorefrontOptions o)
     {
         private static readonly Assembly Assembly = typeof(DemoStorefront).Assembly;
         private readonly ConcurrentDictionary<string, string> _cache = new(StringComparer.Ordinal);
@@ -142,13 +143,34 @@ public sealed class DemoStorefront : IAsyncDisposable
 
         public string Page(string name, string sessionId)
         {
-            var html = _cache.GetOrAdd(name, n => Text(n) ?? throw new InvalidOperationException($"The page {n} is not embedded."));
+            var html = _cache.GetOrAdd(name, Compose);
             var tag = $"<script src=\"{E(o.ResolvedWidgetUrl.AbsoluteUri)}\" data-merchant=\"{E(o.MerchantId)}\" " +
                 $"data-publishable-key=\"{E(o.PublishableKey)}\" data-session-id=\"{E(sessionId)}\" data-language=\"{E(o.Language)}\" async></script>";
             return html.Replace(WidgetMarker, tag, StringComparison.Ordinal);
         }
 
         private static string E(string value) => WebUtility.HtmlEncode(value);
+
+        [GeneratedRegex(@"\A<!--title: (?<title>[^|]+) \| page: (?<page>[^>]+)-->\n")]
+        private static partial Regex PageHeader();
+
+        // Every page shares one frame (head, header, footer, widget marker); a page file holds only its own main
+        // content under a first line <!--title: … | page: …-->.
+        private static string Compose(string name)
+        {
+            var fragment = Text(name) ?? throw new InvalidOperationException($"The page {name} is not embedded.");
+            var layout = Text("_layout.html") ?? throw new InvalidOperationException("The page layout is not embedded.");
+            var header = PageHeader().Match(fragment);
+            if (!header.Success)
+            {
+                throw new InvalidOperationException($"The page {name} does not start with <!--title: … | page: …-->.");
+            }
+
+            return layout
+                .Replace("{{title}}", header.Groups["title"].Value, StringComparison.Ordinal)
+                .Replace("{{page}}", header.Groups["page"].Value, StringComparison.Ordinal)
+                .Replace("{{content}}", fragment[header.Length..].TrimEnd('\n'), StringComparison.Ordinal);
+        }
     }
 
     /// <summary>The store's pages and JSON API. Page views are cart events too, sent by the server as it serves them.</summary>
