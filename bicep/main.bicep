@@ -120,7 +120,7 @@ var names = {
 var allTags = union({ product: 'cartcall', environment: environmentName }, tags)
 
 // Tables and queues the app expects (functions/ and the custom-handler queue triggers).
-// A test (StorageNamesTests) keeps these in step with functions/CartCall.App/Storage/StorageNames.cs.
+// A test (StorageNamesTests) keeps these in step with functions/CartCall.Functions/Storage/StorageNames.cs.
 var tableNames = [
   'merchants'
   'sessions'

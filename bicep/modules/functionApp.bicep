@@ -1,5 +1,5 @@
 // Flex Consumption (FC1) plan and the CartCall Functions app: a custom handler (functionAppConfig.runtime
-// custom 1.0) whose executable is app/CartCall.App in the deployed zip (see host.json).
+// custom 1.0) whose executable is app/CartCall.Functions in the deployed zip (see host.json).
 
 import { instanceMemoryMBType } from '../types.bicep'
 

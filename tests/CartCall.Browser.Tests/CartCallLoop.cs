@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using CartCall.App.Hosting;
+using CartCall.Functions.Hosting;
 using CartCall.Browser.Tests.BrowserSupport;
 using CartCall.LocalCloud.Acs;
 using CartCall.LocalCloud.EventGrid;

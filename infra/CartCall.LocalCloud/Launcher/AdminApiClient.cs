@@ -1,7 +1,7 @@
 using System.Net.Http.Json;
-using CartCall.App.Features.Agents;
-using CartCall.App.Features.Merchants;
-using CartCall.App.Hosting;
+using CartCall.Functions.Features.Agents;
+using CartCall.Functions.Features.Merchants;
+using CartCall.Functions.Hosting;
 
 namespace CartCall.LocalCloud.Launcher;
 

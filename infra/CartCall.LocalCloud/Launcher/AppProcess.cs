@@ -4,7 +4,7 @@ using System.Net;
 namespace CartCall.LocalCloud.Launcher;
 
 /// <summary>
-/// The CartCall app run as the Functions host would run it: <c>dotnet CartCall.App.dll</c> as a child process with
+/// The CartCall app run as the Functions host would run it: <c>dotnet CartCall.Functions.dll</c> as a child process with
 /// its settings in environment variables.
 /// </summary>
 public static class AppProcess

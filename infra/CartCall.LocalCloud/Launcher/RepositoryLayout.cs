@@ -31,13 +31,13 @@ public sealed class RepositoryLayout
 
     public string AzuriteScript => Path.Combine(NodeModules, "azurite", "dist", "src", "azurite.js");
 
-    public string AppProject => Path.Combine(Root, "functions", "CartCall.App", "CartCall.App.csproj");
+    public string AppProject => Path.Combine(Root, "functions", "CartCall.Functions", "CartCall.Functions.csproj");
 
     public string ArtifactsDirectory => Path.Combine(Root, "artifacts");
 
     /// <summary>The app as <c>dotnet build</c> leaves it for <paramref name="configuration"/>.</summary>
     public string AppDll(string configuration) =>
-        Path.Combine(Root, "functions", "CartCall.App", "bin", configuration, "net10.0", "CartCall.App.dll");
+        Path.Combine(Root, "functions", "CartCall.Functions", "bin", configuration, "net10.0", "CartCall.Functions.dll");
 
     /// <summary>Finds the repository from the working directory, else from where this program runs.</summary>
     /// <exception cref="DirectoryNotFoundException">Neither is inside a checkout.</exception>

@@ -9,7 +9,7 @@ namespace CartCall.LocalCloud.Packaging;
 /// Builds the zip Azure Functions deploys (Flex Consumption one-deploy / zip deploy), laid out as the host expects a
 /// custom-handler app: <c>host.json</c> at the root, one <c>&lt;FunctionName&gt;/function.json</c> folder per
 /// function, and the published handler under <c>app/</c> (host.json's
-/// <c>customHandler.description.defaultExecutablePath</c> is <c>app/CartCall.App</c>).
+/// <c>customHandler.description.defaultExecutablePath</c> is <c>app/CartCall.Functions</c>).
 /// </summary>
 public static partial class FunctionPackage
 {
@@ -92,7 +92,7 @@ public static partial class FunctionPackage
         }
     }
 
-    /// <summary>The zip entry host.json starts as the custom handler, e.g. <c>app/CartCall.App</c>.</summary>
+    /// <summary>The zip entry host.json starts as the custom handler, e.g. <c>app/CartCall.Functions</c>.</summary>
     private static string ReadExecutableEntry(string hostJsonPath)
     {
         JsonDocument document;

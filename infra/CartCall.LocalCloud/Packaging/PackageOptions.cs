@@ -16,7 +16,7 @@ public sealed record PackageOptions
     public string? PrebuiltAppDirectory { get; init; }
 
     /// <summary>The custom-handler project, relative to <see cref="RepositoryRoot"/>.</summary>
-    public string AppProject { get; init; } = Path.Combine("functions", "CartCall.App");
+    public string AppProject { get; init; } = Path.Combine("functions", "CartCall.Functions");
 
     /// <summary>The folder of <c>&lt;FunctionName&gt;/function.json</c> folders, relative to <see cref="RepositoryRoot"/>.</summary>
     public string DefinitionsDirectory { get; init; } = Path.Combine("functions", "Definitions");

@@ -1,5 +1,5 @@
 using System.Globalization;
-using CartCall.App.Features.CartEvents;
+using CartCall.Functions.Features.CartEvents;
 
 namespace CartCall.LocalCloud.Simulator;
 

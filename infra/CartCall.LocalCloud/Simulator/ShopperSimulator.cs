@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using CartCall.App.Features.CartEvents;
-using CartCall.App.Hosting;
+using CartCall.Functions.Features.CartEvents;
+using CartCall.Functions.Hosting;
 
 namespace CartCall.LocalCloud.Simulator;
 

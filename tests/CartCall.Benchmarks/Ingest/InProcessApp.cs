@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Net;
-using CartCall.App;
-using CartCall.App.Features.Sessions;
-using CartCall.App.Storage;
+using CartCall.Functions;
+using CartCall.Functions.Features.Sessions;
+using CartCall.Functions.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;

@@ -8,7 +8,7 @@ using CartCall.Testing;
 namespace CartCall.Benchmarks.Startup;
 
 /// <summary>
-/// <c>startup</c>: the built app started as a child process (<c>dotnet CartCall.App.dll</c>, as the Functions host
+/// <c>startup</c>: the built app started as a child process (<c>dotnet CartCall.Functions.dll</c>, as the Functions host
 /// starts the custom handler) N times; each time, process start to the first 200 from <c>/api/health</c>.
 /// Cold start is what a shopper waits through while the agent leg is set up.
 /// </summary>
@@ -64,7 +64,7 @@ public static class StartupBenchmark
         sb.AppendLine("# Start-up: process start to first healthy answer");
         sb.AppendLine();
         sb.AppendLine(inv, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores (load average {LoadAverage()}), .NET {Environment.Version}, {configuration} build, Azurite in memory (tables already created after run 1). " +
-            $"`dotnet CartCall.App.dll` started {runs} times; time from process start to the first 200 from `/api/health` (which reads a table and a queue).");
+            $"`dotnet CartCall.Functions.dll` started {runs} times; time from process start to the first 200 from `/api/health` (which reads a table and a queue).");
         sb.AppendLine();
         sb.AppendLine("| runs | min ms | median ms | max ms | each run ms |");
         sb.AppendLine("|---:|---:|---:|---:|---|");

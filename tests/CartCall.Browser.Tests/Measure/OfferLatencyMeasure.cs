@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using CartCall.App.Features.Offers;
+using CartCall.Functions.Features.Offers;
 using CartCall.Browser.Tests.Widget;
 using CartCall.LocalCloud.EventGrid;
 using CartCall.Testing;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using CartCall.App.Features.CartEvents;
+using CartCall.Functions.Features.CartEvents;
 using CartCall.Browser.Tests.BrowserSupport;
 using CartCall.LocalCloud.Storefront;
 using Microsoft.Playwright;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using CartCall.App.Features.Offers;
+using CartCall.Functions.Features.Offers;
 using CartCall.Browser.Tests.BrowserSupport;
 using CartCall.Browser.Tests.Storefront;
 using Microsoft.Playwright;

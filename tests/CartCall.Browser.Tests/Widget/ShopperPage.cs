@@ -1,6 +1,6 @@
 using System.Text.Json;
-using CartCall.App.Features.Offers;
-using CartCall.App.Features.Sessions;
+using CartCall.Functions.Features.Offers;
+using CartCall.Functions.Features.Sessions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;

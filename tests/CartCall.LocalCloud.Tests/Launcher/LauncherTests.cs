@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using CartCall.App.Features.Merchants;
+using CartCall.Functions.Features.Merchants;
 using CartCall.LocalCloud.Launcher;
 
 namespace CartCall.LocalCloud.Tests.Launcher;

@@ -14,7 +14,7 @@ public sealed class FunctionPackageTests : IDisposable
         {
           "version": "2.0",
           "customHandler": {
-            "description": { "defaultExecutablePath": "app/CartCall.App", "workingDirectory": "app", "arguments": [] },
+            "description": { "defaultExecutablePath": "app/CartCall.Functions", "workingDirectory": "app", "arguments": [] },
             "enableProxyingHttpRequest": true
           }
         }
@@ -38,15 +38,15 @@ public sealed class FunctionPackageTests : IDisposable
         Write("functions/Definitions/PlaceCall/function.json", QueueFunctionJson);
         Write("functions/Definitions/PlaceCall/notes.txt", "not deployed");
         Write("local.settings.json", """{ "Values": { "Secret": "root" } }""");
-        Write("prebuilt/CartCall.App", "#!/bin/sh\necho handler\n");
-        Write("prebuilt/CartCall.App.dll", "dll");
+        Write("prebuilt/CartCall.Functions", "#!/bin/sh\necho handler\n");
+        Write("prebuilt/CartCall.Functions.dll", "dll");
         Write("prebuilt/appsettings.json", "{}");
         Write("prebuilt/local.settings.json", """{ "Values": { "Secret": "app" } }""");
         Write("prebuilt/wwwroot/widget.js", "console.log('widget');");
         if (!OperatingSystem.IsWindows())
         {
             // As a Windows publish would leave it: the handler without its execute bit.
-            File.SetUnixFileMode(Path.Combine(_root, "prebuilt/CartCall.App"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            File.SetUnixFileMode(Path.Combine(_root, "prebuilt/CartCall.Functions"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
     }
 
@@ -64,15 +64,15 @@ public sealed class FunctionPackageTests : IDisposable
                 "host.json",
                 "DeliverOffer/function.json",
                 "PlaceCall/function.json",
-                "app/CartCall.App",
-                "app/CartCall.App.dll",
+                "app/CartCall.Functions",
+                "app/CartCall.Functions.dll",
                 "app/appsettings.json",
                 "app/wwwroot/widget.js",
             ],
             zip.Entries.Select(e => e.FullName));
         Assert.Equal(HostJson, Read(zip, "host.json"));
         Assert.Equal(QueueFunctionJson, Read(zip, "PlaceCall/function.json"));
-        Assert.Equal("#!/bin/sh\necho handler\n", Read(zip, "app/CartCall.App"));
+        Assert.Equal("#!/bin/sh\necho handler\n", Read(zip, "app/CartCall.Functions"));
     }
 
     [Fact]
@@ -91,8 +91,8 @@ public sealed class FunctionPackageTests : IDisposable
         var zipPath = await FunctionPackage.BuildAsync(Options(), CancellationToken.None);
 
         using var zip = ZipFile.OpenRead(zipPath);
-        var handlerMode = (zip.GetEntry("app/CartCall.App")!.ExternalAttributes >> 16) & 0x1FF;
-        var dllMode = (zip.GetEntry("app/CartCall.App.dll")!.ExternalAttributes >> 16) & 0x1FF;
+        var handlerMode = (zip.GetEntry("app/CartCall.Functions")!.ExternalAttributes >> 16) & 0x1FF;
+        var dllMode = (zip.GetEntry("app/CartCall.Functions.dll")!.ExternalAttributes >> 16) & 0x1FF;
         Assert.Equal(0x1ED, handlerMode); // rwxr-xr-x
         Assert.Equal(0, dllMode & 0x49); // no execute bits on a plain file
     }
@@ -120,11 +120,11 @@ public sealed class FunctionPackageTests : IDisposable
     [Fact]
     public async Task BuildAsync_WhenTheAppLacksTheHandlerHostJsonNames_Throws()
     {
-        File.Delete(Path.Combine(_root, "prebuilt/CartCall.App"));
+        File.Delete(Path.Combine(_root, "prebuilt/CartCall.Functions"));
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => FunctionPackage.BuildAsync(Options(), CancellationToken.None));
 
-        Assert.Contains("app/CartCall.App", error.Message, StringComparison.Ordinal);
+        Assert.Contains("app/CartCall.Functions", error.Message, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_root, "out", "cartcall.zip")));
     }
 

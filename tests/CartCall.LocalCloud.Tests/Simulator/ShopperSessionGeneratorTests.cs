@@ -1,6 +1,6 @@
 using System.Text.Json;
-using CartCall.App.Features.CartEvents;
-using CartCall.App.Hosting;
+using CartCall.Functions.Features.CartEvents;
+using CartCall.Functions.Hosting;
 using CartCall.Domain.Carts;
 using CartCall.LocalCloud.Simulator;
 

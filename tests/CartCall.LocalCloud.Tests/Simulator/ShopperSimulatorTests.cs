@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using CartCall.App.Features.CartEvents;
-using CartCall.App.Hosting;
+using CartCall.Functions.Features.CartEvents;
+using CartCall.Functions.Hosting;
 using CartCall.LocalCloud.Simulator;
 
 namespace CartCall.LocalCloud.Tests.Simulator;

@@ -1,0 +1,37 @@
+using CartCall.Functions.Adapters.WebPubSub;
+using CartCall.Functions.Features.Calls;
+using CartCall.Functions.Features.Merchants;
+using CartCall.Functions.Hosting;
+
+namespace CartCall.Functions.Features.AgentConsole;
+
+/// <summary>The console's Web PubSub connection: where to connect, joined to the merchant's agents group.</summary>
+public sealed record AgentPushNegotiation(Uri Url, DateTimeOffset ExpiresAt, string UserId, string Group);
+
+/// <summary>
+/// <c>POST /api/merchants/{merchantId}/agents/push</c> (admin key): a client access URL for the agent console, in the
+/// group <c>agents:{merchantId}</c> that every call status change is sent to.
+/// </summary>
+public static class NegotiateAgentPush
+{
+    public const string Name = nameof(NegotiateAgentPush);
+
+    public static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
+
+    public static async Task<IResult> HandleAsync(
+        string merchantId, IMerchantStore merchants, WebPubSubRestClient pubsub, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(merchants);
+        ArgumentNullException.ThrowIfNull(pubsub);
+        ArgumentNullException.ThrowIfNull(time);
+        if (await merchants.GetAsync(merchantId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return Problems.NotFound($"There is no merchant '{merchantId}'.");
+        }
+
+        var group = CallStatusNotifier.AgentsGroup(merchantId);
+        var userId = $"console:{merchantId}:{Guid.NewGuid():N}";
+        var url = pubsub.GetClientAccessUri(userId, [group], [], Lifetime);
+        return TypedResults.Ok(new AgentPushNegotiation(url, time.GetUtcNow() + Lifetime, userId, group));
+    }
+}

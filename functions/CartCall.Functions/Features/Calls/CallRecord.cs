@@ -1,0 +1,178 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Serialization;
+using CartCall.Domain.Preferences;
+
+namespace CartCall.Functions.Features.Calls;
+
+/// <summary>Where a call is, as the widget and the agent console see it.</summary>
+public enum CallStatus
+{
+    Queued,
+    Scheduled,
+    Ringing,
+    Connected,
+    Ended,
+    Failed,
+}
+
+/// <summary>What the app is doing inside a connected call.</summary>
+public enum CallPhase
+{
+    None,
+    Greeting,
+    AddingAgent,
+    Talking,
+    Apology,
+    HangingUp,
+}
+
+/// <summary>How a call ended. Strings on the wire and in the CallEnded event.</summary>
+public static class CallOutcomes
+{
+    public const string Completed = "completed";
+    public const string ShopperBusy = "shopper_busy";
+    public const string ShopperNoAnswer = "shopper_no_answer";
+    public const string ShopperDeclined = "shopper_declined";
+    public const string ShopperHungUp = "shopper_hung_up";
+    public const string AgentUnavailable = "agent_unavailable";
+    public const string DialFailed = "dial_failed";
+    public const string Failed = "failed";
+
+    /// <summary>The shopper's leg not being answered is an outcome of a working call, not a fault.</summary>
+    public static string? FromShopperLegCode(int? code) => code switch
+    {
+        486 or 600 => ShopperBusy,
+        408 or 480 or 487 => ShopperNoAnswer,
+        603 => ShopperDeclined,
+        _ => null,
+    };
+}
+
+/// <summary>The cart the call is about, for the agent console.</summary>
+public sealed record CallCart(
+    IReadOnlyList<CallCartItem> Items, decimal Value, string Currency, double Score, string? State, IReadOnlyList<string> Reasons);
+
+public sealed record CallCartItem(string Sku, string? Title, int Quantity, decimal UnitPrice);
+
+/// <summary>
+/// A call as the app keeps it (table <c>calls</c>, PK = call id). Every change is a compare-and-swap on the row's
+/// ETag, so the accept, PlaceCall and every callback can race without losing each other's work.
+/// </summary>
+public sealed class CallRecord
+{
+    public string CallId { get; set; } = "";
+
+    public string OfferId { get; set; } = "";
+
+    public string MerchantId { get; set; } = "";
+
+    public string SessionId { get; set; } = "";
+
+    public CallMode Mode { get; set; }
+
+    /// <summary>Why this mode (from the mode selector), and any deferral.</summary>
+    public string Reason { get; set; } = "";
+
+    public CallStatus Status { get; set; }
+
+    public CallPhase Phase { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+
+    public DateTimeOffset? ScheduledFor { get; set; }
+
+    /// <summary>Set when a PlaceCall run took the call to dial it; no other run dials it then.</summary>
+    public DateTimeOffset? DialClaimedAt { get; set; }
+
+    public DateTimeOffset? RingingAt { get; set; }
+
+    public DateTimeOffset? ConnectedAt { get; set; }
+
+    public DateTimeOffset? EndedAt { get; set; }
+
+    public double? DurationSeconds { get; set; }
+
+    public string? Outcome { get; set; }
+
+    public string? Detail { get; set; }
+
+    public string? ShopperPhone { get; set; }
+
+    public string? ShopperAcsUserId { get; set; }
+
+    public string? CallConnectionId { get; set; }
+
+    public QuietHours? QuietHours { get; set; }
+
+    public string? TimeZone { get; set; }
+
+    public string? ClientAddress { get; set; }
+
+    /// <summary>Counts agent invitations; the operation context of each carries it, so a stale reply is recognised.</summary>
+    public int AgentAttempt { get; set; }
+
+    public string? CurrentAgentId { get; set; }
+
+    /// <summary>The invited agent's raw id, so participant updates that overtake AddParticipantSucceeded are understood.</summary>
+    public string? CurrentAgentRawId { get; set; }
+
+    public List<string> AgentsTried { get; set; } = [];
+
+    /// <summary>The agent who joined.</summary>
+    public string? AgentId { get; set; }
+
+    public string? AgentRawId { get; set; }
+
+    public long LastParticipantsSequence { get; set; } = -1;
+
+    /// <summary>The participants update in which shopper and agent were first seen together.</summary>
+    public long? TogetherSinceSequence { get; set; }
+
+    /// <summary>The first participants update after that in which one of them had gone.</summary>
+    public long? PartedAtSequence { get; set; }
+
+    public CallCart? Cart { get; set; }
+
+    /// <summary>For a callback: the call it follows up.</summary>
+    public string? CallbackOf { get; set; }
+
+    public string? CallbackCallId { get; set; }
+
+    public bool EndedPublished { get; set; }
+
+    [JsonIgnore]
+    public string? ETag { get; set; }
+
+    [JsonIgnore]
+    public string ShopperRawId => Mode == CallMode.Phone ? "4:" + ShopperPhone : ShopperAcsUserId ?? "";
+
+    [JsonIgnore]
+    public bool IsOver => Status is CallStatus.Ended or CallStatus.Failed;
+
+    [JsonIgnore]
+    public bool IsActive => !IsOver;
+
+    public CallRecord Copy()
+    {
+        var copy = (CallRecord)MemberwiseClone();
+        copy.AgentsTried = [.. AgentsTried];
+        return copy;
+    }
+}
+
+/// <summary>Call ids derive from the offer: a second accept of the same offer names the same call.</summary>
+public static class CallIds
+{
+    public static string ForOffer(string offerId) => Hash("offer", offerId);
+
+    /// <summary>The one callback a call may schedule when no agent could take it.</summary>
+    public static string CallbackFor(string callId) => Hash("callback", callId);
+
+    private static string Hash(string kind, string value)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(kind + "\n" + value), hash);
+        return "ca_" + Convert.ToHexStringLower(hash[..12]);
+    }
+}

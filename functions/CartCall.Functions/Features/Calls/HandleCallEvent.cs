@@ -1,0 +1,77 @@
+using CartCall.Functions.Adapters.Acs;
+using CartCall.Functions.Hosting;
+
+namespace CartCall.Functions.Features.Calls;
+
+/// <summary>
+/// <c>POST /api/calls/{callId}/events</c>: ACS Call Automation callbacks. Each is authenticated (JWT: issuer,
+/// audience = the resource's immutable id, keys from the OpenID metadata) before anything is read; then every event
+/// in the batch is applied to the call named by the URL (and by its operation context, which must agree).
+/// </summary>
+public static partial class HandleCallEvent
+{
+    public const string Name = nameof(HandleCallEvent);
+
+    public static async Task<IResult> HandleAsync(
+        string callId, HttpRequest request, AcsCallbackAuthenticator authenticator, CallFlowRunner runner, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(authenticator);
+        ArgumentNullException.ThrowIfNull(runner);
+        ArgumentNullException.ThrowIfNull(loggers);
+        var logger = loggers.CreateLogger(typeof(HandleCallEvent));
+
+        var auth = await authenticator.AuthenticateAsync(request.Headers.Authorization.FirstOrDefault(), cancellationToken).ConfigureAwait(false);
+        if (!auth.Succeeded)
+        {
+            LogRejected(logger, callId, auth.FailureReason ?? "invalid token");
+            return Problems.Unauthorized($"The callback is not from ACS: {auth.FailureReason}.");
+        }
+
+        var (raw, tooLarge) = await RequestBody.ReadAsync(request, RequestBody.MaxBytes, cancellationToken).ConfigureAwait(false);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+
+        IReadOnlyList<AcsCallEvent> events;
+        try
+        {
+            events = AcsCallbackParser.Parse(BinaryData.FromBytes(raw!));
+        }
+        catch (FormatException e)
+        {
+            return Problems.BadRequest(e.Message);
+        }
+
+        foreach (var e in events)
+        {
+            var about = CallFlow.CallIdOf(e.OperationContext);
+            if (about is not null && !string.Equals(about, callId, StringComparison.Ordinal))
+            {
+                // Operation contexts are ours: one naming another call means the event is not this call's.
+                LogMismatch(logger, callId, e.Type, about);
+                continue;
+            }
+
+            var handled = await runner.ApplyEventAsync(callId, e, cancellationToken).ConfigureAwait(false);
+            if (handled == EventHandling.UnknownCall)
+            {
+                // Acknowledged so ACS stops retrying; there is nothing to apply it to.
+                LogUnknownCall(logger, callId, e.Type);
+            }
+        }
+
+        return TypedResults.Ok();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback for call {CallId} rejected: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string callId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback for call {CallId}: {EventType} names call {Other}; ignored")]
+    private static partial void LogMismatch(ILogger logger, string callId, string eventType, string other);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback {EventType} for unknown call {CallId}; acknowledged")]
+    private static partial void LogUnknownCall(ILogger logger, string callId, string eventType);
+}

@@ -1,0 +1,37 @@
+using CartCall.Functions.Features.Merchants;
+using CartCall.Functions.Hosting;
+
+namespace CartCall.Functions.Features.Calls;
+
+/// <summary>
+/// <c>GET /api/merchants/{merchantId}/calls?status=active|all</c> (admin key): the merchant's calls with their cart
+/// context, newest first — the agent console's list and its fallback when the push socket is down.
+/// </summary>
+public static class ListMerchantCalls
+{
+    public const string Name = nameof(ListMerchantCalls);
+
+    public static async Task<IResult> HandleAsync(
+        string merchantId, string? status, int? max, IMerchantStore merchants, TableCallStore calls, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(merchants);
+        ArgumentNullException.ThrowIfNull(calls);
+        if (status is not (null or "active" or "all"))
+        {
+            return Problems.BadRequest("status must be active or all.");
+        }
+
+        if (max is < 1 or > 500)
+        {
+            return Problems.BadRequest("max must be between 1 and 500.");
+        }
+
+        if (await merchants.GetAsync(merchantId, cancellationToken).ConfigureAwait(false) is null)
+        {
+            return Problems.NotFound($"There is no merchant '{merchantId}'.");
+        }
+
+        var list = await calls.ListForMerchantAsync(merchantId, activeOnly: status != "all", max ?? 100, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new { calls = list.Select(AgentCallView.From).ToList() });
+    }
+}

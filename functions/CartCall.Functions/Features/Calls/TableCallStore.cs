@@ -1,0 +1,153 @@
+using System.Text.Json;
+using Azure;
+using Azure.Data.Tables;
+using CartCall.Functions.Hosting;
+using CartCall.Functions.Storage;
+
+namespace CartCall.Functions.Features.Calls;
+
+/// <summary>What applying a callback event to the stored call came to.</summary>
+public enum EventApply
+{
+    Applied,
+    Duplicate,
+    Conflict,
+}
+
+/// <summary>
+/// Calls in the <c>calls</c> table. The call row (<c>PK = callId, RK = "call"</c>) and a row per handled callback event
+/// (<c>RK = "ev|{eventId}"</c>) share a partition, so an event is recorded in the same transaction as the state it
+/// produced: a redelivered event fails the insert and changes nothing. A copy of each call is kept under
+/// <c>PK = "m|{merchantId}"</c> for the agent console's list (updated after every change; eventually consistent).
+/// </summary>
+public sealed class TableCallStore(StorageClients storage)
+{
+    private const string CallRow = "call";
+    private const string EventPrefix = "ev|";
+    private readonly TableClient table = storage.Table(StorageNames.CallsTable);
+
+    public static string MerchantIndexPartition(string merchantId) => "m|" + merchantId;
+
+    /// <summary>Stores a new call; null when it exists already (then nothing is written).</summary>
+    public async Task<CallRecord?> TryCreateAsync(CallRecord call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        try
+        {
+            var response = await table.AddEntityAsync(ToEntity(call.CallId, call), cancellationToken).ConfigureAwait(false);
+            call.ETag = response.Headers.ETag?.ToString();
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            return null;
+        }
+
+        await IndexAsync(call, cancellationToken).ConfigureAwait(false);
+        return call;
+    }
+
+    public async Task<CallRecord?> GetAsync(string callId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(callId) || callId.Length > 64)
+        {
+            return null;
+        }
+
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(callId, CallRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? FromEntity(response.Value!) : null;
+    }
+
+    /// <summary>Replaces the call if nobody changed it since it was read; false on a lost race.</summary>
+    public async Task<bool> TryReplaceAsync(CallRecord call, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        try
+        {
+            var response = await table.UpdateEntityAsync(ToEntity(call.CallId, call), new ETag(call.ETag!), TableUpdateMode.Replace, cancellationToken)
+                .ConfigureAwait(false);
+            call.ETag = response.Headers.ETag?.ToString();
+        }
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        {
+            return false;
+        }
+
+        await IndexAsync(call, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Whether this callback event was already applied to the call.</summary>
+    public async Task<bool> HasEventAsync(string callId, string eventId, CancellationToken cancellationToken)
+    {
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(callId, EventPrefix + eventId, ["RowKey"], cancellationToken).ConfigureAwait(false);
+        return response.HasValue;
+    }
+
+    /// <summary>Saves the state an event produced and records the event, atomically.</summary>
+    public async Task<EventApply> SaveWithEventAsync(CallRecord call, string eventId, string eventType, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        var actions = new[]
+        {
+            new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(call.CallId, call), new ETag(call.ETag!)),
+            new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(call.CallId, EventPrefix + eventId)
+            {
+                ["Type"] = eventType,
+                ["ReceivedAt"] = receivedAt,
+            }),
+        };
+        try
+        {
+            var response = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+            call.ETag = response.Value[0].Headers.ETag?.ToString();
+        }
+        catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
+        {
+            // 409: the event row exists (a redelivery); 412: the call changed meanwhile. The caller reads again to tell.
+            return e.Status == 409 && e.FailedTransactionActionIndex == 1 ? EventApply.Duplicate : EventApply.Conflict;
+        }
+
+        await IndexAsync(call, cancellationToken).ConfigureAwait(false);
+        return EventApply.Applied;
+    }
+
+    /// <summary>The merchant's calls from the index, newest first, optionally active ones only.</summary>
+    public async Task<IReadOnlyList<CallRecord>> ListForMerchantAsync(string merchantId, bool activeOnly, int max, CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {MerchantIndexPartition(merchantId)}");
+        if (activeOnly)
+        {
+            filter += " and Active eq true";
+        }
+
+        var calls = new List<CallRecord>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            calls.Add(FromEntity(entity));
+        }
+
+        return calls.OrderByDescending(c => c.CreatedAt).Take(max).ToList();
+    }
+
+    private async Task IndexAsync(CallRecord call, CancellationToken cancellationToken)
+    {
+        // Best effort in order: a stale index row is mended by the next change of the call.
+        var entity = ToEntity(MerchantIndexPartition(call.MerchantId), call, call.CallId);
+        await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static TableEntity ToEntity(string partitionKey, CallRecord call, string rowKey = CallRow) => new(partitionKey, rowKey)
+    {
+        ["MerchantId"] = call.MerchantId,
+        ["Status"] = call.Status.ToString(),
+        ["Active"] = call.IsActive,
+        ["Document"] = JsonSerializer.Serialize(call, AppJson.Options),
+    };
+
+    private static CallRecord FromEntity(TableEntity entity)
+    {
+        var call = JsonSerializer.Deserialize<CallRecord>(entity.GetString("Document"), AppJson.Options)!;
+        call.ETag = entity.ETag.ToString();
+        return call;
+    }
+}

@@ -1,0 +1,61 @@
+using CartCall.Functions.Features.Merchants;
+using CartCall.Functions.Features.Sessions;
+using CartCall.Functions.Hosting;
+
+namespace CartCall.Functions.Features.CartEvents;
+
+/// <summary>
+/// <c>POST /api/merchants/{merchantId}/cart-events</c>: a storefront's signed cart event. Answers 202 once the event
+/// is applied and the decision stored; a repeat delivery answers 202 too and changes nothing.
+/// </summary>
+public static class ReceiveCartEvent
+{
+    public const string Name = nameof(ReceiveCartEvent);
+
+    public static async Task<IResult> HandleAsync(
+        string merchantId, HttpRequest request, IMerchantStore merchants, SessionEvaluator evaluator, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(merchants);
+        ArgumentNullException.ThrowIfNull(evaluator);
+
+        var (merchant, raw, refused) = await WebhookIntake.ReadAsync(merchantId, request, merchants, cancellationToken).ConfigureAwait(false);
+        if (refused is not null)
+        {
+            return refused;
+        }
+
+        var signatureProblem = WebhookSignatures.VerifyCartCall(
+            request.Headers[WebhookSignatures.CartCallHeader].ToString(), raw!, merchant!.SigningSecrets, time.GetUtcNow());
+        if (signatureProblem is not null)
+        {
+            return Problems.Unauthorized(signatureProblem);
+        }
+
+        var (message, parseProblem) = JsonBody.Parse<CartEventMessage>(raw);
+        if (parseProblem is not null)
+        {
+            return parseProblem;
+        }
+
+        var (cartEvent, problems) = CartEventMapper.ToDomain(message!, merchant.Currency, time.GetUtcNow());
+        if (cartEvent is null)
+        {
+            return Problems.BadRequest("The cart event is not valid.", problems);
+        }
+
+        var result = await evaluator.IngestAsync(merchant, cartEvent, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Accepted((string?)null, CartEventAccepted.From(cartEvent.EventId, result));
+    }
+}
+
+/// <summary>
+/// The answer to a cart event: accepted, whether it had been seen before, and what CartCall decided, so a storefront
+/// developer can see the effect of an event without opening the decision log.
+/// </summary>
+public sealed record CartEventAccepted(string EventId, bool Duplicate, double? Score, string? State, bool OfferProposed, string? OfferId)
+{
+    public static CartEventAccepted From(string eventId, IngestResult result) =>
+        new(eventId, result.Outcome == IngestOutcome.Duplicate, result.Decision?.Score, result.Decision?.State, result.Decision?.Propose == true, result.Decision?.OfferId);
+}

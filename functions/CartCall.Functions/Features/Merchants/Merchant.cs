@@ -1,0 +1,148 @@
+using System.Text.Json.Serialization;
+using CartCall.Domain.Offers;
+using CartCall.Domain.Scoring;
+
+namespace CartCall.Functions.Features.Merchants;
+
+/// <summary>
+/// A merchant's configuration, as the admin API takes it and Table storage keeps it. The domain's policy settings
+/// are derived from it (<see cref="ToPolicySettings"/>), so the domain never sees wire shapes.
+/// </summary>
+public sealed class Merchant
+{
+    public string Id { get; set; } = "";
+
+    public string DisplayName { get; set; } = "";
+
+    /// <summary>Webhook signing secrets. Two at once so a storefront can rotate without dropping deliveries.</summary>
+    public List<string> SigningSecrets { get; set; } = [];
+
+    /// <summary>ISO 4217 code; carts in another currency are refused.</summary>
+    public string Currency { get; set; } = "USD";
+
+    /// <summary>IANA time zone for business hours and daily budgets.</summary>
+    public string TimeZone { get; set; } = "UTC";
+
+    public List<OpeningWindowDto> BusinessHours { get; set; } = [];
+
+    public ScoringSettingsDto Scoring { get; set; } = new();
+
+    public ValueModelDto ValueModel { get; set; } = new();
+
+    /// <summary>At most this many offers a day, counted in the merchant's time zone.</summary>
+    public int DailyOfferBudget { get; set; } = 100;
+
+    public FrequencyCapsDto FrequencyCaps { get; set; } = new();
+
+    /// <summary>Origins the widget may run on (CORS and the browser's cart events).</summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+
+    /// <summary>
+    /// The widget's key (<c>pk_</c> + 24 url-safe characters). Public: it sits in the storefront's page and only names the
+    /// merchant; what protects the browser endpoints is the origin check. Generated on create when absent.
+    /// </summary>
+    public string? PublishableKey { get; set; }
+
+    /// <summary>ISO 3166 regions CartCall may dial for this merchant's phone calls (toll-fraud guard).</summary>
+    public List<string> AllowedCountries { get; set; } = ["US", "CA", "GB"];
+
+    /// <summary>The merchant's ACS number in E.164, the caller id of phone calls; null when only browser calls are made.</summary>
+    public string? SourcePhoneNumber { get; set; }
+
+    /// <summary>At most this many calls a day, counted in the merchant's time zone at accept.</summary>
+    public int DailyCallBudget { get; set; } = 50;
+
+    public DateTimeOffset? UpdatedAt { get; set; }
+
+    public OfferPolicySettings ToPolicySettings() => new(
+        new ValueModel(ValueModel.DefaultMarginRate, ValueModel.CallCost, ValueModel.ExpectedRecoveryRate),
+        new ScoringThresholds(Scoring.MinScore, Scoring.MinCartValue),
+        new BusinessHours(TimeZone, BusinessHours.Select(w => w.ToDomain()).ToList()),
+        new FrequencyCaps(
+            FrequencyCaps.MaxOffersPerSession,
+            FrequencyCaps.MaxOffersPerShopperPerDay,
+            TimeSpan.FromMinutes(FrequencyCaps.MinMinutesBetweenOffers),
+            FrequencyCaps.MaxDismissalsPerSession),
+        DailyOfferBudget);
+
+    public ScoringWeights ToScoringWeights() => ScoringWeights.Default.With(Scoring.WeightOverrides);
+
+    // A merchant read from the store is served from its cache for every event of every session: derive the
+    // domain's settings and scorer once per instance rather than once per event.
+    private OfferPolicySettings? policySettings;
+    private CartScorer? scorer;
+
+    /// <summary>The policy settings, derived once for this instance (merchants are not changed after they are read).</summary>
+    [JsonIgnore]
+    public OfferPolicySettings PolicySettings => policySettings ??= ToPolicySettings();
+
+    /// <summary>A scorer with this merchant's weights, built once for this instance.</summary>
+    [JsonIgnore]
+    public CartScorer Scorer => scorer ??= new CartScorer(ToScoringWeights());
+
+    /// <summary>The calendar day at <paramref name="at"/> in the merchant's time zone: the day daily budgets count in.</summary>
+    public DateOnly LocalDate(DateTimeOffset at) =>
+        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, TimeZoneInfo.FindSystemTimeZoneById(TimeZone)).DateTime);
+
+    /// <summary>The merchant as the admin API shows it: secrets reduced to a hint.</summary>
+    public Merchant Redacted()
+    {
+        var copy = (Merchant)MemberwiseClone();
+        copy.SigningSecrets = SigningSecrets.Select(s => s.Length <= 4 ? "****" : "****" + s[^4..]).ToList();
+        return copy;
+    }
+}
+
+public sealed class OpeningWindowDto
+{
+    /// <summary>monday … sunday.</summary>
+    public string Day { get; set; } = "";
+
+    /// <summary>HH:mm local time.</summary>
+    public string Opens { get; set; } = "";
+
+    /// <summary>HH:mm local time; at or before <see cref="Opens"/> means the window runs past midnight.</summary>
+    public string Closes { get; set; } = "";
+
+    public OpeningWindow ToDomain() => new(
+        Enum.Parse<DayOfWeek>(Day, ignoreCase: true),
+        TimeOnly.Parse(Opens, System.Globalization.CultureInfo.InvariantCulture),
+        TimeOnly.Parse(Closes, System.Globalization.CultureInfo.InvariantCulture));
+}
+
+public sealed class ScoringSettingsDto
+{
+    /// <summary>Offer only when the abandonment-risk score is at least this (0–1).</summary>
+    public double MinScore { get; set; } = 0.6;
+
+    /// <summary>Offer only for carts worth at least this, in the merchant's currency.</summary>
+    public decimal MinCartValue { get; set; } = 50m;
+
+    /// <summary>Per-feature weight overrides of the default scoring model, by feature name.</summary>
+    [JsonPropertyName("weightOverrides")]
+    public Dictionary<string, double>? WeightOverrides { get; set; }
+}
+
+public sealed class ValueModelDto
+{
+    /// <summary>Margin assumed for line items that carry no unit cost (0–1).</summary>
+    public decimal DefaultMarginRate { get; set; } = 0.3m;
+
+    /// <summary>What one call costs the merchant, in its currency.</summary>
+    public decimal CallCost { get; set; } = 2m;
+
+    /// <summary>Share of at-risk carts a call is expected to save (0–1).</summary>
+    public decimal ExpectedRecoveryRate { get; set; } = 0.25m;
+}
+
+public sealed class FrequencyCapsDto
+{
+    public int MaxOffersPerSession { get; set; } = 2;
+
+    public int MaxOffersPerShopperPerDay { get; set; } = 3;
+
+    public int MinMinutesBetweenOffers { get; set; } = 10;
+
+    /// <summary>After this many dismissals in a session no further offer is made in it.</summary>
+    public int MaxDismissalsPerSession { get; set; } = 1;
+}

@@ -1,0 +1,46 @@
+using CartCall.Functions.Hosting;
+
+namespace CartCall.Functions.Features.Merchants;
+
+/// <summary><c>PUT /api/merchants/{merchantId}</c>: create or replace a merchant (admin).</summary>
+public static class UpsertMerchant
+{
+    public const string Name = nameof(UpsertMerchant);
+
+    public static async Task<IResult> HandleAsync(
+        string merchantId, HttpRequest request, IMerchantStore merchants, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(merchants);
+        var (merchant, _, problem) = await JsonBody.ReadAsync<Merchant>(request, 64 * 1024, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (!string.IsNullOrEmpty(merchant!.Id) && merchant.Id != merchantId)
+        {
+            return Problems.BadRequest($"The body's id '{merchant.Id}' differs from the route's '{merchantId}'.");
+        }
+
+        merchant.Id = merchantId;
+        var problems = MerchantValidator.Validate(merchant);
+        if (problems.Count > 0)
+        {
+            return Problems.BadRequest("The merchant is not valid.", problems);
+        }
+
+        // A replace that omits the key keeps the one the storefront already embeds; only a new merchant gets a fresh one.
+        if (string.IsNullOrEmpty(merchant.PublishableKey))
+        {
+            var existing = await merchants.GetAsync(merchantId, cancellationToken).ConfigureAwait(false);
+            merchant.PublishableKey = existing?.PublishableKey ?? PublishableKeys.Generate();
+        }
+
+        merchant.UpdatedAt = time.GetUtcNow();
+        var created = await merchants.UpsertAsync(merchant, cancellationToken).ConfigureAwait(false);
+        return created
+            ? TypedResults.Created($"/api/merchants/{merchantId}", merchant.Redacted())
+            : TypedResults.Ok(merchant.Redacted());
+    }
+}

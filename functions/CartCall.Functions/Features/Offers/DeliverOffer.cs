@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Azure.Messaging;
+using CartCall.Functions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace CartCall.Functions.Features.Offers;
+
+/// <summary>
+/// <c>OPTIONS|POST /api/offers/deliveries</c>: the Event Grid webhook subscriber for <c>CartCall.OfferProposed</c>.
+/// Answers the CloudEvents validation handshake (and the Event Grid schema one), then stores each offer once and
+/// tells the notifiers. Event Grid delivers at least once: a repeat is acknowledged and ignored.
+/// </summary>
+public static partial class DeliverOffer
+{
+    public const string Name = nameof(DeliverOffer);
+
+    public static IResult Handshake(HttpRequest request, IOptions<EventGridOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!KeyMatches(request, options.Value))
+        {
+            return Problems.Unauthorized("The delivery key (code query parameter) is missing or wrong.");
+        }
+
+        var origin = request.Headers["WebHook-Request-Origin"].ToString();
+        if (string.IsNullOrEmpty(origin))
+        {
+            return Problems.BadRequest("A CloudEvents validation request carries WebHook-Request-Origin.");
+        }
+
+        var headers = request.HttpContext.Response.Headers;
+        headers["WebHook-Allowed-Origin"] = origin;
+        headers["WebHook-Allowed-Rate"] = "*";
+        headers.Allow = "POST, OPTIONS";
+        return TypedResults.Ok();
+    }
+
+    public static async Task<IResult> HandleAsync(
+        HttpRequest request, IOptions<EventGridOptions> options, TableOfferStore offers, IEnumerable<IOfferNotifier> notifiers,
+        ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(offers);
+        ArgumentNullException.ThrowIfNull(notifiers);
+        ArgumentNullException.ThrowIfNull(loggers);
+        if (!KeyMatches(request, options.Value))
+        {
+            return Problems.Unauthorized("The delivery key (code query parameter) is missing or wrong.");
+        }
+
+        var (raw, tooLarge) = await RequestBody.ReadAsync(request, 1024 * 1024, cancellationToken).ConfigureAwait(false);
+        if (tooLarge is not null)
+        {
+            return tooLarge;
+        }
+
+        if (request.Headers["aeg-event-type"] == "SubscriptionValidation")
+        {
+            return ValidateEventGridSchema(raw!);
+        }
+
+        CloudEvent[] events;
+        try
+        {
+            events = CloudEvent.ParseMany(BinaryData.FromBytes(raw!), skipValidation: false);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or FormatException)
+        {
+            return Problems.BadRequest($"The body is not a CloudEvents batch: {e.Message}");
+        }
+
+        var logger = loggers.CreateLogger(typeof(DeliverOffer));
+        foreach (var cloudEvent in events)
+        {
+            if (cloudEvent.Type != OfferProposed.EventType || cloudEvent.Data is null)
+            {
+                LogIgnored(logger, cloudEvent.Type, cloudEvent.Id);
+                continue;
+            }
+
+            OfferProposed? offer;
+            try
+            {
+                offer = cloudEvent.Data.ToObjectFromJson<OfferProposed>(AppJson.Options);
+            }
+            catch (JsonException e)
+            {
+                // 400 is never retried by Event Grid: a malformed event goes to its dead letters, not round again.
+                return Problems.BadRequest($"Event {cloudEvent.Id} has data that is not an offer: {e.Message}");
+            }
+
+            if (offer is null || string.IsNullOrEmpty(offer.OfferId))
+            {
+                return Problems.BadRequest($"Event {cloudEvent.Id} has no offer.");
+            }
+
+            var stored = await offers.TryAddAsync(offer, cancellationToken).ConfigureAwait(false);
+            if (!stored)
+            {
+                LogDuplicate(logger, offer.OfferId);
+                continue;
+            }
+
+            var record = new OfferRecord { Offer = offer, Status = OfferStatus.Pending };
+            foreach (var notifier in notifiers)
+            {
+                await notifier.OfferStoredAsync(record, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return TypedResults.Ok();
+    }
+
+    private static IResult ValidateEventGridSchema(byte[] raw)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(raw);
+            var code = doc.RootElement.EnumerateArray().First().GetProperty("data").GetProperty("validationCode").GetString();
+            return TypedResults.Ok(new { validationResponse = code });
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            return Problems.BadRequest("The subscription validation event has no data.validationCode.");
+        }
+    }
+
+    private static bool KeyMatches(HttpRequest request, EventGridOptions options)
+    {
+        if (string.IsNullOrEmpty(options.DeliveryKey))
+        {
+            return true;
+        }
+
+        var presented = request.Query["code"].ToString();
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(options.DeliveryKey));
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored event {EventType} {EventId}")]
+    private static partial void LogIgnored(ILogger logger, string eventType, string eventId);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Offer {OfferId} was delivered again; already stored")]
+    private static partial void LogDuplicate(ILogger logger, string offerId);
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+
+namespace CartCall.Functions.Features.Offers;
+
+/// <summary>An offer as the widget shows it, in the shopper's language. Pushed as <c>{ kind: "offer", offer }</c> and listed for catch-up.</summary>
+public sealed record OfferView(
+    string OfferId,
+    string MerchantId,
+    string SessionId,
+    DateTimeOffset ProposedAt,
+    DateTimeOffset ExpiresAt,
+    OfferStatus Status,
+    double Score,
+    IReadOnlyList<string> Reasons,
+    decimal CartValue,
+    string Currency,
+    OfferText Text)
+{
+    public static OfferView From(OfferRecord record, string language)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var o = record.Offer;
+        return new OfferView(o.OfferId, o.MerchantId, o.SessionId, o.ProposedAt, o.ExpiresAt, record.Status, o.Score, o.Reasons,
+            o.CartValue, o.Currency, OfferTexts.For(language, o.CartValue, o.Currency));
+    }
+}
+
+/// <summary>The words of an offer: heading, sentence, and the two buttons.</summary>
+public sealed record OfferText(string Title, string Body, string Accept, string Dismiss);
+
+/// <summary>Offer wording per language (en, de, fr, es); anything else gets English.</summary>
+public static class OfferTexts
+{
+    private sealed record Template(string Culture, string Title, string Body, string Accept, string Dismiss);
+
+    private static readonly Dictionary<string, Template> Templates = new(StringComparer.Ordinal)
+    {
+        ["en"] = new("en-US", "Questions about your order?", "Your cart of {0} is saved. One of our experts can call you now, in your browser or on your phone.", "Call me", "No thanks"),
+        ["de"] = new("de-DE", "Fragen zu Ihrer Bestellung?", "Ihr Warenkorb über {0} ist gespeichert. Eine Fachberaterin oder ein Fachberater kann Sie jetzt anrufen – im Browser oder auf Ihrem Telefon.", "Rufen Sie mich an", "Nein, danke"),
+        ["fr"] = new("fr-FR", "Des questions sur votre commande ?", "Votre panier de {0} est enregistré. Un de nos conseillers peut vous appeler maintenant, dans votre navigateur ou sur votre téléphone.", "Appelez-moi", "Non merci"),
+        ["es"] = new("es-ES", "¿Tiene preguntas sobre su pedido?", "Su carrito de {0} está guardado. Uno de nuestros expertos puede llamarle ahora, en su navegador o en su teléfono.", "Llámenme", "No, gracias"),
+    };
+
+    public static IReadOnlyCollection<string> Languages => Templates.Keys;
+
+    public static OfferText For(string? language, decimal cartValue, string currency)
+    {
+        var t = Templates.GetValueOrDefault(language ?? "en") ?? Templates["en"];
+        return new OfferText(t.Title, string.Format(CultureInfo.InvariantCulture, t.Body, Money(cartValue, currency, t.Culture)), t.Accept, t.Dismiss);
+    }
+
+    // The amount in the language's number format with the ISO code, which is unambiguous whatever the currency.
+    private static string Money(decimal amount, string currency, string culture) =>
+        amount.ToString("N2", CultureInfo.GetCultureInfo(culture)) + " " + currency;
+}

@@ -1,0 +1,249 @@
+using CartCall.Functions.Features.Preferences;
+using CartCall.Functions.Features.Push;
+using CartCall.Functions.Features.Sessions;
+using CartCall.Functions.Hosting;
+using CartCall.Functions.Hosting.Cors;
+
+namespace CartCall.Functions.Features.Offers;
+
+/// <summary>The offers still open for a session, for the widget to catch up on when its socket was down.</summary>
+public sealed record SessionOffers(IReadOnlyList<OfferView> Offers);
+
+/// <summary>Body of MarkOfferShown and DismissOffer: which session the widget believes the offer is for.</summary>
+public sealed class OfferAnswer
+{
+    public string? MerchantId { get; set; }
+
+    public string? SessionId { get; set; }
+}
+
+/// <summary><c>GET /api/merchants/{merchantId}/sessions/{sessionId}/offers</c> (publishable key): pending and shown offers that have not expired.</summary>
+public static class ListSessionOffers
+{
+    public const string Name = nameof(ListSessionOffers);
+
+    public static async Task<IResult> HandleAsync(
+        string merchantId, string sessionId, HttpRequest request, TableOfferStore offers, PreferenceCookie cookies, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(offers);
+        ArgumentNullException.ThrowIfNull(cookies);
+        if (PushUsers.SessionIdProblem(sessionId) is { } problem)
+        {
+            return Problems.BadRequest(problem);
+        }
+
+        var now = time.GetUtcNow();
+        var language = ShopperLanguage.Resolve(request, cookies.Read(request, merchantId).Payload?.Language);
+        var open = (await offers.ListForSessionAsync(merchantId, sessionId, cancellationToken).ConfigureAwait(false))
+            .Where(r => r.Status is OfferStatus.Pending or OfferStatus.Shown && r.Offer.ExpiresAt > now)
+            .OrderBy(r => r.Offer.ProposedAt)
+            .Select(r => OfferView.From(r, language))
+            .ToList();
+        return TypedResults.Ok(new SessionOffers(open));
+    }
+}
+
+/// <summary>Shared steps of the widget's answers to an offer.</summary>
+internal static class OfferAnswers
+{
+    public const int MaxBodyBytes = 4 * 1024;
+    public const int MaxAttempts = 6;
+
+    /// <summary>The offer the route names, once the body confirms it is this merchant's and session's; else the problem.</summary>
+    public static async Task<(OfferRecord? Offer, IResult? Problem)> ReadAsync(HttpRequest request, string offerId, CancellationToken cancellationToken)
+    {
+        var (body, _, problem) = await JsonBody.ReadAsync<OfferAnswer>(request, MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        if (string.IsNullOrEmpty(body!.MerchantId) || PushUsers.SessionIdProblem(body.SessionId) is not null)
+        {
+            return (null, Problems.BadRequest("The body needs the merchantId and sessionId the offer was made for."));
+        }
+
+        var offer = WidgetRequest.From(request.HttpContext)!.Offer!;
+        // Answering someone else's offer must look the same as answering one that does not exist.
+        if (offer.Offer.MerchantId != body.MerchantId || offer.Offer.SessionId != body.SessionId)
+        {
+            return (null, Problems.NotFound($"There is no offer '{offerId}' for session '{body.SessionId}'."));
+        }
+
+        return (offer, null);
+    }
+
+    /// <summary>
+    /// Applies <paramref name="change"/> with an ETag-guarded replace, re-reading on a lost race. The change returns
+    /// false when the record needs no change (the idempotent repeat). True when this call changed it.
+    /// </summary>
+    public static async Task<bool?> UpdateAsync(OfferRecord offer, TableOfferStore offers, Func<OfferRecord, bool> change, CancellationToken cancellationToken)
+    {
+        var current = offer;
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            if (!change(current))
+            {
+                return false;
+            }
+
+            if (await offers.TryUpdateAsync(current, cancellationToken).ConfigureAwait(false))
+            {
+                return true;
+            }
+
+            current = await offers.GetAsync(current.Offer.OfferId, cancellationToken).ConfigureAwait(false);
+            if (current is null)
+            {
+                return false;
+            }
+        }
+
+        return null;
+    }
+}
+
+/// <summary><c>POST /api/offers/{offerId}/shown</c> (publishable key): the widget displayed the offer. Idempotent.</summary>
+public static class MarkOfferShown
+{
+    public const string Name = nameof(MarkOfferShown);
+
+    public static async Task<IResult> HandleAsync(string offerId, HttpRequest request, TableOfferStore offers, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(offers);
+        var (offer, problem) = await OfferAnswers.ReadAsync(request, offerId, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var now = time.GetUtcNow();
+        var changed = await OfferAnswers.UpdateAsync(offer!, offers, r =>
+        {
+            // Only a pending offer becomes shown; later states already imply it was shown.
+            if (r.Status != OfferStatus.Pending)
+            {
+                return false;
+            }
+
+            r.Status = OfferStatus.Shown;
+            r.ShownAt = now;
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        return changed is null ? Problems.Unavailable($"Offer '{offerId}' kept changing; retry.") : TypedResults.NoContent();
+    }
+}
+
+/// <summary>
+/// <c>POST /api/offers/{offerId}/dismiss</c> (publishable key): the shopper said no. Idempotent; counts once toward the
+/// session's dismissals (the frequency cap), because only the call that moves the offer to dismissed counts it.
+/// </summary>
+public static partial class DismissOffer
+{
+    public const string Name = nameof(DismissOffer);
+
+    public static async Task<IResult> HandleAsync(
+        string offerId, HttpRequest request, TableOfferStore offers, ISessionStore sessions, TimeProvider time, ILoggerFactory loggers,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(offers);
+        ArgumentNullException.ThrowIfNull(sessions);
+        ArgumentNullException.ThrowIfNull(loggers);
+        var (offer, problem) = await OfferAnswers.ReadAsync(request, offerId, cancellationToken).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (offer!.Status == OfferStatus.Accepted)
+        {
+            return Problems.Conflict($"Offer '{offerId}' was already accepted; it cannot be dismissed.");
+        }
+
+        var now = time.GetUtcNow();
+        var accepted = false;
+        var changed = await OfferAnswers.UpdateAsync(offer, offers, r =>
+        {
+            accepted = r.Status == OfferStatus.Accepted;
+            if (r.Status is not (OfferStatus.Pending or OfferStatus.Shown or OfferStatus.Expired))
+            {
+                return false;
+            }
+
+            r.Status = OfferStatus.Dismissed;
+            r.AnsweredAt = now;
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        if (changed is null)
+        {
+            return Problems.Unavailable($"Offer '{offerId}' kept changing; retry.");
+        }
+
+        if (accepted)
+        {
+            return Problems.Conflict($"Offer '{offerId}' was already accepted; it cannot be dismissed.");
+        }
+
+        if (changed == true && !await CountDismissalAsync(sessions, offer.Offer.MerchantId, offer.Offer.SessionId, cancellationToken).ConfigureAwait(false))
+        {
+            // The dismissal stands; only the cap's count is short by one.
+            LogCountLost(loggers.CreateLogger(typeof(DismissOffer)), offerId);
+        }
+
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<bool> CountDismissalAsync(ISessionStore sessions, string merchantId, string sessionId, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= OfferAnswers.MaxAttempts; attempt++)
+        {
+            var loaded = await sessions.GetAsync(merchantId, sessionId, cancellationToken).ConfigureAwait(false);
+            if (loaded is null)
+            {
+                return true;
+            }
+
+            loaded.Session.RecordOfferDismissed();
+            try
+            {
+                await sessions.SaveAsync(loaded, null, loaded.ReevaluateAt, cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+            catch (SessionConflictException)
+            {
+                // A cart event saved the session meanwhile; count on the fresh copy.
+            }
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offer {OfferId} is dismissed but its session stayed contended; the dismissal was not counted")]
+    private static partial void LogCountLost(ILogger logger, string offerId);
+}
+
+public static class WidgetOffersFeature
+{
+    public static IEndpointRouteBuilder MapWidgetOffers(this IEndpointRouteBuilder app)
+    {
+        const string list = "/api/merchants/{merchantId}/sessions/{sessionId}/offers";
+        app.MapGet(list, ListSessionOffers.HandleAsync).WithWidgetAuth().AsFunction(ListSessionOffers.Name).WithTags("Widget")
+            .Produces<SessionOffers>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404);
+        app.MapMerchantPreflight(list, ListSessionOffers.Name);
+
+        const string shown = "/api/offers/{offerId}/shown";
+        app.MapPost(shown, MarkOfferShown.HandleAsync).WithWidgetAuth().AsFunction(MarkOfferShown.Name).WithTags("Widget")
+            .Accepts<OfferAnswer>("application/json").Produces(204).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404);
+        app.MapMerchantPreflight(shown, MarkOfferShown.Name);
+
+        const string dismiss = "/api/offers/{offerId}/dismiss";
+        app.MapPost(dismiss, DismissOffer.HandleAsync).WithWidgetAuth().AsFunction(DismissOffer.Name).WithTags("Widget")
+            .Accepts<OfferAnswer>("application/json").Produces(204).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
+        app.MapMerchantPreflight(dismiss, DismissOffer.Name);
+        return app;
+    }
+}

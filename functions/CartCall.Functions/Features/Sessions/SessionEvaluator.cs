@@ -1,0 +1,257 @@
+using CartCall.Functions.Hosting;
+using CartCall.Functions.Features.Agents;
+using CartCall.Functions.Features.Merchants;
+using CartCall.Functions.Features.Offers;
+using CartCall.Domain.Carts;
+using CartCall.Domain.Offers;
+using CartCall.Domain.Scoring;
+using Microsoft.Extensions.Options;
+
+namespace CartCall.Functions.Features.Sessions;
+
+/// <summary>What became of one cart event.</summary>
+public enum IngestOutcome
+{
+    Decided,
+    Duplicate,
+}
+
+public sealed record IngestResult(IngestOutcome Outcome, StoredDecision? Decision);
+
+/// <summary>
+/// Applies an event (or the passing of time) to a session, scores it, asks the offer policy, and stores the
+/// session and the decision together. The store round trips are the floor this path is measured against: one
+/// read and one transaction per event; the counters are read only when everything else already says yes.
+/// </summary>
+public sealed partial class SessionEvaluator(
+    ISessionStore sessions,
+    TableOfferCounters counters,
+    TableAgentStore agents,
+    EventGridOfferPublisher publisher,
+    OfferOutbox outbox,
+    ReevaluationQueue reevaluation,
+    IOptions<CartSessionOptions> options,
+    TimeProvider time,
+    ILogger<SessionEvaluator> logger)
+{
+    private const int MaxAttempts = 10;
+
+    public Task<IngestResult> IngestAsync(Merchant merchant, CartEvent cartEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(cartEvent);
+        return EvaluateAsync(merchant, cartEvent.SessionId, cartEvent, cancellationToken);
+    }
+
+    /// <summary>Scores a session again because time has passed; reschedules itself while the session is active.</summary>
+    public Task<IngestResult> ReevaluateAsync(Merchant merchant, string sessionId, CancellationToken cancellationToken) =>
+        EvaluateAsync(merchant, sessionId, null, cancellationToken);
+
+    private async Task<IngestResult> EvaluateAsync(Merchant merchant, string sessionId, CartEvent? cartEvent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(merchant);
+        var delay = options.Value.IdleReevaluationDelay;
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var loaded = await sessions.GetAsync(merchant.Id, sessionId, cancellationToken).ConfigureAwait(false);
+            if (loaded is null && cartEvent is null)
+            {
+                return new IngestResult(IngestOutcome.Duplicate, null);
+            }
+
+            loaded ??= new LoadedSession(CartSession.Start(merchant.Id, sessionId), null, null);
+            var session = loaded.Session;
+            var now = time.GetUtcNow();
+            DateTimeOffset? reevaluateAt = loaded.ReevaluateAt;
+            var schedule = TimeSpan.Zero;
+
+            if (cartEvent is not null)
+            {
+                if (!session.Apply(cartEvent))
+                {
+                    return new IngestResult(IngestOutcome.Duplicate, null);
+                }
+
+                // One pending re-evaluation per session is enough: when it fires it looks at the latest event.
+                if (!session.OrderCompleted && (reevaluateAt is null || reevaluateAt <= now))
+                {
+                    schedule = delay;
+                    reevaluateAt = now + delay;
+                }
+            }
+            else
+            {
+                var due = session.LastEventAt + delay;
+                if (session.OrderCompleted)
+                {
+                    reevaluateAt = null;
+                }
+                else if (due > now + TimeSpan.FromSeconds(1))
+                {
+                    // Newer activity since this was scheduled: wait out the rest of the idle period.
+                    schedule = due - now;
+                    reevaluateAt = due;
+                }
+                else
+                {
+                    reevaluateAt = null;
+                }
+            }
+
+            StoredDecision? stored = null;
+            Reservation? reservation = null;
+            OfferProposed? offer = null;
+            if (schedule == TimeSpan.Zero || cartEvent is not null)
+            {
+                var trigger = cartEvent is null ? "idle" : CartEventTypes.ToWire(cartEvent.Type);
+                var cause = cartEvent?.EventId ?? $"idle@{session.LastEventAt.ToUnixTimeMilliseconds()}";
+                (stored, reservation, offer) = await DecideAsync(merchant, session, trigger, cause, now, cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await sessions.SaveAsync(loaded, stored, reevaluateAt, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SessionConflictException)
+            {
+                if (reservation is not null)
+                {
+                    await ReleaseAsync(merchant.Id, reservation, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (attempt >= MaxAttempts)
+                {
+                    throw;
+                }
+
+                // A burst of events for one session contends on its ETag; jitter spreads the retries apart.
+                LogConflict(merchant.Id, sessionId, attempt);
+                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), time, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (schedule > TimeSpan.Zero)
+            {
+                await reevaluation.ScheduleAsync(new ReevaluationRequest(merchant.Id, sessionId), schedule, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (offer is not null)
+            {
+                await PublishAsync(offer, cancellationToken).ConfigureAwait(false);
+                LogOfferProposed(merchant.Id, sessionId, offer.OfferId, offer.Score);
+            }
+
+            return new IngestResult(IngestOutcome.Decided, stored);
+        }
+    }
+
+    // The decision is stored; from here the offer must reach Event Grid one way or another.
+    private async Task PublishAsync(OfferProposed offer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await publisher.PublishAsync(offer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (DependencyFailures.IsTransient(e, cancellationToken))
+        {
+            LogPublishDeferred(e, offer.OfferId);
+            await outbox.EnqueueAsync(offer, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private sealed record Reservation(string MerchantDayKey, string? ShopperDayKey);
+
+    private async Task<(StoredDecision Stored, Reservation? Reservation, OfferProposed? Offer)> DecideAsync(
+        Merchant merchant, CartSession session, string trigger, string cause, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var settings = merchant.PolicySettings;
+        var features = session.Features(now, merchant.ValueModel.DefaultMarginRate);
+        var score = merchant.Scorer.Evaluate(features);
+
+        // First ask with the counters the session already knows and the shared ones assumed free: most events stop
+        // here, and a "no" then costs no extra round trip.
+        var sessionOnly = new OfferCounters(0, session.OffersProposed, 0, session.OffersDismissed, session.LastOfferAt, AvailableAgents: 1);
+        var decision = OfferPolicy.Decide(score, features, settings, sessionOnly, now, session.OrderCompleted);
+        Reservation? reservation = null;
+
+        if (decision.Propose)
+        {
+            var day = merchant.LocalDate(now);
+            var merchantKey = TableOfferCounters.MerchantDayKey(day);
+            var shopperKey = session.ShopperId is null ? null : TableOfferCounters.ShopperDayKey(session.ShopperId, day);
+            var available = agents.CountAvailableAsync(merchant.Id, fresh: false, cancellationToken);
+            var today = counters.ReadAsync(merchant.Id, merchantKey, cancellationToken);
+            var shopperToday = shopperKey is null ? Task.FromResult(0) : counters.ReadAsync(merchant.Id, shopperKey, cancellationToken);
+            await Task.WhenAll(available, today, shopperToday).ConfigureAwait(false);
+
+            var full = sessionOnly with { OffersToday = today.Result, OffersToShopperToday = shopperToday.Result, AvailableAgents = available.Result };
+            decision = OfferPolicy.Decide(score, features, settings, full, now, session.OrderCompleted);
+            if (decision.Propose)
+            {
+                reservation = await ReserveAsync(merchant, merchantKey, shopperKey, cancellationToken).ConfigureAwait(false);
+                if (reservation is null)
+                {
+                    decision = decision with
+                    {
+                        Propose = false,
+                        Reasons = [new DecisionReason(DecisionReasonCode.DailyBudgetExhausted, "Another session took the last offer of today's budget (merchant or shopper cap).")],
+                    };
+                }
+            }
+        }
+
+        OfferProposed? offer = null;
+        string? offerId = null;
+        if (decision.Propose)
+        {
+            offerId = OfferIds.For(merchant.Id, session.SessionId, cause);
+            session.RecordOfferProposed(now);
+            var cart = features.CartValue;
+            offer = new OfferProposed(
+                offerId, merchant.Id, session.SessionId, session.ShopperId, now, now + options.Value.OfferLifetime, score.Value, score.State,
+                score.TopReasons.Select(r => r.Description).ToList(), cart, merchant.Currency, decision.ExpectedValue);
+        }
+
+        var stored = new StoredDecision(
+            merchant.Id, session.SessionId, now, trigger, cause, decision.Propose, score.Value, score.State, decision.ExpectedValue,
+            decision.Reasons.Select(StoredReason.From).ToList(),
+            score.TopReasons.Select(r => new StoredScoreReason(r.Feature, r.Contribution, r.Description)).ToList(),
+            offerId);
+        return (stored, reservation, offer);
+    }
+
+    private async Task<Reservation?> ReserveAsync(Merchant merchant, string merchantKey, string? shopperKey, CancellationToken cancellationToken)
+    {
+        if (!await counters.TryIncrementAsync(merchant.Id, merchantKey, merchant.DailyOfferBudget, cancellationToken).ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        if (shopperKey is not null
+            && !await counters.TryIncrementAsync(merchant.Id, shopperKey, merchant.FrequencyCaps.MaxOffersPerShopperPerDay, cancellationToken).ConfigureAwait(false))
+        {
+            await counters.DecrementAsync(merchant.Id, merchantKey, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+
+        return new Reservation(merchantKey, shopperKey);
+    }
+
+    private async Task ReleaseAsync(string merchantId, Reservation reservation, CancellationToken cancellationToken)
+    {
+        await counters.DecrementAsync(merchantId, reservation.MerchantDayKey, cancellationToken).ConfigureAwait(false);
+        if (reservation.ShopperDayKey is not null)
+        {
+            await counters.DecrementAsync(merchantId, reservation.ShopperDayKey, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {MerchantId}/{SessionId} changed concurrently; attempt {Attempt} retries")]
+    private partial void LogConflict(string merchantId, string sessionId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing offer {OfferId} failed; it goes through the outbox")]
+    private partial void LogPublishDeferred(Exception e, string offerId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Offer {OfferId} proposed for session {MerchantId}/{SessionId} at score {Score:F2}")]
+    private partial void LogOfferProposed(string merchantId, string sessionId, string offerId, double score);
+}

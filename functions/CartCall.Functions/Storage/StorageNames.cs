@@ -1,0 +1,30 @@
+namespace CartCall.Functions.Storage;
+
+/// <summary>Every table and queue CartCall uses; Bicep creates the same names.</summary>
+public static class StorageNames
+{
+    public const string MerchantsTable = "merchants";
+    public const string SessionsTable = "sessions";
+    public const string OffersTable = "offers";
+    public const string CountersTable = "counters";
+    public const string AgentsTable = "agents";
+    public const string IdempotencyTable = "idempotency";
+    public const string ProfilesTable = "profiles";
+
+    /// <summary>Calls: one partition per call id (the call row and its callback-event rows), plus a per-merchant index.</summary>
+    public const string CallsTable = "calls";
+
+    public const string ReevaluateQueue = "reevaluate";
+    public const string OfferOutboxQueue = "offer-outbox";
+
+    /// <summary>Calls to place (PlaceCall); scheduled callbacks are delayed messages on it.</summary>
+    public const string CallsQueue = "calls";
+
+    public static readonly string[] Tables =
+        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, ProfilesTable, CallsTable];
+
+    public static readonly string[] Queues = [ReevaluateQueue, OfferOutboxQueue, CallsQueue];
+
+    /// <summary>The Functions host's naming for a queue's dead letters.</summary>
+    public static string Poison(string queue) => queue + "-poison";
+}

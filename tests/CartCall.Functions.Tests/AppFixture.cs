@@ -1,0 +1,157 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using CartCall.Functions.Features.CartEvents;
+using CartCall.Functions.Hosting;
+using CartCall.LocalCloud.WebPubSub;
+using CartCall.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+
+namespace CartCall.Functions.Tests;
+
+/// <summary>The app in-process over a real Azurite. Shared by a collection; each test uses its own merchant id.</summary>
+public sealed class AppFixture : IAsyncLifetime
+{
+    public const string AdminKey = "test-admin-key-0123456789";
+    public const string Secret = "whsec_test_0123456789abcdef";
+
+    /// <summary>The preference cookie's signing key in every test app (base64 of 32 bytes), so tests can mint cookies.</summary>
+    public const string CookieSigningKey = "Y2FydGNhbGwtdGVzdC1jb29raWUtc2lnbmluZy1rZXk=";
+
+    private Azurite? azurite;
+    private WebPubSubStandIn? pubSub;
+
+    public WebApplicationFactory<Program> Factory { get; private set; } = default!;
+
+    public Azurite Storage => azurite!;
+
+    /// <summary>The Web PubSub stand-in offers are pushed to (unless <see cref="Settings"/> names another).</summary>
+    public WebPubSubStandIn PubSub => pubSub!;
+
+    /// <summary>Extra settings a derived collection wants (e.g. a real Event Grid stand-in).</summary>
+    public Dictionary<string, string?> Settings { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        azurite = await Azurite.StartAsync();
+        pubSub = await WebPubSubStandIn.StartAsync(new WebPubSubStandInOptions(), CancellationToken.None);
+        var settings = new Dictionary<string, string?>
+        {
+            ["CartCall:Storage:ConnectionString"] = azurite.ConnectionString,
+            ["CartCall:Storage:CreateIfMissing"] = "true",
+            ["CartCall:Admin:Key"] = AdminKey,
+            ["CartCall:EventGrid:TopicEndpoint"] = $"http://127.0.0.1:{Azurite.FreePort()}/api/events",
+            ["CartCall:EventGrid:TopicKey"] = "unused-in-this-collection",
+            ["CartCall:Hosting:LocalQueueTriggers"] = "true",
+            ["CartCall:Hosting:MaxPollInterval"] = "00:00:00.200",
+            ["CartCall:Sessions:IdleReevaluationDelay"] = "00:01:00",
+            ["CartCall:Preferences:CookieSigningKey"] = CookieSigningKey,
+            // A real push target, so delivering an offer never waits out retries against a closed port.
+            ["CartCall:WebPubSub:ConnectionString"] = pubSub.ConnectionString,
+            // Calls (issue 4) need ACS and Web PubSub settings to start; nothing listens there in this collection.
+            ["CartCall:Acs:ConnectionString"] = $"endpoint=http://127.0.0.1:{Azurite.FreePort()}/;accesskey={Convert.ToBase64String(new byte[32])}",
+            ["CartCall:Acs:ImmutableResourceId"] = "unused-in-this-collection",
+            ["CartCall:Acs:OpenIdConfigurationUri"] = $"http://127.0.0.1:{Azurite.FreePort()}/calling/.well-known/acsopenidconfiguration",
+            ["CartCall:WebPubSub:Hub"] = "cartcall",
+        };
+        foreach (var (k, v) in Settings)
+        {
+            settings[k] = v;
+        }
+
+        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseEnvironment("Development");
+            b.ConfigureAppConfiguration((_, c) => c.AddInMemoryCollection(settings));
+        });
+        _ = Factory.Server; // start now, so storage exists before the first test
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        if (azurite is not null)
+        {
+            await azurite.DisposeAsync();
+        }
+
+        if (pubSub is not null)
+        {
+            await pubSub.DisposeAsync();
+        }
+    }
+
+    public HttpClient AdminClient()
+    {
+        var client = Factory.CreateClient();
+        client.DefaultRequestHeaders.Add(AdminKeyFilter.Header, AdminKey);
+        return client;
+    }
+
+    public static string NewMerchantId() => "m-" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>A merchant open around the clock, eager to offer: tests narrow it where they need to.</summary>
+    public static Dictionary<string, object?> MerchantDocument(string id) => new()
+    {
+        ["id"] = id,
+        ["displayName"] = "Test Store " + id,
+        ["signingSecrets"] = new[] { Secret },
+        ["currency"] = "USD",
+        ["timeZone"] = "Europe/London",
+        ["businessHours"] = Enum.GetNames<DayOfWeek>().Select(d => new { day = d.ToLowerInvariant(), opens = "00:00", closes = "00:00" }).ToArray(),
+        ["scoring"] = new { minScore = 0.0, minCartValue = 0 },
+        ["valueModel"] = new { defaultMarginRate = 0.4, callCost = 1.0, expectedRecoveryRate = 0.5 },
+        ["dailyOfferBudget"] = 100,
+        ["frequencyCaps"] = new { maxOffersPerSession = 2, maxOffersPerShopperPerDay = 3, minMinutesBetweenOffers = 0, maxDismissalsPerSession = 1 },
+        ["allowedOrigins"] = new[] { "http://127.0.0.1:5173" },
+    };
+
+    public async Task<string> CreateMerchantAsync(Action<Dictionary<string, object?>>? tweak = null)
+    {
+        var id = NewMerchantId();
+        var doc = MerchantDocument(id);
+        tweak?.Invoke(doc);
+        using var client = AdminClient();
+        var response = await client.PutAsJsonAsync($"/api/merchants/{id}", doc);
+        response.EnsureSuccessStatusCode();
+        return id;
+    }
+
+    public static HttpRequestMessage SignedCartEvent(string merchantId, object body, DateTimeOffset? signedAt = null, string secret = Secret)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
+        return SignedCartEventBytes(merchantId, bytes, signedAt, secret);
+    }
+
+    public static HttpRequestMessage SignedCartEventBytes(string merchantId, byte[] bytes, DateTimeOffset? signedAt = null, string secret = Secret)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/api/merchants/{merchantId}/cart-events")
+        {
+            Content = new ByteArrayContent(bytes),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Add(WebhookSignatures.CartCallHeader, WebhookSignatures.SignCartCall(bytes, secret, signedAt ?? DateTimeOffset.UtcNow));
+        return request;
+    }
+
+    public static object CartEvent(string sessionId, string type, DateTimeOffset at, string? eventId = null, decimal price = 120m, int quantity = 1, string currency = "USD", string? shopperId = null) => new
+    {
+        eventId = eventId ?? Guid.NewGuid().ToString("N"),
+        sessionId,
+        shopperId,
+        occurredAt = at,
+        type,
+        cart = new { currency, items = new[] { new { sku = "SKU-1", title = "Espresso machine", quantity, unitPrice = price, unitCost = price * 0.5m } } },
+    };
+
+    public static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
+}
+
+[CollectionDefinition(Name)]
+public sealed class AppCollection : ICollectionFixture<AppFixture>
+{
+    public const string Name = "app over Azurite";
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using CartCall.LocalCloud.Acs;
+using CartCall.Testing;
+
+namespace CartCall.Functions.Tests.Features.Calls;
+
+/// <summary>
+/// Not a check of speed (timings are never asserted): measures accept → create-call request at the ACS stand-in and
+/// the app's callback handling time over real loopback sockets, and writes <c>artifacts/bench/calls.md</c>.
+/// Run with <c>--filter Category=Measure</c>.
+/// </summary>
+[Collection(CallsCollection.Name)]
+public sealed class CallLatencyMeasurement(CallsFixture app)
+{
+    private const int Calls = 50;
+
+    [Fact]
+    [Trait("Category", "Measure")]
+    public async Task Measure_AcceptToCreateCall_AndCallbackHandling()
+    {
+        var merchant = await app.CreateMerchantAsync(m => m["dailyCallBudget"] = 1000);
+        var agent = "+12015558999";
+        app.Acs.Parties[agent] = PartyScript.Answers(TimeSpan.FromMilliseconds(20));
+        await app.AddAgentAsync(merchant, "bench", phone: agent);
+        while (app.CallbackTimings.TryDequeue(out _))
+        {
+        }
+
+        var acceptHttp = new List<double>();
+        var toCreate = new List<double>();
+        var callIds = new List<string>();
+        for (var i = 0; i < Calls; i++)
+        {
+            var shopper = "+1201556" + i.ToString("D4", CultureInfo.InvariantCulture);
+            app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(30)) with { HangUpAfter = TimeSpan.FromMilliseconds(300) };
+            var session = "bench-" + i.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6];
+            var offer = await app.NewOfferAsync(merchant, session);
+
+            var started = DateTimeOffset.UtcNow;
+            var clock = Stopwatch.StartNew();
+            var response = await app.AcceptAsync(offer, merchant, session, null, false, CallsFixture.PhonePreferences(shopper),
+                forwardedFor: "10.9.0." + i.ToString(CultureInfo.InvariantCulture)); // each a different shopper, under the per-address limit
+            acceptHttp.Add(clock.Elapsed.TotalMilliseconds);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            var callId = (await response.Content.ReadFromJsonAsync<JsonObject>())!["callId"]!.GetValue<string>();
+            callIds.Add(callId);
+
+            var created = await app.WaitForAsync(() => app.Acs.Calls.FirstOrDefault(c => c.OperationContext == callId), "create-call of " + callId);
+            toCreate.Add((created.Timeline[0].At - started).TotalMilliseconds);
+            // Spaced out as shoppers are; the poller is idle again by the next accept, as it would be in real life.
+            await Task.Delay(150);
+        }
+
+        foreach (var callId in callIds)
+        {
+            await app.WaitForCallAsync(callId, c => c.IsOver, TimeSpan.FromSeconds(60));
+        }
+
+        var callbacks = app.CallbackTimings.Select(t => t.TotalMilliseconds).ToList();
+        Assert.Equal(Calls, toCreate.Count);
+        Assert.True(callbacks.Count >= Calls * 4, $"only {callbacks.Count} callbacks handled");
+
+        var report = new StringBuilder()
+            .AppendLine("# Calls: accept to dial, and callback handling")
+            .AppendLine()
+            .AppendLine(CultureInfo.InvariantCulture, $"Measured {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC by `{nameof(CallLatencyMeasurement)}` (tests/CartCall.Functions.Tests, `--filter Category=Measure`).")
+            .AppendLine(CultureInfo.InvariantCulture, $"{Calls} phone accepts one after another (150 ms apart) on loopback: the app on Kestrel, Azurite, the ACS, Event Grid and Web PubSub stand-ins in-process;")
+            .AppendLine("local queue trigger polling (MaxPollInterval 100 ms). Shared 2-core machine; not asserted anywhere.")
+            .AppendLine()
+            .AppendLine("| measure | n | p50 ms | p99 ms | mean ms | max ms |")
+            .AppendLine("|---|---|---|---|---|---|")
+            .AppendLine(Row("accept HTTP round trip (202)", acceptHttp))
+            .AppendLine(Row("accept sent → create-call request at the ACS stand-in", toCreate))
+            .AppendLine(Row("HandleCallEvent (inside the app, per callback request)", callbacks))
+            .AppendLine()
+            .AppendLine("The accept → dial time is dominated by the queue hop (PlaceCall polls the `calls` queue); under the Functions host")
+            .AppendLine("it is the host's queue trigger polling instead (`maxPollingInterval` in host.json).");
+        var path = Path.Combine(RepoPaths.Root, "artifacts", "bench", "calls.md");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllTextAsync(path, report.ToString());
+        Assert.True(File.Exists(path));
+    }
+
+    private static string Row(string name, List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        double P(double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+        return string.Create(CultureInfo.InvariantCulture, $"| {name} | {sorted.Count} | {P(0.5):F1} | {P(0.99):F1} | {sorted.Average():F1} | {sorted[^1]:F1} |");
+    }
+}

@@ -1,0 +1,326 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Reflection;
+using Azure.Messaging;
+using CartCall.Functions.Features.Calls;
+using CartCall.Functions.Features.Merchants;
+using CartCall.Functions.Features.Offers;
+using CartCall.Functions.Hosting;
+using CartCall.LocalCloud.Acs;
+using CartCall.LocalCloud.EventGrid;
+using CartCall.LocalCloud.WebPubSub;
+using CartCall.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace CartCall.Functions.Tests.Features.Calls;
+
+/// <summary>
+/// The app on a real loopback port (ACS must reach it) over Azurite, with the ACS, Event Grid and Web PubSub
+/// stand-ins in-process. CallEnded events reach <see cref="Events"/> through an Event Grid webhook subscription.
+/// </summary>
+public sealed class CallsFixture : IAsyncLifetime
+{
+    public const string AdminKey = AppFixture.AdminKey;
+    public const string MerchantNumber = "+12015550100";
+    public const string Origin = "http://127.0.0.1:5173";
+
+    private readonly ConcurrentDictionary<string, string> publishableKeys = new(StringComparer.Ordinal);
+
+    private Azurite? azurite;
+
+    public AcsStandIn Acs { get; private set; } = default!;
+
+    public EventGridStandIn EventGrid { get; private set; } = default!;
+
+    public WebPubSubStandIn PubSub { get; private set; } = default!;
+
+    public CloudEventSink Events { get; private set; } = default!;
+
+    public WebApplicationFactory<Program> Factory { get; private set; } = default!;
+
+    /// <summary>How long each HandleCallEvent request took inside the app (for the measurement).</summary>
+    public ConcurrentQueue<TimeSpan> CallbackTimings { get; } = new();
+
+    public async Task InitializeAsync()
+    {
+        azurite = await Azurite.StartAsync();
+        Acs = await AcsStandIn.StartAsync(new AcsStandInOptions { RingTimeout = TimeSpan.FromSeconds(1) }, CancellationToken.None);
+        Events = await CloudEventSink.StartAsync();
+        var topicKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        EventGrid = await EventGridStandIn.StartAsync(new EventGridStandInOptions
+        {
+            TopicKey = topicKey,
+            Subscriptions = { new EventGridSubscriptionOptions { Name = "calls-ended", Endpoint = Events.Url, IncludedEventTypes = [CallEnded.EventType] } },
+        }, CancellationToken.None);
+        PubSub = await WebPubSubStandIn.StartAsync(new WebPubSubStandInOptions(), CancellationToken.None);
+
+        var settings = new Dictionary<string, string?>
+        {
+            ["CartCall:Storage:ConnectionString"] = azurite.ConnectionString,
+            ["CartCall:Storage:CreateIfMissing"] = "true",
+            ["CartCall:Admin:Key"] = AdminKey,
+            ["CartCall:EventGrid:TopicEndpoint"] = EventGrid.Endpoint.AbsoluteUri,
+            ["CartCall:EventGrid:TopicKey"] = topicKey,
+            ["CartCall:Hosting:LocalQueueTriggers"] = "true",
+            ["CartCall:Hosting:MaxPollInterval"] = "00:00:00.100",
+            ["CartCall:Sessions:IdleReevaluationDelay"] = "00:10:00",
+            ["CartCall:Acs:ConnectionString"] = Acs.ConnectionString,
+            ["CartCall:Acs:ImmutableResourceId"] = Acs.ResourceId,
+            ["CartCall:Acs:CallbackIssuer"] = Acs.Issuer,
+            ["CartCall:Acs:OpenIdConfigurationUri"] = Acs.OpenIdConfigurationUri.AbsoluteUri,
+            ["CartCall:Acs:RetryDelay"] = "00:00:00.050",
+            ["CartCall:WebPubSub:ConnectionString"] = PubSub.ConnectionString,
+            ["CartCall:WebPubSub:Hub"] = "cartcall",
+            ["CartCall:Preferences:CookieSigningKey"] = AppFixture.CookieSigningKey,
+            ["CartCall:Calls:AgentInvitationTimeoutSeconds"] = "1",
+            ["CartCall:Calls:ApologyPromptUrl"] = "http://127.0.0.1/prompts/sorry.wav",
+            ["CartCall:Calls:AgentUnavailableCallbackDelay"] = "01:00:00",
+        };
+
+        var timings = CallbackTimings;
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseEnvironment("Development");
+            b.ConfigureAppConfiguration((_, c) => c.AddInMemoryCollection(settings));
+            b.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
+            b.ConfigureServices(s => s.AddSingleton<IStartupFilter>(new CallbackTimingFilter(timings)));
+        });
+        factory.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        factory.StartServer();
+        Factory = factory;
+    }
+
+    public async Task DisposeAsync()
+    {
+        // Any part may be missing when start-up failed half way.
+        if (Factory is not null) await Factory.DisposeAsync();
+        if (Acs is not null) await Acs.DisposeAsync();
+        if (EventGrid is not null) await EventGrid.DisposeAsync();
+        if (PubSub is not null) await PubSub.DisposeAsync();
+        if (Events is not null) await Events.DisposeAsync();
+        if (azurite is not null)
+        {
+            await azurite.DisposeAsync();
+        }
+    }
+
+    public Uri AppAddress => new(Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    public HttpClient Client() => Factory.CreateClient();
+
+    /// <summary>A client as the widget on the merchant's storefront: its origin and publishable key, no cookie jar.</summary>
+    public HttpClient WidgetClient(string merchantId)
+    {
+        var client = Factory.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false, BaseAddress = AppAddress });
+        client.DefaultRequestHeaders.Add("Origin", Origin);
+        client.DefaultRequestHeaders.Add(PublishableKeys.Header, publishableKeys[merchantId]);
+        return client;
+    }
+
+    public HttpClient AdminClient()
+    {
+        var client = Factory.CreateClient();
+        client.DefaultRequestHeaders.Add(AdminKeyFilter.Header, AdminKey);
+        return client;
+    }
+
+    public T Service<T>()
+        where T : notnull => Factory.Services.GetRequiredService<T>();
+
+    public async Task<string> CreateMerchantAsync(Action<Dictionary<string, object?>>? tweak = null)
+    {
+        var id = AppFixture.NewMerchantId();
+        var doc = AppFixture.MerchantDocument(id);
+        doc["sourcePhoneNumber"] = MerchantNumber;
+        doc["allowedCountries"] = new[] { "US", "GB" };
+        tweak?.Invoke(doc);
+        using var client = AdminClient();
+        var response = await client.PutAsJsonAsync($"/api/merchants/{id}", doc);
+        response.EnsureSuccessStatusCode();
+        publishableKeys[id] = (await response.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["publishableKey"]!.GetValue<string>();
+        return id;
+    }
+
+    public async Task AddAgentAsync(string merchantId, string agentId, string? phone = null, string? acsUser = null, int priority = 0, bool available = true)
+    {
+        using var client = AdminClient();
+        var response = await client.PutAsJsonAsync($"/api/merchants/{merchantId}/agents/{agentId}",
+            new { displayName = "Agent " + agentId, available, phoneNumber = phone, acsUserId = acsUser, priority });
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Stores an offer as DeliverOffer would after Event Grid brought it.</summary>
+    public async Task<string> NewOfferAsync(string merchantId, string sessionId, TimeSpan? expiresIn = null)
+    {
+        var offerId = "of_" + Guid.NewGuid().ToString("N")[..24];
+        var now = DateTimeOffset.UtcNow;
+        var offer = new OfferProposed(offerId, merchantId, sessionId, null, now, now + (expiresIn ?? TimeSpan.FromMinutes(10)), 0.82, "at_risk",
+            ["Idle in checkout for 4 minutes", "Cart worth 480 USD"], 480m, "USD", 36m);
+        Assert.True(await Service<TableOfferStore>().TryAddAsync(offer, CancellationToken.None));
+        return offerId;
+    }
+
+    public static object PhonePreferences(string number, object? quietHours = null, bool consent = true) => new
+    {
+        mode = "phone",
+        phoneNumber = number,
+        timeZone = "UTC",
+        language = "en",
+        quietHours,
+        consent = consent ? new { textVersion = "2026-11", given = true } : null,
+    };
+
+    public async Task<HttpResponseMessage> AcceptAsync(string offerId, string merchantId, string sessionId, string? mode, bool audio, object? preferences, string? forwardedFor = null)
+    {
+        using var client = WidgetClient(merchantId);
+        if (forwardedFor is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        return await client.PostAsJsonAsync($"/api/offers/{offerId}/accept", new { merchantId, sessionId, mode, browserCanDoAudio = audio, preferences });
+    }
+
+    public Task<CallRecord?> CallAsync(string callId) => Service<TableCallStore>().GetAsync(callId, CancellationToken.None);
+
+    /// <summary>Waits (bounded) until the stored call satisfies <paramref name="done"/>.</summary>
+    public async Task<CallRecord> WaitForCallAsync(string callId, Func<CallRecord, bool> done, TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var limit = timeout ?? TimeSpan.FromSeconds(30);
+        CallRecord? last = null;
+        while (clock.Elapsed < limit)
+        {
+            last = await CallAsync(callId);
+            if (last is not null && done(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"Call {callId} did not get there in {limit}: last seen {last?.Status}/{last?.Phase} outcome {last?.Outcome}, tried [{string.Join(",", last?.AgentsTried ?? [])}], detail {last?.Detail}.");
+    }
+
+    public async Task<T> WaitForAsync<T>(Func<T?> probe, string what, TimeSpan? timeout = null)
+        where T : class
+    {
+        var clock = Stopwatch.StartNew();
+        var limit = timeout ?? TimeSpan.FromSeconds(20);
+        while (clock.Elapsed < limit)
+        {
+            if (probe() is { } found)
+            {
+                return found;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"Timed out waiting for {what}.");
+    }
+
+    /// <summary>Create-call requests the stand-in received for this call (by the operation context, which is the call id).</summary>
+    public int CreateCallsFor(string callId) => Acs.Calls.Count(c => c.OperationContext == callId);
+
+    /// <summary>
+    /// A token signed with the stand-in's real key but for another audience. The stand-in only ever signs for its own
+    /// resource, so the test reaches its signer by reflection: the one way to isolate the audience check.
+    /// </summary>
+    public string RealKeyTokenFor(string audience)
+    {
+        var signer = typeof(AcsStandIn).GetField("_signer", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(Acs)!;
+        var create = signer.GetType().GetMethod("CreateToken")!;
+        return (string)create.Invoke(signer, [Acs.Issuer, audience, null, null])!;
+    }
+
+    private sealed class CallbackTimingFilter(ConcurrentQueue<TimeSpan> timings) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (ctx, inner) =>
+            {
+                if (!(HttpMethods.IsPost(ctx.Request.Method) && ctx.Request.Path.StartsWithSegments("/api/calls") && ctx.Request.Path.Value!.EndsWith("/events", StringComparison.Ordinal)))
+                {
+                    await inner(ctx);
+                    return;
+                }
+
+                var clock = Stopwatch.StartNew();
+                await inner(ctx);
+                timings.Enqueue(clock.Elapsed);
+            });
+            next(app);
+        };
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class CallsCollection : ICollectionFixture<CallsFixture>
+{
+    public const string Name = "calls over the ACS stand-in";
+}
+
+/// <summary>An Event Grid webhook subscriber on loopback: answers the CloudEvents handshake and keeps what it is sent.</summary>
+public sealed class CloudEventSink : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly ConcurrentQueue<CloudEvent> received = new();
+
+    private CloudEventSink(WebApplication app) => this.app = app;
+
+    public Uri Url { get; private set; } = default!;
+
+    public IReadOnlyList<CloudEvent> Received => received.ToArray();
+
+    public IReadOnlyList<CallEnded> Ended(string callId) => received
+        .Where(e => e.Type == CallEnded.EventType)
+        .Select(e => e.Data!.ToObjectFromJson<CallEnded>(AppJson.Options)!)
+        .Where(e => e.CallId == callId)
+        .ToList();
+
+    public static async Task<CloudEventSink> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var web = builder.Build();
+        var sink = new CloudEventSink(web);
+        web.MapMethods("/events", ["OPTIONS"], (HttpContext ctx) =>
+        {
+            ctx.Response.Headers["WebHook-Allowed-Origin"] = ctx.Request.Headers["WebHook-Request-Origin"].ToString();
+            return Results.Ok();
+        });
+        web.MapPost("/events", async (HttpContext ctx) =>
+        {
+            var body = await BinaryData.FromStreamAsync(ctx.Request.Body, ctx.RequestAborted);
+            foreach (var e in CloudEvent.ParseMany(body))
+            {
+                sink.received.Enqueue(e);
+            }
+
+            return Results.Ok();
+        });
+        await web.StartAsync();
+        var address = web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        sink.Url = new Uri($"http://127.0.0.1:{new Uri(address).Port}/events");
+        return sink;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}
