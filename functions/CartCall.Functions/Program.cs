@@ -1,11 +1,8 @@
 using CartCall.Functions;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.Hosting;
 
-var builder = WebApplication.CreateSlimBuilder(args);
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
 builder.AddCartCall();
-
-var app = builder.Build();
-app.MapCartCall();
-app.Run();
-
-/// <summary>The entry point, visible to WebApplicationFactory in tests.</summary>
-public partial class Program;
+builder.Build().Run();

@@ -9,7 +9,6 @@ using CartCall.LocalCloud.Storefront;
 using CartCall.LocalCloud.WebPubSub;
 using CartCall.Testing;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Playwright;
 
@@ -160,7 +159,7 @@ public sealed class CartCallLoop : IAsyncLifetime
     public HttpClient AdminClient()
     {
         var client = AppClient();
-        client.DefaultRequestHeaders.Add(AdminKeyFilter.Header, AdminKey);
+        client.DefaultRequestHeaders.Add(AdminKeyMiddleware.Header, AdminKey);
         return client;
     }
 

@@ -3,16 +3,16 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using CartCall.Functions.Features.CartEvents;
-using CartCall.Functions.Hosting;
+using CartCall.Functions.Hosting.Middleware;
 using CartCall.LocalCloud.WebPubSub;
 using CartCall.Testing;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 
 namespace CartCall.Functions.Tests;
 
-/// <summary>The app in-process over a real Azurite. Shared by a collection; each test uses its own merchant id.</summary>
+/// <summary>
+/// The app on the local Functions host (worker in-process) over a real Azurite. Shared by a collection; each test uses
+/// its own merchant id.
+/// </summary>
 public sealed class AppFixture : IAsyncLifetime
 {
     public const string AdminKey = "test-admin-key-0123456789";
@@ -24,7 +24,10 @@ public sealed class AppFixture : IAsyncLifetime
     private Azurite? azurite;
     private WebPubSubStandIn? pubSub;
 
-    public WebApplicationFactory<Program> Factory { get; private set; } = default!;
+    public FunctionsApp App { get; private set; } = default!;
+
+    /// <summary>The worker's services, to read what the app stored.</summary>
+    public IServiceProvider Services => App.Services;
 
     public Azurite Storage => azurite!;
 
@@ -45,8 +48,6 @@ public sealed class AppFixture : IAsyncLifetime
             ["CartCall:Admin:Key"] = AdminKey,
             ["CartCall:EventGrid:TopicEndpoint"] = $"http://127.0.0.1:{Azurite.FreePort()}/api/events",
             ["CartCall:EventGrid:TopicKey"] = "unused-in-this-collection",
-            ["CartCall:Hosting:LocalQueueTriggers"] = "true",
-            ["CartCall:Hosting:MaxPollInterval"] = "00:00:00.200",
             ["CartCall:Sessions:IdleReevaluationDelay"] = "00:01:00",
             ["CartCall:Preferences:CookieSigningKey"] = CookieSigningKey,
             // A real push target, so delivering an offer never waits out retries against a closed port.
@@ -62,17 +63,16 @@ public sealed class AppFixture : IAsyncLifetime
             settings[k] = v;
         }
 
-        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
-        {
-            b.UseEnvironment("Development");
-            b.ConfigureAppConfiguration((_, c) => c.AddInMemoryCollection(settings));
-        });
-        _ = Factory.Server; // start now, so storage exists before the first test
+        App = await FunctionsApp.StartAsync(new FunctionsAppOptions { Settings = settings, StorageConnectionString = azurite.ConnectionString });
     }
 
     public async Task DisposeAsync()
     {
-        await Factory.DisposeAsync();
+        if (App is not null)
+        {
+            await App.DisposeAsync();
+        }
+
         if (azurite is not null)
         {
             await azurite.DisposeAsync();
@@ -84,10 +84,13 @@ public sealed class AppFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>A client for the app, keeping cookies as a browser does unless told otherwise.</summary>
+    public HttpClient CreateClient(bool handleCookies = true) => App.CreateClient(handleCookies);
+
     public HttpClient AdminClient()
     {
-        var client = Factory.CreateClient();
-        client.DefaultRequestHeaders.Add(AdminKeyFilter.Header, AdminKey);
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add(AdminKeyMiddleware.Header, AdminKey);
         return client;
     }
 

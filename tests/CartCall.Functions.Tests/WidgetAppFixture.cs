@@ -44,7 +44,7 @@ public sealed class WidgetAppFixture : IAsyncLifetime
     /// <summary>A client as the widget is one: on an allowed origin, with the key (unless null).</summary>
     public HttpClient WidgetClient(string? key, string origin = Origin)
     {
-        var client = App.Factory.CreateClient();
+        var client = App.CreateClient();
         client.DefaultRequestHeaders.Add("Origin", origin);
         if (key is not null)
         {
@@ -71,7 +71,7 @@ public sealed class WidgetAppFixture : IAsyncLifetime
             datacontenttype = "application/json",
             data = offer,
         };
-        using var client = App.Factory.CreateClient();
+        using var client = App.CreateClient();
         var body = new StringContent(JsonSerializer.Serialize(new[] { cloudEvent }, AppJson.Options), Encoding.UTF8, "application/cloudevents-batch+json");
         var response = await client.PostAsync("/api/offers/deliveries", body);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
@@ -81,7 +81,7 @@ public sealed class WidgetAppFixture : IAsyncLifetime
     /// <summary>Creates the session in the session store by a signed cart event (no agents, so no offer of its own).</summary>
     public async Task StartSessionAsync(string merchantId, string sessionId)
     {
-        using var client = App.Factory.CreateClient();
+        using var client = App.CreateClient();
         var response = await client.SendAsync(AppFixture.SignedCartEvent(merchantId, AppFixture.CartEvent(sessionId, "checkout_started", DateTimeOffset.UtcNow)));
         Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
     }

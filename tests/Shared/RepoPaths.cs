@@ -11,6 +11,15 @@ public static class RepoPaths
 
     public static string Infra => Path.Combine(Root, "infra");
 
+    /// <summary>The Functions app's own build output (functions.metadata, .azurefunctions), in this test's configuration.</summary>
+    public static string FunctionsAppOutput => Path.Combine(Root, "functions", "CartCall.Functions", "bin",
+#if DEBUG
+        "Debug",
+#else
+        "Release",
+#endif
+        "net10.0");
+
     public static string NodeModules => Path.Combine(Infra, "node_modules");
 
     public static string NodeBin(string tool) => Path.Combine(NodeModules, ".bin", tool);

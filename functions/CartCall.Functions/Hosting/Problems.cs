@@ -34,6 +34,13 @@ public static class Problems
     public static ProblemHttpResult Unavailable(string detail) =>
         Make(StatusCodes.Status503ServiceUnavailable, "unavailable", "A dependency is unavailable; retry later.", detail);
 
+    public static ProblemHttpResult ServerError(string detail) =>
+        Make(StatusCodes.Status500InternalServerError, "server-error", "CartCall could not complete the request.", detail);
+
+    /// <summary>A problem for a status another component chose (e.g. Kestrel's 413 for a body over its limit).</summary>
+    public static ProblemHttpResult Status(int status, string detail) =>
+        Make(status, "http-" + status.ToString(System.Globalization.CultureInfo.InvariantCulture), "The request was refused.", detail);
+
     private static ProblemHttpResult Make(int status, string slug, string title, string detail, IReadOnlyList<string>? errors = null)
     {
         var extensions = errors is { Count: > 0 } ? new Dictionary<string, object?> { ["errors"] = errors } : null;

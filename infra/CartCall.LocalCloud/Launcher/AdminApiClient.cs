@@ -57,7 +57,7 @@ public sealed class AdminApiClient(HttpClient http, string adminKey)
     private async Task SendAsync<T>(HttpMethod method, string path, T body, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body, options: AppJson.Options) };
-        request.Headers.Add(AdminKeyFilter.Header, adminKey);
+        request.Headers.Add(Functions.Hosting.Middleware.AdminKeyMiddleware.Header, adminKey);
         using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {

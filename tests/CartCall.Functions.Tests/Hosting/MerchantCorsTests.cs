@@ -10,7 +10,7 @@ public sealed class MerchantCorsTests(AppFixture app)
 
     private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? origin, string? requestMethod = null)
     {
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
         using var request = new HttpRequestMessage(method, path);
         if (origin is not null)
         {

@@ -16,7 +16,7 @@ public sealed class OpenApiDocumentTests(AppFixture app)
     [InlineData("/api/widget.js", "get")]
     public async Task Document_DescribesTheBrowserFacingEndpoints(string path, string method)
     {
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
 
         var response = await client.GetAsync("/api/openapi.json");
 

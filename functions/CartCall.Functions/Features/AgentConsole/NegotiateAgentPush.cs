@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Adapters.WebPubSub;
 using CartCall.Functions.Features.Calls;
 using CartCall.Functions.Features.Merchants;
@@ -12,14 +13,17 @@ public sealed record AgentPushNegotiation(Uri Url, DateTimeOffset ExpiresAt, str
 /// <c>POST /api/merchants/{merchantId}/agents/push</c> (admin key): a client access URL for the agent console, in the
 /// group <c>agents:{merchantId}</c> that every call status change is sent to.
 /// </summary>
-public static class NegotiateAgentPush
+public sealed class NegotiateAgentPush(IMerchantStore merchants, WebPubSubRestClient pubsub, TimeProvider time)
 {
-    public const string Name = nameof(NegotiateAgentPush);
-
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(1);
 
-    public static async Task<IResult> HandleAsync(
-        string merchantId, IMerchantStore merchants, WebPubSubRestClient pubsub, TimeProvider time, CancellationToken cancellationToken)
+    [Function(nameof(NegotiateAgentPush))]
+    [AdminApi]
+    [ApiTag("Agent console")]
+    [Problems(401, 404)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "merchants/{merchantId}/agents/push")] HttpRequest request,
+        string merchantId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(merchants);
         ArgumentNullException.ThrowIfNull(pubsub);

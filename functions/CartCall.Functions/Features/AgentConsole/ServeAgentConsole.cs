@@ -1,3 +1,5 @@
+using CartCall.Functions.Features.OpenApi;
+
 namespace CartCall.Functions.Features.AgentConsole;
 
 /// <summary>
@@ -5,14 +7,16 @@ namespace CartCall.Functions.Features.AgentConsole;
 /// merchant id and key, sets their availability (the agents API) and watches calls arrive with their cart — live over
 /// Web PubSub (group <c>agents:{merchantId}</c>), with polling of the calls list as the fallback.
 /// </summary>
-public static class ServeAgentConsole
+public sealed class ServeAgentConsole
 {
-    public const string Name = nameof(ServeAgentConsole);
-
-    public static IResult Handle(HttpContext context)
+    [Function(nameof(ServeAgentConsole))]
+    [ApiTag("Agent console")]
+    [Response(200, null, "text/html")]
+    public IResult Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "agents/console")] HttpRequest request)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        var headers = context.Response.Headers;
+        ArgumentNullException.ThrowIfNull(request);
+        var headers = request.HttpContext.Response.Headers;
         // The page talks only to this app and its Web PubSub; nothing else may run or frame it.
         headers.ContentSecurityPolicy = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self' ws: wss:; frame-ancestors 'none'";
         headers.CacheControl = "no-store";

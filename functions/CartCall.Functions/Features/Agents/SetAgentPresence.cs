@@ -1,20 +1,23 @@
 using CartCall.Functions.Features.Merchants;
+using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Hosting;
 
 namespace CartCall.Functions.Features.Agents;
 
 /// <summary><c>PUT /api/merchants/{merchantId}/agents/{agentId}</c>: register an agent or change their availability.</summary>
-public static class SetAgentPresence
+public sealed class SetAgentPresence(IMerchantStore merchants, TableAgentStore agents, TimeProvider time)
 {
-    public const string Name = nameof(SetAgentPresence);
-
-    public static async Task<IResult> HandleAsync(
-        string merchantId, string agentId, HttpRequest request, IMerchantStore merchants, TableAgentStore agents, TimeProvider time,
-        CancellationToken cancellationToken)
+    [Function(nameof(SetAgentPresence))]
+    [AdminApi]
+    [ApiTag("Agents")]
+    [RequestBody(typeof(Agent))]
+    [Response(200, typeof(Agent))]
+    [Problems(400, 401, 404)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "merchants/{merchantId}/agents/{agentId}")] HttpRequest request,
+        string merchantId, string agentId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(merchants);
-        ArgumentNullException.ThrowIfNull(agents);
         if (!MerchantValidator.IdPattern().IsMatch(agentId))
         {
             return Problems.BadRequest("agentId must be 2–63 lower-case letters, digits or hyphens.");

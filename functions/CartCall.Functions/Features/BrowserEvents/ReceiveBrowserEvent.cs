@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.OpenApi;
 using System.Globalization;
 using System.Net;
 using CartCall.Functions.Features.CartEvents;
@@ -13,13 +14,17 @@ namespace CartCall.Functions.Features.BrowserEvents;
 /// Same body and pipeline as the signed webhook, but unsigned, so it must come from one of the merchant's pages and
 /// is rate limited per session and per client address.
 /// </summary>
-public static class ReceiveBrowserEvent
+public sealed class ReceiveBrowserEvent(SessionEvaluator evaluator, FixedWindowRateLimiter limiter, IOptions<BrowserEventOptions> options)
 {
-    public const string Name = nameof(ReceiveBrowserEvent);
-
-    public static async Task<IResult> HandleAsync(
-        string merchantId, HttpRequest request, SessionEvaluator evaluator, FixedWindowRateLimiter limiter, IOptions<BrowserEventOptions> options,
-        CancellationToken cancellationToken)
+    [Function(nameof(ReceiveBrowserEvent))]
+    [StorefrontApi(RequirePublishableKey = true)]
+    [ApiTag("Widget")]
+    [RequestBody(typeof(CartEventMessage))]
+    [Response(202, typeof(CartEventAccepted))]
+    [Problems(400, 401, 403, 404, 413, 415, 429)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "merchants/{merchantId}/browser-events")] HttpRequest request,
+        string merchantId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(evaluator);
@@ -93,15 +98,5 @@ public static class BrowserEventsFeature
         services.AddOptions<BrowserEventOptions>().BindConfiguration(BrowserEventOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<FixedWindowRateLimiter>();
         return services;
-    }
-
-    public static IEndpointRouteBuilder MapBrowserEvents(this IEndpointRouteBuilder app)
-    {
-        const string route = "/api/merchants/{merchantId}/browser-events";
-        app.MapPost(route, ReceiveBrowserEvent.HandleAsync).WithWidgetAuth().AsFunction(ReceiveBrowserEvent.Name).WithTags("Widget")
-            .Accepts<CartEventMessage>("application/json").Produces<CartEventAccepted>(202)
-            .ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415).ProducesProblem(429);
-        app.MapMerchantPreflight(route, ReceiveBrowserEvent.Name);
-        return app;
     }
 }

@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.OpenApi;
 using System.Globalization;
 using CartCall.Functions.Adapters.Acs;
 using CartCall.Functions.Features.Agents;
@@ -33,17 +34,22 @@ public sealed class AcceptOfferRequest
 /// hours, toll fraud, today's call budget, an agent available — all read fresh), records the call under an id derived
 /// from the offer (a second accept finds it and dials nothing), queues PlaceCall and answers 202 at once.
 /// </summary>
-public static partial class AcceptOffer
+public sealed partial class AcceptOffer(TableOfferStore offers, IMerchantStore merchants, ISessionStore sessions, TableAgentStore agents,
+    TableCallStore calls, CallCounters counters, CallQueue queue, CallStatusNotifier notifier, AcsIdentityClient identity,
+    IShopperPreferencesSource preferences, IOptions<CallsOptions> options, TimeProvider time, ILoggerFactory loggers)
 {
-    public const string Name = nameof(AcceptOffer);
-
-    public static async Task<IResult> HandleAsync(
-        string offerId, HttpContext context, TableOfferStore offers, IMerchantStore merchants, ISessionStore sessions, TableAgentStore agents,
-        TableCallStore calls, CallCounters counters, CallQueue queue, CallStatusNotifier notifier, AcsIdentityClient identity,
-        IShopperPreferencesSource preferences, IOptions<CallsOptions> options, TimeProvider time, ILoggerFactory loggers,
-        CancellationToken cancellationToken)
+    [Function(nameof(AcceptOffer))]
+    [StorefrontApi(RequirePublishableKey = true)]
+    [ApiTag("Calls")]
+    [RequestBody(typeof(AcceptOfferRequest))]
+    [Response(202, typeof(AcceptOfferResponse))]
+    [Problems(400, 401, 403, 404, 409, 415, 429)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "offers/{offerId}/accept")] HttpRequest request,
+        string offerId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(request);
+        var context = request.HttpContext;
         ArgumentNullException.ThrowIfNull(offers);
         ArgumentNullException.ThrowIfNull(merchants);
         ArgumentNullException.ThrowIfNull(calls);

@@ -1,15 +1,13 @@
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
 
 namespace CartCall.Functions.Features.Calls;
 
 /// <summary>
 /// Where ACS posts a call's events: <c>{base}/api/calls/{callId}/events</c>. The base is
-/// <see cref="CallsOptions.PublicBaseUrl"/>; else, in App Service, <c>https://{WEBSITE_HOSTNAME}</c>; else the
-/// address this app listens on (local runs, where the ACS stand-in is on the same machine).
+/// <see cref="CallsOptions.PublicBaseUrl"/>; else, in App Service, <c>https://{WEBSITE_HOSTNAME}</c>. Locally the
+/// launcher sets PublicBaseUrl to the local Functions host, since the worker's own listener is not the app's address.
 /// </summary>
-public sealed class CallbackUrls(IOptions<CallsOptions> options, IServer server)
+public sealed class CallbackUrls(IOptions<CallsOptions> options)
 {
     private Uri? resolved;
 
@@ -30,20 +28,7 @@ public sealed class CallbackUrls(IOptions<CallsOptions> options, IServer server)
 
         if (found is null)
         {
-            var address = server.Features.Get<IServerAddressesFeature>()?.Addresses
-                .Select(a => Uri.TryCreate(a.Replace("://+", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal)
-                    .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal).Replace("://[::]", "://127.0.0.1", StringComparison.Ordinal), UriKind.Absolute, out var u) ? u : null)
-                .FirstOrDefault(u => u is not null && u.Scheme == Uri.UriSchemeHttp)
-                ?? server.Features.Get<IServerAddressesFeature>()?.Addresses.Select(a => new Uri(a)).FirstOrDefault();
-            if (address is null)
-            {
-                throw new InvalidOperationException("Set CartCall:Calls:PublicBaseUrl: the app has no listening address ACS could call back.");
-            }
-
-            found = address;
-            // The address is known only once the server started; don't cache a guess before then.
-            resolved = new Uri(found.GetLeftPart(UriPartial.Authority) + "/");
-            return resolved;
+            throw new InvalidOperationException("Set CartCall:Calls:PublicBaseUrl (or run where WEBSITE_HOSTNAME is set): ACS needs an address to call back.");
         }
 
         resolved = new Uri(found.AbsoluteUri.TrimEnd('/') + "/");

@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Hosting.Cors;
@@ -8,18 +9,28 @@ namespace CartCall.Functions.Features.Calls;
 /// <c>GET /api/calls/{callId}</c> (publishable key): where the call is, for a widget whose socket is down. The call
 /// names its merchant, whose allowed origins and publishable key then apply as on every widget route.
 /// </summary>
-public static class GetCallStatus
+public sealed class GetCallStatus(TableCallStore calls, IMerchantStore merchants)
 {
-    public const string Name = nameof(GetCallStatus);
-
-    public static async Task<IResult> HandleAsync(string callId, HttpContext context, TableCallStore calls, IMerchantStore merchants, CancellationToken cancellationToken)
+    [Function(nameof(GetCallStatus))]
+    [ApiTag("Calls")]
+    [Response(200, typeof(CallStatusView))]
+    [Problems(401, 403, 404)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "calls/{callId}")] HttpRequest request,
+        string callId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(calls);
-        var (call, merchant, refused) = await ResolveAsync(callId, context, calls, merchants, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(request);
+        var context = request.HttpContext;
+        var (call, merchant, refused) = await ResolveAsync(callId, context, cancellationToken).ConfigureAwait(false);
         if (refused is not null)
         {
             return refused;
+        }
+
+        // The CORS preflight, answered for the call's merchant's origins.
+        if (HttpMethods.IsOptions(request.Method))
+        {
+            return MerchantCors.Preflight(context);
         }
 
         var presented = context.Request.Headers[PublishableKeys.Header].ToString();
@@ -36,16 +47,8 @@ public static class GetCallStatus
         return TypedResults.Ok(CallStatusView.From(call!));
     }
 
-    /// <summary>The CORS preflight, answered for the call's merchant's origins.</summary>
-    public static async Task<IResult> PreflightAsync(string callId, HttpContext context, TableCallStore calls, IMerchantStore merchants, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        var (_, _, refused) = await ResolveAsync(callId, context, calls, merchants, cancellationToken).ConfigureAwait(false);
-        return refused ?? MerchantCors.Preflight(context);
-    }
-
-    private static async Task<(CallRecord? Call, Merchant? Merchant, IResult? Refused)> ResolveAsync(
-        string callId, HttpContext context, TableCallStore calls, IMerchantStore merchants, CancellationToken cancellationToken)
+    private async Task<(CallRecord? Call, Merchant? Merchant, IResult? Refused)> ResolveAsync(
+        string callId, HttpContext context, CancellationToken cancellationToken)
     {
         var call = await calls.GetAsync(callId, cancellationToken).ConfigureAwait(false);
         var merchant = call is null ? null : await merchants.GetAsync(call.MerchantId, cancellationToken).ConfigureAwait(false);

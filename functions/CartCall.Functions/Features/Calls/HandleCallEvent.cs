@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Adapters.Acs;
 using CartCall.Functions.Hosting;
 
@@ -8,13 +9,14 @@ namespace CartCall.Functions.Features.Calls;
 /// audience = the resource's immutable id, keys from the OpenID metadata) before anything is read; then every event
 /// in the batch is applied to the call named by the URL (and by its operation context, which must agree).
 /// </summary>
-public static partial class HandleCallEvent
+public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticator, CallFlowRunner runner, ILoggerFactory loggers)
 {
-    public const string Name = nameof(HandleCallEvent);
-
-    public static async Task<IResult> HandleAsync(
-        string callId, HttpRequest request, AcsCallbackAuthenticator authenticator, CallFlowRunner runner, ILoggerFactory loggers,
-        CancellationToken cancellationToken)
+    [Function(nameof(HandleCallEvent))]
+    [ApiTag("Calls")]
+    [Problems(400, 401)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "calls/{callId}/events")] HttpRequest request,
+        string callId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(authenticator);

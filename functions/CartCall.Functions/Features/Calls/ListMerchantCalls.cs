@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Hosting;
 
@@ -7,15 +8,23 @@ namespace CartCall.Functions.Features.Calls;
 /// <c>GET /api/merchants/{merchantId}/calls?status=active|all</c> (admin key): the merchant's calls with their cart
 /// context, newest first — the agent console's list and its fallback when the push socket is down.
 /// </summary>
-public static class ListMerchantCalls
+public sealed class ListMerchantCalls(IMerchantStore merchants, TableCallStore calls)
 {
-    public const string Name = nameof(ListMerchantCalls);
-
-    public static async Task<IResult> HandleAsync(
-        string merchantId, string? status, int? max, IMerchantStore merchants, TableCallStore calls, CancellationToken cancellationToken)
+    [Function(nameof(ListMerchantCalls))]
+    [AdminApi]
+    [ApiTag("Agent console")]
+    [Problems(400, 401, 404)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "merchants/{merchantId}/calls")] HttpRequest request,
+        string merchantId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(merchants);
-        ArgumentNullException.ThrowIfNull(calls);
+        var status = Query.Text(request, "status");
+        var (max, badMax) = Query.OptionalInt(request, "max");
+        if (badMax is not null)
+        {
+            return badMax;
+        }
+
         if (status is not (null or "active" or "all"))
         {
             return Problems.BadRequest("status must be active or all.");

@@ -27,14 +27,15 @@ public sealed partial class PlaceCall(
     CallStatusNotifier notifier,
     IOptions<AcsOptions> acsOptions,
     TimeProvider time,
-    ILogger<PlaceCall> logger) : IQueueFunction
+    ILogger<PlaceCall> logger)
 {
     /// <summary>A message that surfaces this close to its time is close enough (queue visibility is whole seconds).</summary>
     private static readonly TimeSpan EarlyTolerance = TimeSpan.FromMilliseconds(500);
 
-    public string Name => nameof(PlaceCall);
 
-    public string QueueName => StorageNames.CallsQueue;
+    [Function(nameof(PlaceCall))]
+    public async Task RunAsync([QueueTrigger(StorageNames.CallsQueue)] string message, FunctionContext context, CancellationToken cancellationToken) =>
+        QueueTrigger.Settle(await HandleAsync(message, QueueTrigger.DequeueCount(context), cancellationToken).ConfigureAwait(false), nameof(PlaceCall));
 
     public async Task<QueueOutcome> HandleAsync(string message, int dequeueCount, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Features.Sessions;
 using CartCall.Functions.Hosting;
@@ -8,13 +9,16 @@ namespace CartCall.Functions.Features.CartEvents;
 /// <c>POST /api/merchants/{merchantId}/cart-events</c>: a storefront's signed cart event. Answers 202 once the event
 /// is applied and the decision stored; a repeat delivery answers 202 too and changes nothing.
 /// </summary>
-public static class ReceiveCartEvent
+public sealed class ReceiveCartEvent(IMerchantStore merchants, SessionEvaluator evaluator, TimeProvider time)
 {
-    public const string Name = nameof(ReceiveCartEvent);
-
-    public static async Task<IResult> HandleAsync(
-        string merchantId, HttpRequest request, IMerchantStore merchants, SessionEvaluator evaluator, TimeProvider time,
-        CancellationToken cancellationToken)
+    [Function(nameof(ReceiveCartEvent))]
+    [ApiTag("Cart events")]
+    [RequestBody(typeof(CartEventMessage))]
+    [Response(202, typeof(CartEventAccepted))]
+    [Problems(400, 401, 404, 413, 415)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "merchants/{merchantId}/cart-events")] HttpRequest request,
+        string merchantId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(merchants);

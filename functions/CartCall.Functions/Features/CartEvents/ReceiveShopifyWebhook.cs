@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.OpenApi;
 using System.Text.Json;
 using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Features.Sessions;
@@ -9,13 +10,16 @@ namespace CartCall.Functions.Features.CartEvents;
 /// <c>POST /api/merchants/{merchantId}/shopify</c>: Shopify's checkouts/create and checkouts/update webhooks as Shopify
 /// sends them. Deduplicated on X-Shopify-Event-Id (falling back to X-Shopify-Webhook-Id).
 /// </summary>
-public static class ReceiveShopifyWebhook
+public sealed class ReceiveShopifyWebhook(IMerchantStore merchants, SessionEvaluator evaluator, TimeProvider time)
 {
-    public const string Name = nameof(ReceiveShopifyWebhook);
-
-    public static async Task<IResult> HandleAsync(
-        string merchantId, HttpRequest request, IMerchantStore merchants, SessionEvaluator evaluator, TimeProvider time,
-        CancellationToken cancellationToken)
+    [Function(nameof(ReceiveShopifyWebhook))]
+    [ApiTag("Cart events")]
+    [RequestBody(typeof(ShopifyCheckout))]
+    [Response(202, typeof(CartEventAccepted))]
+    [Problems(400, 401, 404, 413, 415)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "merchants/{merchantId}/shopify")] HttpRequest request,
+        string merchantId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(merchants);

@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.OpenApi;
 using System.Diagnostics;
 using Azure;
 using CartCall.Functions.Storage;
@@ -5,12 +6,16 @@ using CartCall.Functions.Storage;
 namespace CartCall.Functions.Features.Health;
 
 /// <summary><c>GET /api/health</c>: whether the app can reach its tables and queues. 200 when it can, else 503.</summary>
-public static class GetHealth
+public sealed class GetHealth(StorageClients storage)
 {
-    public const string Name = nameof(GetHealth);
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
-    public static async Task<IResult> HandleAsync(StorageClients storage, CancellationToken cancellationToken)
+    [Function(nameof(GetHealth))]
+    [ApiTag("Operations")]
+    [Response(200, typeof(HealthReport))]
+    [Response(503, typeof(HealthReport))]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(storage);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

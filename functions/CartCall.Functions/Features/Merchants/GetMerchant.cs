@@ -1,15 +1,20 @@
+using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Hosting;
 
 namespace CartCall.Functions.Features.Merchants;
 
 /// <summary><c>GET /api/merchants/{merchantId}</c>: a merchant with its secrets redacted (admin).</summary>
-public static class GetMerchant
+public sealed class GetMerchant(IMerchantStore merchants)
 {
-    public const string Name = nameof(GetMerchant);
-
-    public static async Task<IResult> HandleAsync(string merchantId, IMerchantStore merchants, CancellationToken cancellationToken)
+    [Function(nameof(GetMerchant))]
+    [AdminApi]
+    [ApiTag("Merchants")]
+    [Response(200, typeof(Merchant))]
+    [Problems(401, 404)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "merchants/{merchantId}")] HttpRequest request,
+        string merchantId, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(merchants);
         var merchant = await merchants.GetAsync(merchantId, cancellationToken).ConfigureAwait(false);
         return merchant is null
             ? Problems.NotFound($"There is no merchant '{merchantId}'.")

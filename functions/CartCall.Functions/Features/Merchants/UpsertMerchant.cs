@@ -1,17 +1,23 @@
+using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Hosting;
 
 namespace CartCall.Functions.Features.Merchants;
 
 /// <summary><c>PUT /api/merchants/{merchantId}</c>: create or replace a merchant (admin).</summary>
-public static class UpsertMerchant
+public sealed class UpsertMerchant(IMerchantStore merchants, TimeProvider time)
 {
-    public const string Name = nameof(UpsertMerchant);
-
-    public static async Task<IResult> HandleAsync(
-        string merchantId, HttpRequest request, IMerchantStore merchants, TimeProvider time, CancellationToken cancellationToken)
+    [Function(nameof(UpsertMerchant))]
+    [AdminApi]
+    [ApiTag("Merchants")]
+    [RequestBody(typeof(Merchant))]
+    [Response(200, typeof(Merchant))]
+    [Response(201, typeof(Merchant))]
+    [Problems(400, 401)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "merchants/{merchantId}")] HttpRequest request,
+        string merchantId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(merchants);
         var (merchant, _, problem) = await JsonBody.ReadAsync<Merchant>(request, 64 * 1024, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {

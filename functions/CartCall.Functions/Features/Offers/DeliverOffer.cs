@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.OpenApi;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -12,14 +13,22 @@ namespace CartCall.Functions.Features.Offers;
 /// Answers the CloudEvents validation handshake (and the Event Grid schema one), then stores each offer once and
 /// tells the notifiers. Event Grid delivers at least once: a repeat is acknowledged and ignored.
 /// </summary>
-public static partial class DeliverOffer
+public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, TableOfferStore offers, IEnumerable<IOfferNotifier> notifiers, ILoggerFactory loggers)
 {
-    public const string Name = nameof(DeliverOffer);
-
-    public static IResult Handshake(HttpRequest request, IOptions<EventGridOptions> options)
+    [Function(nameof(DeliverOffer))]
+    [ApiTag("Offers")]
+    [Problems(400, 401, 413)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "offers/deliveries")] HttpRequest request,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(options);
+        return HttpMethods.IsOptions(request.Method) ? Handshake(request) : await DeliverAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The CloudEvents abuse-protection handshake: Event Grid asks before it delivers to this address.</summary>
+    private IResult Handshake(HttpRequest request)
+    {
         if (!KeyMatches(request, options.Value))
         {
             return Problems.Unauthorized("The delivery key (code query parameter) is missing or wrong.");
@@ -38,15 +47,8 @@ public static partial class DeliverOffer
         return TypedResults.Ok();
     }
 
-    public static async Task<IResult> HandleAsync(
-        HttpRequest request, IOptions<EventGridOptions> options, TableOfferStore offers, IEnumerable<IOfferNotifier> notifiers,
-        ILoggerFactory loggers, CancellationToken cancellationToken)
+    private async Task<IResult> DeliverAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(offers);
-        ArgumentNullException.ThrowIfNull(notifiers);
-        ArgumentNullException.ThrowIfNull(loggers);
         if (!KeyMatches(request, options.Value))
         {
             return Problems.Unauthorized("The delivery key (code query parameter) is missing or wrong.");

@@ -19,11 +19,12 @@ public sealed class OfferOutbox(StorageClients storage)
 }
 
 /// <summary>Queue-triggered (<c>offer-outbox</c>): publishes an offer the ingest path could not.</summary>
-public sealed partial class PublishOffer(EventGridOfferPublisher publisher, ILogger<PublishOffer> logger) : IQueueFunction
+public sealed partial class PublishOffer(EventGridOfferPublisher publisher, ILogger<PublishOffer> logger)
 {
-    public string Name => nameof(PublishOffer);
 
-    public string QueueName => StorageNames.OfferOutboxQueue;
+    [Function(nameof(PublishOffer))]
+    public async Task RunAsync([QueueTrigger(StorageNames.OfferOutboxQueue)] string message, FunctionContext context, CancellationToken cancellationToken) =>
+        QueueTrigger.Settle(await HandleAsync(message, QueueTrigger.DequeueCount(context), cancellationToken).ConfigureAwait(false), nameof(PublishOffer));
 
     public async Task<QueueOutcome> HandleAsync(string message, int dequeueCount, CancellationToken cancellationToken)
     {

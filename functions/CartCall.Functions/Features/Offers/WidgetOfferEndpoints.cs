@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Features.Preferences;
 using CartCall.Functions.Features.Push;
 using CartCall.Functions.Features.Sessions;
@@ -18,13 +19,16 @@ public sealed class OfferAnswer
 }
 
 /// <summary><c>GET /api/merchants/{merchantId}/sessions/{sessionId}/offers</c> (publishable key): pending and shown offers that have not expired.</summary>
-public static class ListSessionOffers
+public sealed class ListSessionOffers(TableOfferStore offers, PreferenceCookie cookies, TimeProvider time)
 {
-    public const string Name = nameof(ListSessionOffers);
-
-    public static async Task<IResult> HandleAsync(
-        string merchantId, string sessionId, HttpRequest request, TableOfferStore offers, PreferenceCookie cookies, TimeProvider time,
-        CancellationToken cancellationToken)
+    [Function(nameof(ListSessionOffers))]
+    [StorefrontApi(RequirePublishableKey = true)]
+    [ApiTag("Widget")]
+    [Response(200, typeof(SessionOffers))]
+    [Problems(400, 401, 403, 404)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "merchants/{merchantId}/sessions/{sessionId}/offers")] HttpRequest request,
+        string merchantId, string sessionId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(offers);
@@ -106,11 +110,17 @@ internal static class OfferAnswers
 }
 
 /// <summary><c>POST /api/offers/{offerId}/shown</c> (publishable key): the widget displayed the offer. Idempotent.</summary>
-public static class MarkOfferShown
+public sealed class MarkOfferShown(TableOfferStore offers, TimeProvider time)
 {
-    public const string Name = nameof(MarkOfferShown);
-
-    public static async Task<IResult> HandleAsync(string offerId, HttpRequest request, TableOfferStore offers, TimeProvider time, CancellationToken cancellationToken)
+    [Function(nameof(MarkOfferShown))]
+    [StorefrontApi(RequirePublishableKey = true)]
+    [ApiTag("Widget")]
+    [RequestBody(typeof(OfferAnswer))]
+    [Response(204)]
+    [Problems(400, 401, 403, 404)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "offers/{offerId}/shown")] HttpRequest request,
+        string offerId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(offers);
@@ -141,13 +151,17 @@ public static class MarkOfferShown
 /// <c>POST /api/offers/{offerId}/dismiss</c> (publishable key): the shopper said no. Idempotent; counts once toward the
 /// session's dismissals (the frequency cap), because only the call that moves the offer to dismissed counts it.
 /// </summary>
-public static partial class DismissOffer
+public sealed partial class DismissOffer(TableOfferStore offers, ISessionStore sessions, TimeProvider time, ILoggerFactory loggers)
 {
-    public const string Name = nameof(DismissOffer);
-
-    public static async Task<IResult> HandleAsync(
-        string offerId, HttpRequest request, TableOfferStore offers, ISessionStore sessions, TimeProvider time, ILoggerFactory loggers,
-        CancellationToken cancellationToken)
+    [Function(nameof(DismissOffer))]
+    [StorefrontApi(RequirePublishableKey = true)]
+    [ApiTag("Widget")]
+    [RequestBody(typeof(OfferAnswer))]
+    [Response(204)]
+    [Problems(400, 401, 403, 404, 409)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "offers/{offerId}/dismiss")] HttpRequest request,
+        string offerId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(offers);
@@ -224,26 +238,4 @@ public static partial class DismissOffer
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Offer {OfferId} is dismissed but its session stayed contended; the dismissal was not counted")]
     private static partial void LogCountLost(ILogger logger, string offerId);
-}
-
-public static class WidgetOffersFeature
-{
-    public static IEndpointRouteBuilder MapWidgetOffers(this IEndpointRouteBuilder app)
-    {
-        const string list = "/api/merchants/{merchantId}/sessions/{sessionId}/offers";
-        app.MapGet(list, ListSessionOffers.HandleAsync).WithWidgetAuth().AsFunction(ListSessionOffers.Name).WithTags("Widget")
-            .Produces<SessionOffers>().ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404);
-        app.MapMerchantPreflight(list, ListSessionOffers.Name);
-
-        const string shown = "/api/offers/{offerId}/shown";
-        app.MapPost(shown, MarkOfferShown.HandleAsync).WithWidgetAuth().AsFunction(MarkOfferShown.Name).WithTags("Widget")
-            .Accepts<OfferAnswer>("application/json").Produces(204).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404);
-        app.MapMerchantPreflight(shown, MarkOfferShown.Name);
-
-        const string dismiss = "/api/offers/{offerId}/dismiss";
-        app.MapPost(dismiss, DismissOffer.HandleAsync).WithWidgetAuth().AsFunction(DismissOffer.Name).WithTags("Widget")
-            .Accepts<OfferAnswer>("application/json").Produces(204).ProducesProblem(400).ProducesProblem(401).ProducesProblem(403).ProducesProblem(404).ProducesProblem(409);
-        app.MapMerchantPreflight(dismiss, DismissOffer.Name);
-        return app;
-    }
 }

@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Hosting.Cors;
 using CartCall.Domain.Preferences;
@@ -31,12 +32,16 @@ internal sealed record Shopper(PreferenceCookiePayload Cookie, CookieStatus Pres
 }
 
 /// <summary><c>GET /api/merchants/{merchantId}/preferences</c>: the shopper's preferences, anonymous defaults if none; always (re)sets the cookie.</summary>
-public static class GetPreferences
+public sealed class GetPreferences(PreferenceCookie cookies, TableProfileStore profiles, TimeProvider time)
 {
-    public const string Name = nameof(GetPreferences);
-
-    public static async Task<IResult> HandleAsync(
-        string merchantId, HttpRequest request, PreferenceCookie cookies, TableProfileStore profiles, TimeProvider time, CancellationToken cancellationToken)
+    [Function(nameof(GetPreferences))]
+    [StorefrontApi]
+    [ApiTag("Preferences")]
+    [Response(200, typeof(PreferencesView))]
+    [Problems(403, 404)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "merchants/{merchantId}/preferences")] HttpRequest request,
+        string merchantId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(cookies);
@@ -49,14 +54,19 @@ public static class GetPreferences
 }
 
 /// <summary><c>PUT /api/merchants/{merchantId}/preferences</c>: validates and saves the shopper's preferences; nothing is stored on any problem.</summary>
-public static class PutPreferences
+public sealed class PutPreferences(PreferenceCookie cookies, TableProfileStore profiles, IOptions<PreferencesOptions> options, TimeProvider time)
 {
-    public const string Name = nameof(PutPreferences);
     public const int MaxTextVersionLength = 64;
 
-    public static async Task<IResult> HandleAsync(
-        string merchantId, HttpRequest request, PreferenceCookie cookies, TableProfileStore profiles, IOptions<PreferencesOptions> options,
-        TimeProvider time, CancellationToken cancellationToken)
+    [Function(nameof(PutPreferences))]
+    [StorefrontApi]
+    [ApiTag("Preferences")]
+    [RequestBody(typeof(PreferencesUpdate))]
+    [Response(200, typeof(PreferencesView))]
+    [Problems(400, 403, 404, 413, 415)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "merchants/{merchantId}/preferences")] HttpRequest request,
+        string merchantId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(cookies);
@@ -212,12 +222,16 @@ public static class PutPreferences
 }
 
 /// <summary><c>DELETE /api/merchants/{merchantId}/preferences</c>: right to erasure. The profile is deleted and the cookie expired.</summary>
-public static class DeletePreferences
+public sealed class DeletePreferences(PreferenceCookie cookies, TableProfileStore profiles)
 {
-    public const string Name = nameof(DeletePreferences);
-
-    public static async Task<IResult> HandleAsync(
-        string merchantId, HttpRequest request, PreferenceCookie cookies, TableProfileStore profiles, CancellationToken cancellationToken)
+    [Function(nameof(DeletePreferences))]
+    [StorefrontApi]
+    [ApiTag("Preferences")]
+    [Response(204)]
+    [Problems(403, 404)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "merchants/{merchantId}/preferences")] HttpRequest request,
+        string merchantId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(cookies);
@@ -234,12 +248,16 @@ public static class DeletePreferences
 }
 
 /// <summary><c>GET /api/merchants/{merchantId}/preferences/export</c>: everything held about the shopper who presents the cookie.</summary>
-public static class ExportPreferences
+public sealed class ExportPreferences(PreferenceCookie cookies, TableProfileStore profiles, TimeProvider time)
 {
-    public const string Name = nameof(ExportPreferences);
-
-    public static async Task<IResult> HandleAsync(
-        string merchantId, HttpRequest request, PreferenceCookie cookies, TableProfileStore profiles, TimeProvider time, CancellationToken cancellationToken)
+    [Function(nameof(ExportPreferences))]
+    [StorefrontApi]
+    [ApiTag("Preferences")]
+    [Response(200, typeof(PreferencesExport))]
+    [Problems(403, 404)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "merchants/{merchantId}/preferences/export")] HttpRequest request,
+        string merchantId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(cookies);
@@ -264,23 +282,5 @@ public static class PreferencesFeature
         services.AddSingleton<PreferenceCookie>();
         services.AddSingleton<TableProfileStore>();
         return services;
-    }
-
-    public static IEndpointRouteBuilder MapPreferences(this IEndpointRouteBuilder app)
-    {
-        const string route = "/api/merchants/{merchantId}/preferences";
-        var group = app.MapGroup(route).WithTags("Preferences").WithMerchantCors();
-        group.MapGet("", GetPreferences.HandleAsync).AsFunction(GetPreferences.Name)
-            .Produces<PreferencesView>().ProducesProblem(403).ProducesProblem(404);
-        group.MapPut("", PutPreferences.HandleAsync).AsFunction(PutPreferences.Name)
-            .Accepts<PreferencesUpdate>("application/json").Produces<PreferencesView>()
-            .ProducesProblem(400).ProducesProblem(403).ProducesProblem(404).ProducesProblem(413).ProducesProblem(415);
-        group.MapDelete("", DeletePreferences.HandleAsync).AsFunction(DeletePreferences.Name)
-            .Produces(204).ProducesProblem(403).ProducesProblem(404);
-        group.MapGet("/export", ExportPreferences.HandleAsync).AsFunction(ExportPreferences.Name)
-            .Produces<PreferencesExport>().ProducesProblem(403).ProducesProblem(404);
-        app.MapMerchantPreflight(route, GetPreferences.Name);
-        app.MapMerchantPreflight(route + "/export", ExportPreferences.Name);
-        return app;
     }
 }

@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Adapters.WebPubSub;
 using CartCall.Functions.Features.Preferences;
 using CartCall.Functions.Hosting;
@@ -12,14 +13,18 @@ public sealed record PushNegotiation(Uri Url, DateTimeOffset ExpiresAt, string U
 /// <c>POST /api/merchants/{merchantId}/sessions/{sessionId}/push</c> (publishable key): a Web PubSub client URL for
 /// the session's user, valid <see cref="Lifetime"/>. Also remembers the shopper's language for the offers pushed later.
 /// </summary>
-public static class NegotiatePush
+public sealed class NegotiatePush(WebPubSubRestClient pubSub, TableWidgetSessionStore widgetSessions, PreferenceCookie cookies, TimeProvider time)
 {
-    public const string Name = nameof(NegotiatePush);
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(60);
 
-    public static async Task<IResult> HandleAsync(
-        string merchantId, string sessionId, HttpRequest request, WebPubSubRestClient pubSub, TableWidgetSessionStore widgetSessions,
-        PreferenceCookie cookies, TimeProvider time, CancellationToken cancellationToken)
+    [Function(nameof(NegotiatePush))]
+    [StorefrontApi(RequirePublishableKey = true)]
+    [ApiTag("Widget")]
+    [Response(200, typeof(PushNegotiation))]
+    [Problems(400, 401, 403, 404)]
+    public async Task<IResult> RunAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "merchants/{merchantId}/sessions/{sessionId}/push")] HttpRequest request,
+        string merchantId, string sessionId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(pubSub);

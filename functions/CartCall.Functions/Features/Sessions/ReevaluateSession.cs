@@ -8,11 +8,12 @@ namespace CartCall.Functions.Features.Sessions;
 /// Queue-triggered (<c>reevaluate</c>): scores a session again after a silence, so a cart left idle in checkout is
 /// noticed without any new event.
 /// </summary>
-public sealed partial class ReevaluateSession(IMerchantStore merchants, SessionEvaluator evaluator, ILogger<ReevaluateSession> logger) : IQueueFunction
+public sealed partial class ReevaluateSession(IMerchantStore merchants, SessionEvaluator evaluator, ILogger<ReevaluateSession> logger)
 {
-    public string Name => nameof(ReevaluateSession);
 
-    public string QueueName => StorageNames.ReevaluateQueue;
+    [Function(nameof(ReevaluateSession))]
+    public async Task RunAsync([QueueTrigger(StorageNames.ReevaluateQueue)] string message, FunctionContext context, CancellationToken cancellationToken) =>
+        QueueTrigger.Settle(await HandleAsync(message, QueueTrigger.DequeueCount(context), cancellationToken).ConfigureAwait(false), nameof(ReevaluateSession));
 
     public async Task<QueueOutcome> HandleAsync(string message, int dequeueCount, CancellationToken cancellationToken)
     {

@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.OpenApi;
 using System.Security.Cryptography;
 using CartCall.Functions.Hosting;
 using Microsoft.Net.Http.Headers;
@@ -8,16 +9,20 @@ namespace CartCall.Functions.Features.Widget;
 /// <c>GET /api/widget.js</c>: the storefront widget, embedded in the app from functions/widget/cartcall.js.
 /// Cached briefly by browsers and CDNs (5 minutes, so a fix reaches shops quickly) and revalidated by ETag.
 /// </summary>
-public static class ServeWidget
+public sealed class ServeWidget
 {
-    public const string Name = nameof(ServeWidget);
     public const string ResourceName = "widget/cartcall.js";
     public const string ContentType = "application/javascript; charset=utf-8";
     public const string CacheControl = "public, max-age=300";
 
     private static readonly Lazy<(byte[] Script, EntityTagHeaderValue ETag)?> Script = new(Load);
 
-    public static IResult Handle(HttpRequest request)
+    [Function(nameof(ServeWidget))]
+    [ApiTag("Widget")]
+    [Response(200, null, "application/javascript")]
+    [Response(304)]
+    public IResult Run(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "widget.js")] HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (Script.Value is not { } script)

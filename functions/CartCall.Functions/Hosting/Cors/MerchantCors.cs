@@ -11,6 +11,7 @@ namespace CartCall.Functions.Hosting.Cors;
 /// credentials, so the preference cookie flows); any other origin gets a 403 problem. A request without
 /// <c>Origin</c> is not a cross-origin browser request and passes without headers; endpoints that must come from
 /// a storefront page check <see cref="WidgetRequest.Origin"/> themselves.
+/// <see cref="Middleware.MerchantCorsMiddleware"/> applies it to every <see cref="StorefrontApiAttribute"/> function.
 /// </summary>
 public static class MerchantCors
 {
@@ -22,8 +23,8 @@ public static class MerchantCors
 
     /// <summary>
     /// Checks the request's origin against the merchant and, when allowed, adds the CORS response headers.
-    /// Returns a 403 problem when the origin is not allowed, else null. Usable from handlers that resolve their
-    /// merchant in another way than <see cref="MerchantCorsFilter"/> does (e.g. by call id).
+    /// Returns a 403 problem when the origin is not allowed, else null. Usable from functions that resolve their
+    /// merchant in another way than the middleware does (e.g. by call id).
     /// </summary>
     public static ProblemHttpResult? Apply(HttpContext context, Merchant merchant)
     {
@@ -66,7 +67,7 @@ public static class MerchantCors
 }
 
 /// <summary>
-/// What <see cref="MerchantCorsFilter"/> found out about a browser request: its merchant and, on offer routes,
+/// What <see cref="Middleware.MerchantCorsMiddleware"/> found out about a browser request: its merchant and, on offer routes,
 /// the offer. Handlers take it from <see cref="From"/> rather than loading them again.
 /// </summary>
 public sealed class WidgetRequest
@@ -90,105 +91,3 @@ public sealed class WidgetRequest
     internal void Attach(HttpContext context) => context.Items[Key] = this;
 }
 
-/// <summary>
-/// Resolves the merchant of a browser-facing route (from <c>{merchantId}</c>, or from the offer named by
-/// <c>{offerId}</c>), applies <see cref="MerchantCors"/>, answers preflights, and leaves a <see cref="WidgetRequest"/>
-/// for the handler.
-/// </summary>
-public sealed class MerchantCorsFilter(IMerchantStore merchants, TableOfferStore offers) : IEndpointFilter
-{
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(next);
-        var http = context.HttpContext;
-        var ct = http.RequestAborted;
-        var values = http.Request.RouteValues;
-
-        OfferRecord? offer = null;
-        string? merchantId = values.TryGetValue("merchantId", out var m) ? m as string : null;
-        if (merchantId is null && values.TryGetValue("offerId", out var o) && o is string offerId)
-        {
-            offer = await offers.GetAsync(offerId, ct).ConfigureAwait(false);
-            if (offer is null)
-            {
-                return Problems.NotFound($"There is no offer '{offerId}'.");
-            }
-
-            merchantId = offer.Offer.MerchantId;
-        }
-
-        if (merchantId is null)
-        {
-            return await next(context).ConfigureAwait(false);
-        }
-
-        var merchant = await merchants.GetAsync(merchantId, ct).ConfigureAwait(false);
-        if (merchant is null)
-        {
-            return Problems.NotFound($"There is no merchant '{merchantId}'.");
-        }
-
-        var refused = MerchantCors.Apply(http, merchant);
-        if (refused is not null)
-        {
-            return refused;
-        }
-
-        if (HttpMethods.IsOptions(http.Request.Method))
-        {
-            return MerchantCors.Preflight(http);
-        }
-
-        var origin = http.Request.Headers.Origin.ToString();
-        new WidgetRequest { Merchant = merchant, Offer = offer, Origin = origin.Length == 0 ? null : origin }.Attach(http);
-        return await next(context).ConfigureAwait(false);
-    }
-}
-
-/// <summary>Requires the merchant's publishable key in <c>x-cartcall-publishable-key</c>. Runs after <see cref="MerchantCorsFilter"/>.</summary>
-public sealed class PublishableKeyFilter : IEndpointFilter
-{
-    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(next);
-        var widget = WidgetRequest.From(context.HttpContext)
-            ?? throw new InvalidOperationException($"{nameof(PublishableKeyFilter)} needs {nameof(MerchantCorsFilter)} before it.");
-        var presented = context.HttpContext.Request.Headers[PublishableKeys.Header].ToString();
-        if (presented.Length == 0)
-        {
-            return Problems.Unauthorized($"Send the merchant's publishable key in the {PublishableKeys.Header} header.");
-        }
-
-        if (!PublishableKeys.Matches(presented, widget.Merchant.PublishableKey))
-        {
-            return Problems.Unauthorized($"The {PublishableKeys.Header} header does not hold merchant '{widget.Merchant.Id}''s publishable key.");
-        }
-
-        return await next(context).ConfigureAwait(false);
-    }
-}
-
-public static class MerchantCorsExtensions
-{
-    /// <summary>Per-merchant CORS (see <see cref="MerchantCorsFilter"/>).</summary>
-    public static TBuilder WithMerchantCors<TBuilder>(this TBuilder builder)
-        where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter<TBuilder, MerchantCorsFilter>();
-
-    /// <summary>Per-merchant CORS plus the publishable key.</summary>
-    public static TBuilder WithWidgetAuth<TBuilder>(this TBuilder builder)
-        where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter<TBuilder, MerchantCorsFilter>().AddEndpointFilter<TBuilder, PublishableKeyFilter>();
-
-    /// <summary>Maps the CORS preflight of <paramref name="pattern"/> as part of function <paramref name="function"/>.</summary>
-    public static RouteHandlerBuilder MapMerchantPreflight(this IEndpointRouteBuilder app, string pattern, string function)
-    {
-        ArgumentNullException.ThrowIfNull(app);
-        return app.MapMethods(pattern, [HttpMethods.Options], (HttpContext context) => MerchantCors.Preflight(context))
-            .WithMerchantCors()
-            .AsFunction(function, function + "Preflight")
-            .ExcludeFromDescription();
-    }
-}

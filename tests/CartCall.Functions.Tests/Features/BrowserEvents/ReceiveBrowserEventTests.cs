@@ -31,7 +31,7 @@ public sealed class ReceiveBrowserEventTests(WidgetAppFixture widget)
         Assert.Equal(WidgetAppFixture.Origin, response.Headers.GetValues("Access-Control-Allow-Origin").Single());
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
         Assert.False(body["duplicate"]!.GetValue<bool>());
-        var session = await widget.App.Factory.Services.GetRequiredService<ISessionStore>().GetAsync(merchant, "s-ok", CancellationToken.None);
+        var session = await widget.App.Services.GetRequiredService<ISessionStore>().GetAsync(merchant, "s-ok", CancellationToken.None);
         Assert.Equal(1, session!.Session.EventCount);
     }
 
@@ -45,7 +45,7 @@ public sealed class ReceiveBrowserEventTests(WidgetAppFixture widget)
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Null(await widget.App.Factory.Services.GetRequiredService<ISessionStore>().GetAsync(merchant, "s-nokey", CancellationToken.None));
+        Assert.Null(await widget.App.Services.GetRequiredService<ISessionStore>().GetAsync(merchant, "s-nokey", CancellationToken.None));
     }
 
     [Fact]
@@ -58,14 +58,14 @@ public sealed class ReceiveBrowserEventTests(WidgetAppFixture widget)
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.Null(await widget.App.Factory.Services.GetRequiredService<ISessionStore>().GetAsync(merchant, "s-evil", CancellationToken.None));
+        Assert.Null(await widget.App.Services.GetRequiredService<ISessionStore>().GetAsync(merchant, "s-evil", CancellationToken.None));
     }
 
     [Fact]
     public async Task Post_WithoutOrigin_Returns403Problem()
     {
         var (merchant, key) = await widget.CreateMerchantAsync();
-        using var client = widget.App.Factory.CreateClient();
+        using var client = widget.App.CreateClient();
         client.DefaultRequestHeaders.Add("x-cartcall-publishable-key", key);
 
         var response = await client.SendAsync(Event(merchant, "s-noorigin"));

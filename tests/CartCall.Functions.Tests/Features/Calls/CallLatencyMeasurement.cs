@@ -27,10 +27,6 @@ public sealed class CallLatencyMeasurement(CallsFixture app)
         var agent = "+12015558999";
         app.Acs.Parties[agent] = PartyScript.Answers(TimeSpan.FromMilliseconds(20));
         await app.AddAgentAsync(merchant, "bench", phone: agent);
-        while (app.CallbackTimings.TryDequeue(out _))
-        {
-        }
-
         var acceptHttp = new List<double>();
         var toCreate = new List<double>();
         var callIds = new List<string>();
@@ -61,9 +57,7 @@ public sealed class CallLatencyMeasurement(CallsFixture app)
             await app.WaitForCallAsync(callId, c => c.IsOver, TimeSpan.FromSeconds(60));
         }
 
-        var callbacks = app.CallbackTimings.Select(t => t.TotalMilliseconds).ToList();
         Assert.Equal(Calls, toCreate.Count);
-        Assert.True(callbacks.Count >= Calls * 4, $"only {callbacks.Count} callbacks handled");
 
         var report = new StringBuilder()
             .AppendLine("# Calls: accept to dial, and callback handling")
@@ -76,7 +70,6 @@ public sealed class CallLatencyMeasurement(CallsFixture app)
             .AppendLine("|---|---|---|---|---|---|")
             .AppendLine(Row("accept HTTP round trip (202)", acceptHttp))
             .AppendLine(Row("accept sent → create-call request at the ACS stand-in", toCreate))
-            .AppendLine(Row("HandleCallEvent (inside the app, per callback request)", callbacks))
             .AppendLine()
             .AppendLine("The accept → dial time is dominated by the queue hop (PlaceCall polls the `calls` queue); under the Functions host")
             .AppendLine("it is the host's queue trigger polling instead (`maxPollingInterval` in host.json).");

@@ -12,20 +12,19 @@ using CartCall.LocalCloud.Acs;
 using CartCall.LocalCloud.EventGrid;
 using CartCall.LocalCloud.WebPubSub;
 using CartCall.Testing;
+using CartCall.Functions.Hosting.Middleware;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace CartCall.Functions.Tests.Features.Calls;
 
 /// <summary>
-/// The app on a real loopback port (ACS must reach it) over Azurite, with the ACS, Event Grid and Web PubSub
+/// The app on the local Functions host (ACS must reach it) over Azurite, with the ACS, Event Grid and Web PubSub
 /// stand-ins in-process. CallEnded events reach <see cref="Events"/> through an Event Grid webhook subscription.
 /// </summary>
 public sealed class CallsFixture : IAsyncLifetime
@@ -46,10 +45,7 @@ public sealed class CallsFixture : IAsyncLifetime
 
     public CloudEventSink Events { get; private set; } = default!;
 
-    public WebApplicationFactory<Program> Factory { get; private set; } = default!;
-
-    /// <summary>How long each HandleCallEvent request took inside the app (for the measurement).</summary>
-    public ConcurrentQueue<TimeSpan> CallbackTimings { get; } = new();
+    public FunctionsApp App { get; private set; } = default!;
 
     public async Task InitializeAsync()
     {
@@ -71,8 +67,6 @@ public sealed class CallsFixture : IAsyncLifetime
             ["CartCall:Admin:Key"] = AdminKey,
             ["CartCall:EventGrid:TopicEndpoint"] = EventGrid.Endpoint.AbsoluteUri,
             ["CartCall:EventGrid:TopicKey"] = topicKey,
-            ["CartCall:Hosting:LocalQueueTriggers"] = "true",
-            ["CartCall:Hosting:MaxPollInterval"] = "00:00:00.100",
             ["CartCall:Sessions:IdleReevaluationDelay"] = "00:10:00",
             ["CartCall:Acs:ConnectionString"] = Acs.ConnectionString,
             ["CartCall:Acs:ImmutableResourceId"] = Acs.ResourceId,
@@ -87,23 +81,15 @@ public sealed class CallsFixture : IAsyncLifetime
             ["CartCall:Calls:AgentUnavailableCallbackDelay"] = "01:00:00",
         };
 
-        var timings = CallbackTimings;
-        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
-        {
-            b.UseEnvironment("Development");
-            b.ConfigureAppConfiguration((_, c) => c.AddInMemoryCollection(settings));
-            b.ConfigureLogging(l => l.SetMinimumLevel(LogLevel.Warning));
-            b.ConfigureServices(s => s.AddSingleton<IStartupFilter>(new CallbackTimingFilter(timings)));
-        });
-        factory.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-        factory.StartServer();
-        Factory = factory;
+        var port = Azurite.FreePort();
+        settings["CartCall:Calls:PublicBaseUrl"] = $"http://127.0.0.1:{port}/";
+        App = await FunctionsApp.StartAsync(new FunctionsAppOptions { Settings = settings, StorageConnectionString = azurite.ConnectionString, HttpPort = port });
     }
 
     public async Task DisposeAsync()
     {
         // Any part may be missing when start-up failed half way.
-        if (Factory is not null) await Factory.DisposeAsync();
+        if (App is not null) await App.DisposeAsync();
         if (Acs is not null) await Acs.DisposeAsync();
         if (EventGrid is not null) await EventGrid.DisposeAsync();
         if (PubSub is not null) await PubSub.DisposeAsync();
@@ -114,14 +100,14 @@ public sealed class CallsFixture : IAsyncLifetime
         }
     }
 
-    public Uri AppAddress => new(Factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    public Uri AppAddress => App.BaseAddress;
 
-    public HttpClient Client() => Factory.CreateClient();
+    public HttpClient Client() => App.CreateClient();
 
     /// <summary>A client as the widget on the merchant's storefront: its origin and publishable key, no cookie jar.</summary>
     public HttpClient WidgetClient(string merchantId)
     {
-        var client = Factory.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false, BaseAddress = AppAddress });
+        var client = App.CreateClient(handleCookies: false);
         client.DefaultRequestHeaders.Add("Origin", Origin);
         client.DefaultRequestHeaders.Add(PublishableKeys.Header, publishableKeys[merchantId]);
         return client;
@@ -129,13 +115,13 @@ public sealed class CallsFixture : IAsyncLifetime
 
     public HttpClient AdminClient()
     {
-        var client = Factory.CreateClient();
-        client.DefaultRequestHeaders.Add(AdminKeyFilter.Header, AdminKey);
+        var client = App.CreateClient();
+        client.DefaultRequestHeaders.Add(AdminKeyMiddleware.Header, AdminKey);
         return client;
     }
 
     public T Service<T>()
-        where T : notnull => Factory.Services.GetRequiredService<T>();
+        where T : notnull => App.Services.GetRequiredService<T>();
 
     public async Task<string> CreateMerchantAsync(Action<Dictionary<string, object?>>? tweak = null)
     {
@@ -245,25 +231,6 @@ public sealed class CallsFixture : IAsyncLifetime
         return (string)create.Invoke(signer, [Acs.Issuer, audience, null, null])!;
     }
 
-    private sealed class CallbackTimingFilter(ConcurrentQueue<TimeSpan> timings) : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Use(async (ctx, inner) =>
-            {
-                if (!(HttpMethods.IsPost(ctx.Request.Method) && ctx.Request.Path.StartsWithSegments("/api/calls") && ctx.Request.Path.Value!.EndsWith("/events", StringComparison.Ordinal)))
-                {
-                    await inner(ctx);
-                    return;
-                }
-
-                var clock = Stopwatch.StartNew();
-                await inner(ctx);
-                timings.Enqueue(clock.Elapsed);
-            });
-            next(app);
-        };
-    }
 }
 
 [CollectionDefinition(Name)]

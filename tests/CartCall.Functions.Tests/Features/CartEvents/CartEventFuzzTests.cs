@@ -49,7 +49,7 @@ public sealed class CartEventFuzzTests(AppFixture app)
     public async Task AnySignedPayload_GetsA202OrA4xxProblem_NeverA5xx()
     {
         var merchant = await app.CreateMerchantAsync();
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
         var samples = Payloads().Sample(150);
 
         foreach (var payload in samples)
@@ -68,7 +68,7 @@ public sealed class CartEventFuzzTests(AppFixture app)
     public async Task TamperedBody_IsAlwaysRefusedAs401()
     {
         var merchant = await app.CreateMerchantAsync();
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
         var original = JsonSerializer.SerializeToUtf8Bytes(AppFixture.CartEvent("s-tamper", "item_added", DateTimeOffset.UtcNow));
         var positions = Gen.Choose(0, original.Length - 1).Sample(40);
 

@@ -30,7 +30,7 @@ public sealed class ReceiveCartEventTests(AppFixture app)
     public async Task Post_SignedEvent_Returns202AndStoresSessionWithDecision()
     {
         var merchant = await app.CreateMerchantAsync();
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
 
         var response = await client.SendAsync(AppFixture.SignedCartEvent(merchant, AppFixture.CartEvent("s-1", "item_added", DateTimeOffset.UtcNow)));
 
@@ -44,7 +44,7 @@ public sealed class ReceiveCartEventTests(AppFixture app)
     public async Task Post_SameEventTwice_SecondIsDuplicateAndChangesNothing()
     {
         var merchant = await app.CreateMerchantAsync();
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
         var e = AppFixture.CartEvent("s-dup", "checkout_started", DateTimeOffset.UtcNow, eventId: "evt-1");
 
         await client.SendAsync(AppFixture.SignedCartEvent(merchant, e));
@@ -63,7 +63,7 @@ public sealed class ReceiveCartEventTests(AppFixture app)
     {
         const string next = "whsec_rotated_secret_0123456789";
         var merchant = await app.CreateMerchantAsync(d => d["signingSecrets"] = new[] { AppFixture.Secret, next });
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
 
         var response = await client.SendAsync(AppFixture.SignedCartEvent(merchant, AppFixture.CartEvent("s-rot", "cart_viewed", DateTimeOffset.UtcNow), secret: next));
 
@@ -122,7 +122,7 @@ public sealed class ReceiveCartEventTests(AppFixture app)
             request.Content!.Headers.ContentType = new MediaTypeHeaderValue("text/plain");
         }
 
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
         var response = await client.SendAsync(request);
 
         Assert.Equal(expected, response.StatusCode);
@@ -137,7 +137,7 @@ public sealed class ReceiveCartEventTests(AppFixture app)
     public async Task Post_EventsOutOfOrder_AreAllAppliedOnce()
     {
         var merchant = await app.CreateMerchantAsync();
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-3);
         var later = AppFixture.CartEvent("s-ooo", "checkout_started", t0.AddMinutes(2));
         var earlier = AppFixture.CartEvent("s-ooo", "item_added", t0);
@@ -156,7 +156,7 @@ public sealed class ReceiveCartEventTests(AppFixture app)
     public async Task Post_ConcurrentEventsForOneSession_AllLandDespiteETagConflicts()
     {
         var merchant = await app.CreateMerchantAsync();
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
         var now = DateTimeOffset.UtcNow;
         var posts = Enumerable.Range(0, 12)
             .Select(i => client.SendAsync(AppFixture.SignedCartEvent(merchant, AppFixture.CartEvent("s-race", "page_viewed", now.AddSeconds(-i)))))

@@ -57,7 +57,7 @@ public sealed class ReceiveShopifyWebhookTests(AppFixture app)
     public async Task CheckoutCreateThenUpdate_AreAcceptedAndFollowTheCheckoutToken()
     {
         var merchant = await app.CreateMerchantAsync();
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
         var now = DateTimeOffset.UtcNow;
 
         var created = await client.SendAsync(Delivery(merchant, Checkout("tok1", now.AddMinutes(-2)), "checkouts/create", "e-1"));
@@ -75,7 +75,7 @@ public sealed class ReceiveShopifyWebhookTests(AppFixture app)
     public async Task SameShopifyEventDeliveredTwice_ChangesNothingTheSecondTime()
     {
         var merchant = await app.CreateMerchantAsync();
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
         var body = Checkout("tok-dup", DateTimeOffset.UtcNow);
 
         await client.SendAsync(Delivery(merchant, body, "checkouts/create", "e-dup"));
@@ -91,7 +91,7 @@ public sealed class ReceiveShopifyWebhookTests(AppFixture app)
     public async Task CompletedCheckout_IsRecordedAsOrderCompleted()
     {
         var merchant = await app.CreateMerchantAsync();
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
 
         await client.SendAsync(Delivery(merchant, Checkout("tok-paid", DateTimeOffset.UtcNow, completed: true), "checkouts/update", "e-paid"));
 
@@ -106,7 +106,7 @@ public sealed class ReceiveShopifyWebhookTests(AppFixture app)
     public async Task BadDelivery_Returns4xxProblemAndStoresNothing(string kind, HttpStatusCode expected)
     {
         var merchant = await app.CreateMerchantAsync();
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
         var token = "tok-" + kind;
         var request = kind switch
         {

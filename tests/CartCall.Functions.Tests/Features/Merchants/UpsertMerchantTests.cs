@@ -45,7 +45,7 @@ public sealed class UpsertMerchantTests(AppFixture app)
     public async Task Put_WithoutAdminKey_Returns401Problem()
     {
         var id = AppFixture.NewMerchantId();
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
 
         var response = await client.PutAsJsonAsync($"/api/merchants/{id}", AppFixture.MerchantDocument(id));
 

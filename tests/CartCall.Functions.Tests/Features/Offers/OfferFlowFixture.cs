@@ -3,9 +3,7 @@ using CartCall.Functions.Hosting;
 using CartCall.LocalCloud.EventGrid;
 using CartCall.LocalCloud.WebPubSub;
 using CartCall.Testing;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.Configuration;
+using CartCall.Functions.Hosting.Middleware;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -28,7 +26,7 @@ public sealed class OfferFlowFixture : IAsyncLifetime
     /// <summary>Where DeliverOffer pushes offers to shoppers' browsers.</summary>
     public WebPubSubStandIn PubSub { get; private set; } = default!;
 
-    public WebApplicationFactory<Program> Factory { get; private set; } = default!;
+    public FunctionsApp App { get; private set; } = default!;
 
     public Azurite Storage => azurite!;
 
@@ -65,8 +63,6 @@ public sealed class OfferFlowFixture : IAsyncLifetime
             ["CartCall:EventGrid:TopicEndpoint"] = EventGrid.Endpoint.ToString(),
             ["CartCall:EventGrid:TopicKey"] = topicKey,
             ["CartCall:EventGrid:DeliveryKey"] = DeliveryKey,
-            ["CartCall:Hosting:LocalQueueTriggers"] = "true",
-            ["CartCall:Hosting:MaxPollInterval"] = "00:00:00.100",
             ["CartCall:Sessions:IdleReevaluationDelay"] = "00:00:01",
             ["CartCall:Preferences:CookieSigningKey"] = AppFixture.CookieSigningKey,
             ["CartCall:WebPubSub:ConnectionString"] = PubSub.ConnectionString,
@@ -76,21 +72,20 @@ public sealed class OfferFlowFixture : IAsyncLifetime
             ["CartCall:Acs:ImmutableResourceId"] = "unused-in-this-collection",
             ["CartCall:Acs:OpenIdConfigurationUri"] = $"http://127.0.0.1:{Azurite.FreePort()}/calling/.well-known/acsopenidconfiguration",
         };
-        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        App = await FunctionsApp.StartAsync(new FunctionsAppOptions
         {
-            b.UseEnvironment("Development");
-            b.ConfigureAppConfiguration((_, c) => c.AddInMemoryCollection(settings));
-            b.ConfigureServices(s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)));
+            Settings = settings,
+            StorageConnectionString = azurite.ConnectionString,
+            HttpPort = appPort,
+            ConfigureServices = s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)),
         });
-        Factory.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, appPort));
-        Factory.StartServer();
-        Client = Factory.CreateClient();
+        Client = App.CreateClient();
     }
 
     public async Task DisposeAsync()
     {
         Client.Dispose();
-        await Factory.DisposeAsync();
+        await App.DisposeAsync();
         await EventGrid.DisposeAsync();
         await PubSub.DisposeAsync();
         if (azurite is not null)
@@ -106,7 +101,7 @@ public sealed class OfferFlowFixture : IAsyncLifetime
         doc["scoring"] = new { minScore = 0.5, minCartValue = 50 };
         tweak?.Invoke(doc);
         using var admin = new HttpRequestMessage(HttpMethod.Put, $"/api/merchants/{id}") { Content = JsonContent.Create(doc) };
-        admin.Headers.Add(AdminKeyFilter.Header, AppFixture.AdminKey);
+        admin.Headers.Add(AdminKeyMiddleware.Header, AppFixture.AdminKey);
         (await Client.SendAsync(admin)).EnsureSuccessStatusCode();
         for (var i = 0; i < availableAgents; i++)
         {
@@ -114,7 +109,7 @@ public sealed class OfferFlowFixture : IAsyncLifetime
             {
                 Content = JsonContent.Create(new { displayName = $"Agent {i}", available = true, phoneNumber = "+14255550100" }),
             };
-            agent.Headers.Add(AdminKeyFilter.Header, AppFixture.AdminKey);
+            agent.Headers.Add(AdminKeyMiddleware.Header, AppFixture.AdminKey);
             (await Client.SendAsync(agent)).EnsureSuccessStatusCode();
         }
 

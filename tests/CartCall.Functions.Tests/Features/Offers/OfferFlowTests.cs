@@ -169,7 +169,7 @@ public sealed class OfferFlowTests(OfferFlowFixture flow)
 
         var anonymous = await flow.Client.GetAsync($"/api/merchants/{merchant}/sessions/s-log/decisions");
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/merchants/{merchant}/sessions/s-log/decisions?max=2");
-        request.Headers.Add(CartCall.Functions.Hosting.AdminKeyFilter.Header, AppFixture.AdminKey);
+        request.Headers.Add(CartCall.Functions.Hosting.Middleware.AdminKeyMiddleware.Header, AppFixture.AdminKey);
         var log = JsonNode.Parse(await (await flow.Client.SendAsync(request)).Content.ReadAsStringAsync())!;
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);

@@ -17,7 +17,7 @@ public sealed class OfferOutboxTests(AppFixture app)
         var merchant = await app.CreateMerchantAsync(d => d["scoring"] = new { minScore = 0.2, minCartValue = 0 });
         using var admin = app.AdminClient();
         (await admin.PutAsJsonAsync($"/api/merchants/{merchant}/agents/a1", new { displayName = "A", available = true })).EnsureSuccessStatusCode();
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
         var now = DateTimeOffset.UtcNow;
 
         var response = await client.SendAsync(AppFixture.SignedCartEvent(merchant, AppFixture.CartEvent("s-outbox", "payment_failed", now, price: 240m)));

@@ -9,9 +9,9 @@ namespace CartCall.Functions.Tests.Features.Offers;
 [Collection(WidgetAppCollection.Name)]
 public sealed class WidgetOfferTests(WidgetAppFixture widget)
 {
-    private TableOfferStore Offers => widget.App.Factory.Services.GetRequiredService<TableOfferStore>();
+    private TableOfferStore Offers => widget.App.Services.GetRequiredService<TableOfferStore>();
 
-    private ISessionStore Sessions => widget.App.Factory.Services.GetRequiredService<ISessionStore>();
+    private ISessionStore Sessions => widget.App.Services.GetRequiredService<ISessionStore>();
 
     [Fact]
     public async Task Dismiss_Twice_Answers204BothTimesAndCountsOnceTowardTheSession()

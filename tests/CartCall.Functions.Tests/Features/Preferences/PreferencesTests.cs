@@ -7,7 +7,6 @@ using Azure.Data.Tables;
 using CartCall.Functions.Features.Preferences;
 using CartCall.Functions.Storage;
 using CartCall.Domain.Preferences;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -31,7 +30,7 @@ public sealed class PreferencesTests(AppFixture app)
 
     private HttpClient Client()
     {
-        var client = app.Factory.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = false });
+        var client = app.CreateClient(handleCookies: false);
         client.DefaultRequestHeaders.Add("Origin", Origin);
         return client;
     }
@@ -288,7 +287,7 @@ public sealed class PreferencesTests(AppFixture app)
         (cookie, _) = SetCookie(await client.SendAsync(Request(HttpMethod.Put, merchant, cookie,
             new { mode = "browser", phoneNumber = "+447400123456", timeZone = "Europe/London", language = "en", consent = new { textVersion = "2026-11", given = false } })), merchant);
         var profileId = Minter(DateTimeOffset.UtcNow).Unprotect(merchant, cookie).Payload!.ProfileId;
-        await app.Factory.Services.GetRequiredService<TableProfileStore>().AddCallIdAsync(merchant, profileId, "call-123", DateTimeOffset.UtcNow, CancellationToken.None);
+        await app.Services.GetRequiredService<TableProfileStore>().AddCallIdAsync(merchant, profileId, "call-123", DateTimeOffset.UtcNow, CancellationToken.None);
 
         var response = await client.SendAsync(Request(HttpMethod.Get, merchant, cookie, path: "/export"));
 

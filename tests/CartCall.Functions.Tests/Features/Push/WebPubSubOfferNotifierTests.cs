@@ -18,7 +18,7 @@ public sealed class WebPubSubOfferNotifierTests(AppFixture app)
             TimeProvider.System,
             new WebPubSubRestClientOptions { Retry = { MaxRetries = 0 } });
         var logger = new ListLogger();
-        var notifier = new WebPubSubOfferNotifier(unreachable, app.Factory.Services.GetRequiredService<TableWidgetSessionStore>(), logger);
+        var notifier = new WebPubSubOfferNotifier(unreachable, app.Services.GetRequiredService<TableWidgetSessionStore>(), logger);
         var now = DateTimeOffset.UtcNow;
         var offer = new OfferRecord
         {
@@ -36,7 +36,7 @@ public sealed class WebPubSubOfferNotifierTests(AppFixture app)
     [Fact]
     public void TheAppRegistersTheWebPubSubNotifier()
     {
-        Assert.Contains(app.Factory.Services.GetServices<IOfferNotifier>(), n => n is WebPubSubOfferNotifier);
+        Assert.Contains(app.Services.GetServices<IOfferNotifier>(), n => n is WebPubSubOfferNotifier);
     }
 
     private sealed class ListLogger : ILogger<WebPubSubOfferNotifier>

@@ -9,7 +9,7 @@ public sealed class ServeWidgetTests(AppFixture app)
     [Fact]
     public async Task Get_ServesTheEmbeddedScriptAsJavaScriptWithCacheHeadersAndETag()
     {
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
 
         var response = await client.GetAsync("/api/widget.js");
 
@@ -27,7 +27,7 @@ public sealed class ServeWidgetTests(AppFixture app)
     [Fact]
     public async Task Get_WithMatchingIfNoneMatch_Answers304WithoutBody()
     {
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
         var first = await client.GetAsync("/api/widget.js");
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/widget.js");
@@ -42,7 +42,7 @@ public sealed class ServeWidgetTests(AppFixture app)
     [Fact]
     public async Task Get_WithStaleIfNoneMatch_ServesTheScript()
     {
-        using var client = app.Factory.CreateClient();
+        using var client = app.CreateClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/widget.js");
         request.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"stale\""));
 

@@ -1,0 +1,13 @@
+namespace CartCall.Functions.Features.Offers;
+
+public static class OffersFeature
+{
+    public static IServiceCollection AddOffers(this IServiceCollection services)
+    {
+        services.AddSingleton<TableOfferCounters>();
+        services.AddSingleton<TableOfferStore>();
+        services.AddSingleton<EventGridOfferPublisher>();
+        services.AddSingleton<OfferOutbox>();
+        return services;
+    }
+}

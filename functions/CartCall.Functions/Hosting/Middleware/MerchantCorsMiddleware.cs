@@ -1,0 +1,93 @@
+using CartCall.Functions.Features.Merchants;
+using CartCall.Functions.Features.Offers;
+using CartCall.Functions.Hosting.Cors;
+using Microsoft.Azure.Functions.Worker.Middleware;
+
+namespace CartCall.Functions.Hosting.Middleware;
+
+/// <summary>
+/// The storefront-facing functions' gate, in one place: resolves the merchant (from <c>{merchantId}</c>, or from the
+/// offer <c>{offerId}</c> names), applies the merchant's CORS rules, answers preflights, requires the publishable key
+/// where the function asks for it, and leaves a <see cref="WidgetRequest"/> for the function.
+/// </summary>
+public sealed class MerchantCorsMiddleware(IMerchantStore merchants, TableOfferStore offers) : IFunctionsWorkerMiddleware
+{
+    public async Task Invoke(FunctionContext context, FunctionExecutionDelegate next)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(next);
+        var storefront = FunctionAttributes.Get<StorefrontApiAttribute>(context);
+        if (storefront is null)
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
+        var http = FunctionAttributes.Http(context);
+        var refused = await AdmitAsync(context, http, storefront, context.CancellationToken).ConfigureAwait(false);
+        if (refused is not null)
+        {
+            FunctionAttributes.Answer(context, refused);
+            return;
+        }
+
+        await next(context).ConfigureAwait(false);
+    }
+
+    private async Task<IResult?> AdmitAsync(FunctionContext context, HttpContext http, StorefrontApiAttribute storefront, CancellationToken ct)
+    {
+        var route = context.BindingContext.BindingData;
+        OfferRecord? offer = null;
+        var merchantId = route.TryGetValue("merchantId", out var m) ? m as string : null;
+        if (merchantId is null && route.TryGetValue("offerId", out var o) && o is string offerId)
+        {
+            offer = await offers.GetAsync(offerId, ct).ConfigureAwait(false);
+            if (offer is null)
+            {
+                return Problems.NotFound($"There is no offer '{offerId}'.");
+            }
+
+            merchantId = offer.Offer.MerchantId;
+        }
+
+        if (merchantId is null)
+        {
+            throw new InvalidOperationException($"{context.FunctionDefinition.Name} is a storefront function but its route names neither a merchant nor an offer.");
+        }
+
+        var merchant = await merchants.GetAsync(merchantId, ct).ConfigureAwait(false);
+        if (merchant is null)
+        {
+            return Problems.NotFound($"There is no merchant '{merchantId}'.");
+        }
+
+        var refused = MerchantCors.Apply(http, merchant);
+        if (refused is not null)
+        {
+            return refused;
+        }
+
+        if (HttpMethods.IsOptions(http.Request.Method))
+        {
+            return MerchantCors.Preflight(http);
+        }
+
+        if (storefront.RequirePublishableKey)
+        {
+            var presented = http.Request.Headers[PublishableKeys.Header].ToString();
+            if (presented.Length == 0)
+            {
+                return Problems.Unauthorized($"Send the merchant's publishable key in the {PublishableKeys.Header} header.");
+            }
+
+            if (!PublishableKeys.Matches(presented, merchant.PublishableKey))
+            {
+                return Problems.Unauthorized($"The {PublishableKeys.Header} header does not hold merchant '{merchant.Id}''s publishable key.");
+            }
+        }
+
+        var origin = http.Request.Headers.Origin.ToString();
+        new WidgetRequest { Merchant = merchant, Offer = offer, Origin = origin.Length == 0 ? null : origin }.Attach(http);
+        return null;
+    }
+}
