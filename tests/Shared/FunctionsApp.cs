@@ -35,7 +35,9 @@ public sealed record FunctionsAppOptions
     /// <summary>Queue triggers poll this often at most (host.json says 2 s; tests need not wait that long).</summary>
     public TimeSpan QueuePollingInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
-    public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
+    /// <summary>What the host and worker print; <c>CARTCALL_TEST_LOG=Information</c> (or any level) overrides it when debugging.</summary>
+    public LogLevel MinimumLogLevel { get; init; } =
+        Enum.TryParse<LogLevel>(Environment.GetEnvironmentVariable("CARTCALL_TEST_LOG"), out var level) ? level : LogLevel.Warning;
 }
 
 /// <summary>
@@ -172,11 +174,22 @@ public sealed class InProcessWorkerLauncher(IReadOnlyDictionary<string, string> 
         AddGeneratedParts(builder);
         builder.ConfigureFunctionsWebApplication();
         builder.AddCartCall();
+        // The ASP.NET Core integration picks its port once per process; each in-process worker needs its own.
+        var port = FreePort();
+        builder.Services.Configure<WorkerOptions>(o => o.Capabilities["HttpUri"] = $"http://localhost:{port}/");
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>(k => k.ListenLocalhost(port));
         configureServices?.Invoke(builder.Services);
         var host = builder.Build();
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         Current = host;
         return new InProcessWorker(host);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static void AddGeneratedParts(FunctionsApplicationBuilder builder)

@@ -113,11 +113,12 @@ public sealed partial class QueueTriggerListener
         {
             try
             {
+                LogInvoking(function.Name, message.MessageId, message.DequeueCount);
                 await invoker.InvokeAsync(function.Name, request =>
                 {
                     request.InputData.Add(new Rpc.ParameterBinding { Name = function.Trigger.Name, Data = FunctionInvoker.Text(text) });
                     request.TriggerMetadata["QueueTrigger"] = FunctionInvoker.Text(text);
-                    request.TriggerMetadata["DequeueCount"] = new Rpc.TypedData { Int = message.DequeueCount };
+                    request.TriggerMetadata["DequeueCount"] = FunctionInvoker.Json(message.DequeueCount.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     request.TriggerMetadata["Id"] = FunctionInvoker.Text(message.MessageId);
                     request.TriggerMetadata["PopReceipt"] = FunctionInvoker.Text(message.PopReceipt);
                     if (message.InsertedOn is { } inserted)
@@ -179,6 +180,9 @@ public sealed partial class QueueTriggerListener
             return null;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Invoking {Function} for message {MessageId} (dequeue count {DequeueCount})")]
+    private partial void LogInvoking(string function, string messageId, long dequeueCount);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Polling queue {Queue} failed")]
     private partial void LogPollFailed(Exception e, string queue);

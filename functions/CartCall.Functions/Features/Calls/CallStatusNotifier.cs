@@ -34,7 +34,7 @@ public sealed partial class CallStatusNotifier(WebPubSubRestClient pubsub, ILogg
             await send().ConfigureAwait(false);
         }
         // Azure.Core reports retries exhausted on connection failures as an AggregateException.
-        catch (Exception e) when (DependencyFailures.IsTransient(e))
+        catch (Exception e) when (DependencyFailures.IsTransient(e) || DependencyFailures.IsConfiguration(e))
         {
             LogPushFailed(e, callId, status);
         }

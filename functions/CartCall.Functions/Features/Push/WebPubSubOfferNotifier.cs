@@ -32,8 +32,9 @@ public sealed partial class WebPubSubOfferNotifier(
             await client.SendToUserAsync(user, message, cancellationToken).ConfigureAwait(false);
             LogPushed(o.OfferId, user);
         }
-        catch (Exception e) when (DependencyFailures.IsTransient(e, cancellationToken))
+        catch (Exception e) when (DependencyFailures.IsTransient(e, cancellationToken) || DependencyFailures.IsConfiguration(e))
         {
+            // A refused push (a key or clock problem) is logged as loudly, but it too must not undo the stored offer.
             LogPushFailed(e, o.OfferId, user);
         }
     }
