@@ -1,22 +1,20 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
-using CartCall.Functions.Hosting;
+using CartCall.Functions.Hosting.Middleware;
 using CartCall.Browser.Tests.BrowserSupport;
 using CartCall.LocalCloud.Acs;
 using CartCall.LocalCloud.EventGrid;
 using CartCall.LocalCloud.Storefront;
 using CartCall.LocalCloud.WebPubSub;
 using CartCall.Testing;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Playwright;
 
 namespace CartCall.Browser.Tests;
 
 /// <summary>
 /// The whole loop in-process on loopback, as a shopper meets it: Azurite, the Event Grid stand-in (subscribed to the
-/// app's DeliverOffer), the Web PubSub stand-in, the app on a real port, one merchant with agents, the demo store
+/// app's DeliverOffer), the Web PubSub stand-in, the app on the local Functions host, one merchant with agents, the demo store
 /// embedding the widget, and headless Chromium. Tests share it and isolate by browser context (each context is a
 /// new store session, so a new CartCall session and a new preference cookie).
 /// </summary>
@@ -32,7 +30,7 @@ public sealed class CartCallLoop : IAsyncLifetime
     private EventGridStandIn? _eventGrid;
     private WebPubSubStandIn? _webPubSub;
     private AcsStandIn? _acs;
-    private WebApplicationFactory<Program>? _app;
+    private FunctionsApp? _app;
     private DemoStorefront? _store;
     private IPlaywright? _playwright;
 
@@ -100,20 +98,17 @@ public sealed class CartCallLoop : IAsyncLifetime
             ["CartCall:Acs:OpenIdConfigurationUri"] = _acs.OpenIdConfigurationUri.AbsoluteUri,
             ["CartCall:Calls:AgentInvitationTimeoutSeconds"] = "5",
             ["CartCall:Preferences:CookieSigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
-            ["CartCall:Hosting:LocalQueueTriggers"] = "true",
-            ["CartCall:Hosting:MaxPollInterval"] = "00:00:00.200",
-            ["Logging:LogLevel:Default"] = "Warning",
+            ["CartCall:Calls:PublicBaseUrl"] = AppUrl.AbsoluteUri,
             ["CartCall:Sessions:IdleReevaluationDelay"] = IdleDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         };
 
-        _app = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        _app = await FunctionsApp.StartAsync(new FunctionsAppOptions
         {
-            b.UseEnvironment("Development");
-            b.ConfigureAppConfiguration((_, c) => c.AddInMemoryCollection(settings));
+            Settings = settings,
+            StorageConnectionString = _azurite.ConnectionString,
+            HttpPort = appPort,
+            QueuePollingInterval = TimeSpan.FromMilliseconds(200),
         });
-        // The browser needs real sockets: Kestrel on loopback instead of the in-memory test server.
-        _app.UseKestrel(k => k.Listen(IPAddress.Loopback, appPort));
-        _app.StartServer();
 
         _eventGrid.AddSubscription(new EventGridSubscriptionOptions
         {

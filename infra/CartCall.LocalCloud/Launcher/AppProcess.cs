@@ -4,8 +4,7 @@ using System.Net;
 namespace CartCall.LocalCloud.Launcher;
 
 /// <summary>
-/// The CartCall app run as the Functions host would run it: <c>dotnet CartCall.Functions.dll</c> as a child process with
-/// its settings in environment variables.
+/// Building the CartCall Functions app for the local Functions host, and waiting for it to be healthy.
 /// </summary>
 public static class AppProcess
 {
@@ -58,49 +57,26 @@ public static class AppProcess
         return dll;
     }
 
-    public static ChildProcessSpec Spec(string appDll, IReadOnlyDictionary<string, string> environment, string? logPath, Action<string>? onOutput = null)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(appDll);
-        return new ChildProcessSpec
-        {
-            Name = "app",
-            FileName = "dotnet",
-            Arguments = [appDll],
-            // The app's content root (appsettings.json) is its own folder, as under the Functions host.
-            WorkingDirectory = Path.GetDirectoryName(appDll),
-            Environment = environment,
-            LogPath = logPath,
-            OnOutput = onOutput,
-        };
-    }
-
     /// <summary>
-    /// Polls <c>/api/health</c> until it answers 200 and returns the time since the process was started. Fails early
-    /// when the process exits, or when it is not healthy within <paramref name="timeout"/>.
+    /// Polls <c>/api/health</c> until it answers 200 and returns the time since <paramref name="startedTimestamp"/>;
+    /// fails when it is not healthy within <paramref name="timeout"/>.
     /// </summary>
-    public static async Task<TimeSpan> WaitHealthyAsync(ChildProcess app, Uri baseAddress, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<TimeSpan> WaitHealthyAsync(Uri baseAddress, long startedTimestamp, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(app);
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(1) })
         {
             Timeout = TimeSpan.FromSeconds(5),
         };
         var url = new Uri(baseAddress, HealthPath);
-        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
         string last = "no answer yet";
         while (true)
         {
-            if (app.HasExited)
-            {
-                throw new ChildFailedException(app, $"The app exited with code {app.ExitCode} before it was healthy.");
-            }
-
             try
             {
                 using var response = await http.GetAsync(url, cancellationToken).ConfigureAwait(false);
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
-                    return Stopwatch.GetElapsedTime(app.StartTimestamp);
+                    return Stopwatch.GetElapsedTime(startedTimestamp);
                 }
 
                 last = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}";
@@ -114,9 +90,9 @@ public static class AppProcess
                 last = "timed out";
             }
 
-            if (Stopwatch.GetTimestamp() > deadline)
+            if (Stopwatch.GetElapsedTime(startedTimestamp) > timeout)
             {
-                throw new ChildFailedException(app, $"The app was not healthy at {url} within {timeout.TotalSeconds:0} s; last answer: {last}");
+                throw new InvalidOperationException($"The app was not healthy at {url} within {timeout.TotalSeconds:0} s; last answer: {last}");
             }
 
             await Task.Delay(50, cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CartCall.LocalCloud.Acs;
 using CartCall.LocalCloud.EventGrid;
+using CartCall.LocalCloud.FunctionsHost;
 using CartCall.LocalCloud.Storefront;
 using CartCall.LocalCloud.WebPubSub;
 
@@ -11,14 +12,15 @@ public sealed record ServiceEndpoint(string Service, string Url, string Note);
 
 /// <summary>
 /// Everything <c>cartcall-local up</c> runs, started in dependency order: Azurite, the Event Grid, Web PubSub and
-/// ACS stand-ins, the app (a child process, as the Functions host would run it), the demo merchant, the demo
-/// storefront. <see cref="DisposeAsync"/> stops all of it in reverse order; a failed start stops what had started.
+/// ACS stand-ins, the app on the local Functions host (its worker a child process, as the Functions host runs it,
+/// restarted with backoff if it dies), the demo merchant, the demo storefront. <see cref="DisposeAsync"/> stops all of it in reverse order; a failed start stops what had started.
 /// </summary>
 public sealed class LocalCloudHost : IAsyncDisposable
 {
     public const string HubName = "cartcall";
 
     private readonly Stack<(string Name, IAsyncDisposable Part)> parts = new();
+
     private readonly RepositoryLayout layout;
     private readonly LauncherOptions options;
     private int disposed;
@@ -42,7 +44,8 @@ public sealed class LocalCloudHost : IAsyncDisposable
 
     public ChildProcess? Azurite { get; private set; }
 
-    public ChildProcess? App { get; private set; }
+    /// <summary>The local Functions host running the app.</summary>
+    public LocalFunctionsHost? Functions { get; private set; }
 
     public EventGridStandIn? EventGrid { get; private set; }
 
@@ -56,8 +59,9 @@ public sealed class LocalCloudHost : IAsyncDisposable
     public IReadOnlyList<ServiceEndpoint> Endpoints { get; private set; } = [];
 
     /// <summary>Completes when a child the local cloud depends on exits on its own.</summary>
+    /// <remarks>The app's worker is not among them: its host restarts it with backoff instead.</remarks>
     public Task<ChildProcess> ChildExited =>
-        Task.WhenAny(new[] { Azurite, App }.OfType<ChildProcess>().Select(async c => { await c.Exited.ConfigureAwait(false); return c; }))
+        Task.WhenAny(new[] { Azurite }.OfType<ChildProcess>().Select(async c => { await c.Exited.ConfigureAwait(false); return c; }))
             .Unwrap();
 
     public static async Task<LocalCloudHost> StartAsync(
@@ -123,11 +127,42 @@ public sealed class LocalCloudHost : IAsyncDisposable
         parts.Push(("ACS stand-in", Acs));
         report($"ACS stand-in at {Acs.Endpoint}");
 
-        App = ChildProcess.Start(AppProcess.Spec(appDll, AppEnvironment(), Path.Combine(layout.LogDirectory, "app.log"),
-            options.EchoAppLogs ? line => report("app | " + line) : null));
-        parts.Push(("app", App));
-        AppStartup = await AppProcess.WaitHealthyAsync(App, AppUrl, options.HealthTimeout, ct).ConfigureAwait(false);
-        report(Invariant($"App healthy at {AppUrl} in {AppStartup.TotalSeconds:0.00} s (process start to first 200 from {AppProcess.HealthPath})"));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var appLog = new StreamWriter(new FileStream(Path.Combine(layout.LogDirectory, "app.log"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
+        parts.Push(("app log", appLog));
+        var echo = options.EchoAppLogs;
+        void AppLine(string line)
+        {
+            lock (appLog)
+            {
+                appLog.WriteLine(line);
+            }
+
+            if (echo)
+            {
+                report("app | " + line);
+            }
+        }
+
+        Functions = await LocalFunctionsHost.StartAsync(new LocalFunctionsHostOptions
+        {
+            AppDirectory = Path.GetDirectoryName(appDll)!,
+            Launcher = new ProcessWorkerLauncher(appDll, onOutput: AppLine),
+            Settings = AppSettings(),
+            HttpPort = options.AppPort,
+            DurablePollingInterval = TimeSpan.FromSeconds(1),
+            OnWorkerLog = (_, log) => AppLine($"{log.Level} {log.Category}: {log.Message}{(log.Exception is null ? "" : " " + log.Exception.Message)}"),
+        }, ct).ConfigureAwait(false);
+        parts.Push(("app", Functions));
+        Functions.Supervisor.WorkerReady += session =>
+        {
+            if (session.Generation > 1)
+            {
+                report(Invariant($"The app's worker died and was restarted (restart {session.Generation - 1})."));
+            }
+        };
+        AppStartup = await AppProcess.WaitHealthyAsync(AppUrl, started, options.HealthTimeout, ct).ConfigureAwait(false);
+        report(Invariant($"App healthy at {AppUrl} in {AppStartup.TotalSeconds:0.00} s (local Functions host start to first 200 from {AppProcess.HealthPath}); {Functions.Functions.Count} functions"));
 
         await CreateDemoMerchantAsync(ct).ConfigureAwait(false);
         report(Invariant($"Merchant '{options.MerchantId}' ready with {options.AgentCount} available agent(s)"));
@@ -139,11 +174,12 @@ public sealed class LocalCloudHost : IAsyncDisposable
         Endpoints = BuildEndpoints();
     }
 
-    /// <summary>The app's settings: what the Functions host would pass from local.settings.json / app settings.</summary>
-    public IReadOnlyDictionary<string, string> AppEnvironment() => new Dictionary<string, string>
+    /// <summary>The app's settings: what local.settings.json's Values hold, or the Function App's app settings in Azure.</summary>
+    public IReadOnlyDictionary<string, string> AppSettings() => new Dictionary<string, string>
     {
-        ["ASPNETCORE_URLS"] = AppUrl.GetLeftPart(UriPartial.Authority),
-        ["ASPNETCORE_ENVIRONMENT"] = "Development",
+        ["AzureWebJobsStorage"] = AzuriteProcess.ConnectionString(options.BlobPort, options.QueuePort, options.TablePort),
+        ["AZURE_FUNCTIONS_ENVIRONMENT"] = "Development",
+        ["CartCall__Calls__PublicBaseUrl"] = AppUrl.AbsoluteUri,
         ["CartCall__Storage__ConnectionString"] = AzuriteProcess.ConnectionString(options.BlobPort, options.QueuePort, options.TablePort),
         ["CartCall__Storage__CreateIfMissing"] = "true",
         ["CartCall__Admin__Key"] = Secrets.AdminKey,
@@ -198,7 +234,7 @@ public sealed class LocalCloudHost : IAsyncDisposable
     {
         var list = new List<ServiceEndpoint>
         {
-            new("App", AppUrl.AbsoluteUri, Invariant($"healthy in {AppStartup.TotalSeconds:0.00} s; log infra/.run/logs/app.log")),
+            new("App", AppUrl.AbsoluteUri, Invariant($"local Functions host, {Functions?.Functions.Count} functions; healthy in {AppStartup.TotalSeconds:0.00} s; log infra/.run/logs/app.log")),
             new("OpenAPI", new Uri(AppUrl, "api/openapi.json").AbsoluteUri, "the app's API description"),
             new("Health", new Uri(AppUrl, AppProcess.HealthPath.TrimStart('/')).AbsoluteUri, "tables and queues reachable"),
             new("Agent console", new Uri(AppUrl, "api/agents/console").AbsoluteUri, "merchant id + admin key; set availability, watch calls"),
@@ -237,6 +273,12 @@ public sealed class LocalCloudHost : IAsyncDisposable
         {
             try
             {
+                if (part.Part is StreamWriter writer)
+                {
+                    await writer.DisposeAsync().ConfigureAwait(false);
+                    continue;
+                }
+
                 if (part.Part is ChildProcess child)
                 {
                     await child.StopAsync(options.StopGrace).ConfigureAwait(false);

@@ -1,34 +1,29 @@
 using System.Diagnostics;
 using System.Net;
-using CartCall.Functions;
+using CartCall.Testing;
 using CartCall.Functions.Features.Sessions;
 using CartCall.Functions.Storage;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace CartCall.Benchmarks.Ingest;
 
 /// <summary>
-/// The app hosted in this process on Kestrel, 127.0.0.1: built exactly as its Program.cs builds it
-/// (<c>CreateSlimBuilder</c> → <c>AddCartCall</c> → <c>MapCartCall</c>), so requests go through real sockets,
-/// the real middleware and the real storage adapters. Two additions measure where time goes: a middleware timing
-/// each request on the server, and a decorator timing the session store's round trips.
+/// The app as it runs locally: the local Functions host with the isolated worker in this process (the same pipeline as
+/// <c>cartcall-local up</c>, minus the worker's process boundary), so requests go through real sockets, the host's
+/// forwarding, the worker's middleware and the real storage adapters. A decorator times the session store's round trips.
 /// </summary>
 public sealed class InProcessApp : IAsyncDisposable
 {
-    private readonly WebApplication app;
+    private readonly FunctionsApp app;
 
-    private InProcessApp(WebApplication app, Uri baseAddress, Sections sections)
+    private InProcessApp(FunctionsApp app, Sections sections)
     {
         this.app = app;
-        BaseAddress = baseAddress;
         Timings = sections;
     }
 
-    public Uri BaseAddress { get; }
+    public Uri BaseAddress => app.BaseAddress;
 
     public Sections Timings { get; }
 
@@ -36,45 +31,30 @@ public sealed class InProcessApp : IAsyncDisposable
 
     public static async Task<InProcessApp> StartAsync(IReadOnlyDictionary<string, string?> settings, int port, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = typeof(CartCallHost).Assembly.GetName().Name });
-        builder.Configuration.AddInMemoryCollection(settings);
-        // Errors only on the console: the cost of an Information log per event would be the benchmark's, not the app's.
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Error);
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
-        builder.AddCartCall();
-
         var sections = new Sections();
-        builder.Services.AddSingleton(sections);
-        builder.Services.AddSingleton<TableSessionStore>();
-        builder.Services.AddSingleton<ISessionStore>(sp => new TimedSessionStore(sp.GetRequiredService<TableSessionStore>(), sections));
-
-        var app = builder.Build();
-        app.Use(async (context, next) =>
+        var app = await FunctionsApp.StartAsync(new FunctionsAppOptions
         {
-            var start = Stopwatch.GetTimestamp();
-            await next(context).ConfigureAwait(false);
-            if (context.Request.Path.Value?.EndsWith("/cart-events", StringComparison.Ordinal) == true)
+            Settings = new Dictionary<string, string?>(settings),
+            StorageConnectionString = settings["CartCall:Storage:ConnectionString"]!,
+            HttpPort = port,
+            // Errors only: the cost of an Information log per event would be the benchmark's, not the app's.
+            MinimumLogLevel = LogLevel.Error,
+            ConfigureServices = services =>
             {
-                sections.Add(Sections.ServerRequest, start);
-            }
-        });
-        app.MapCartCall();
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        return new InProcessApp(app, new Uri($"http://127.0.0.1:{port}/"), sections);
+                services.AddSingleton(sections);
+                services.AddSingleton<TableSessionStore>();
+                services.AddSingleton<ISessionStore>(sp => new TimedSessionStore(sp.GetRequiredService<TableSessionStore>(), sections));
+            },
+        }, cancellationToken).ConfigureAwait(false);
+        return new InProcessApp(app, sections);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync(CancellationToken.None).ConfigureAwait(false);
-        await app.DisposeAsync().ConfigureAwait(false);
-    }
+    public ValueTask DisposeAsync() => app.DisposeAsync();
 }
 
 /// <summary>Total time and count per named section, thread-safe, reset between runs.</summary>
 public sealed class Sections
 {
-    public const string ServerRequest = "server: request (routing to response)";
     public const string StoreGet = "store: GetAsync (session read)";
     public const string StoreSave = "store: SaveAsync (session + decision transaction)";
 
