@@ -127,7 +127,6 @@ var tableNames = [
   'offers'
   'counters'
   'agents'
-  'idempotency'
   'profiles'
   'calls'
 ]

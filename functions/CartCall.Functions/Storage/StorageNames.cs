@@ -8,7 +8,6 @@ public static class StorageNames
     public const string OffersTable = "offers";
     public const string CountersTable = "counters";
     public const string AgentsTable = "agents";
-    public const string IdempotencyTable = "idempotency";
     public const string ProfilesTable = "profiles";
 
     /// <summary>Calls: one partition per call id (the call row and its callback-event rows), plus a per-merchant index.</summary>
@@ -21,7 +20,7 @@ public static class StorageNames
     public const string CallsQueue = "calls";
 
     public static readonly string[] Tables =
-        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, ProfilesTable, CallsTable];
+        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, ProfilesTable, CallsTable];
 
     public static readonly string[] Queues = [ReevaluateQueue, OfferOutboxQueue, CallsQueue];
 
