@@ -1,3 +1,4 @@
+using CartCall.Functions.Adapters.EventGrid;
 using CartCall.Functions.Features.Agents;
 using CartCall.Functions.Features.BrowserEvents;
 using CartCall.Functions.Features.Calls;
@@ -37,6 +38,7 @@ public static class CartCallApp
         services.AddOptions<AdminOptions>().BindConfiguration(AdminOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<CartSessionOptions>().BindConfiguration(CartSessionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<EventGridOptions>().BindConfiguration(EventGridOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<EventGridPublisher>();
 
         services.AddSingleton<StorageClients>();
         services.AddHostedService<StorageBootstrap>();

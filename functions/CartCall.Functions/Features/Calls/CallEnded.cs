@@ -1,4 +1,6 @@
+using Azure.Messaging;
 using CartCall.Domain.Preferences;
+using CartCall.Functions.Hosting;
 
 namespace CartCall.Functions.Features.Calls;
 
@@ -24,6 +26,15 @@ public sealed record CallEnded(
     public static string Source(string merchantId) => $"/merchants/{merchantId}";
 
     public static string Subject(string callId) => $"calls/{callId}";
+
+    /// <summary>The CloudEvent for the topic. Its id is deterministic: a repeated publish is recognisable downstream as the same event.</summary>
+    public CloudEvent ToCloudEvent() =>
+        new(Source(MerchantId), EventType, BinaryData.FromObjectAsJson(this, AppJson.Options), "application/json")
+        {
+            Id = CallId + ".ended",
+            Subject = Subject(CallId),
+            Time = EndedAt,
+        };
 
     public static CallEnded From(CallRecord c)
     {

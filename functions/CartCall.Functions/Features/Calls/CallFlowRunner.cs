@@ -1,5 +1,6 @@
 using Azure;
 using CartCall.Functions.Adapters.Acs;
+using CartCall.Functions.Adapters.EventGrid;
 using CartCall.Functions.Features.Agents;
 using CartCall.Functions.Features.Merchants;
 using CartCall.Domain.Preferences;
@@ -28,7 +29,7 @@ public sealed partial class CallFlowRunner(
     AcsCallClient acs,
     CallQueue queue,
     CallStatusNotifier notifier,
-    EventGridCallPublisher publisher,
+    EventGridPublisher publisher,
     IOptions<CallsOptions> options,
     IOptions<AcsOptions> acsOptions,
     TimeProvider time,
@@ -264,7 +265,7 @@ public sealed partial class CallFlowRunner(
     {
         try
         {
-            await publisher.PublishEndedAsync(CallEnded.From(call), cancellationToken).ConfigureAwait(false);
+            await publisher.PublishAsync(CallEnded.From(call).ToCloudEvent(), cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException e)
         {

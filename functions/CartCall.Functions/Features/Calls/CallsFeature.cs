@@ -17,7 +17,6 @@ public static class CallsFeature
         services.AddSingleton<CallQueue>();
         services.AddSingleton<CallbackUrls>();
         services.AddSingleton<CallStatusNotifier>();
-        services.AddSingleton<EventGridCallPublisher>();
         services.AddSingleton<CallFlowRunner>();
         services.AddSingleton<BodyPreferencesSource>();
         services.TryAddSingleton<IShopperPreferencesSource, CookiePreferencesSource>();

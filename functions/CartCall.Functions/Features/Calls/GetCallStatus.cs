@@ -33,15 +33,9 @@ public sealed class GetCallStatus(TableCallStore calls, IMerchantStore merchants
             return MerchantCors.Preflight(context);
         }
 
-        var presented = context.Request.Headers[PublishableKeys.Header].ToString();
-        if (presented.Length == 0)
+        if (PublishableKeys.Check(request, merchant!) is { } unauthorized)
         {
-            return Problems.Unauthorized($"Send the merchant's publishable key in the {PublishableKeys.Header} header.");
-        }
-
-        if (!PublishableKeys.Matches(presented, merchant!.PublishableKey))
-        {
-            return Problems.Unauthorized($"The {PublishableKeys.Header} header does not hold merchant '{merchant.Id}''s publishable key.");
+            return unauthorized;
         }
 
         return TypedResults.Ok(CallStatusView.From(call!));

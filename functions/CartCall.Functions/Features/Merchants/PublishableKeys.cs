@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
+using CartCall.Functions.Hosting;
+using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace CartCall.Functions.Features.Merchants;
 
@@ -17,6 +19,26 @@ public static class PublishableKeys
     public static bool IsWellFormed(string? key) =>
         key is not null && key.StartsWith(Prefix, StringComparison.Ordinal) && key.Length >= Prefix.Length + RandomLength && key.Length <= 128
         && key.AsSpan(Prefix.Length).IndexOfAnyExcept(UrlSafe) < 0;
+
+    /// <summary>
+    /// The publishable-key check every storefront route makes, in one place (the storefront middleware, and
+    /// GetCallStatus, which finds its merchant through the call): null when the request carries
+    /// <paramref name="merchant"/>'s key in <see cref="Header"/>, else the 401 problem to answer.
+    /// </summary>
+    public static ProblemHttpResult? Check(HttpRequest request, Merchant merchant)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(merchant);
+        var presented = request.Headers[Header].ToString();
+        if (presented.Length == 0)
+        {
+            return Problems.Unauthorized($"Send the merchant's publishable key in the {Header} header.");
+        }
+
+        return Matches(presented, merchant.PublishableKey)
+            ? null
+            : Problems.Unauthorized($"The {Header} header does not hold merchant '{merchant.Id}''s publishable key.");
+    }
 
     /// <summary>Compares in constant time, so timing does not reveal how much of a guessed key was right.</summary>
     public static bool Matches(string? presented, string? expected) =>

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Azure.Messaging;
+using CartCall.Functions.Adapters.EventGrid;
 using CartCall.Functions.Hosting;
 using Microsoft.Extensions.Options;
 

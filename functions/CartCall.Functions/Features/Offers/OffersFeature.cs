@@ -6,7 +6,6 @@ public static class OffersFeature
     {
         services.AddSingleton<TableOfferCounters>();
         services.AddSingleton<TableOfferStore>();
-        services.AddSingleton<EventGridOfferPublisher>();
         services.AddSingleton<OfferOutbox>();
         return services;
     }

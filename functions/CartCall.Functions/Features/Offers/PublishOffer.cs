@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Azure.Storage.Queues;
+using CartCall.Functions.Adapters.EventGrid;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Storage;
 
@@ -19,7 +20,7 @@ public sealed class OfferOutbox(StorageClients storage)
 }
 
 /// <summary>Queue-triggered (<c>offer-outbox</c>): publishes an offer the ingest path could not.</summary>
-public sealed partial class PublishOffer(EventGridOfferPublisher publisher, ILogger<PublishOffer> logger)
+public sealed partial class PublishOffer(EventGridPublisher publisher, ILogger<PublishOffer> logger)
 {
 
     [Function(nameof(PublishOffer))]
@@ -36,7 +37,7 @@ public sealed partial class PublishOffer(EventGridOfferPublisher publisher, ILog
             return QueueOutcome.Completed;
         }
 
-        await publisher.PublishAsync(offer, cancellationToken).ConfigureAwait(false);
+        await publisher.PublishAsync(offer.ToCloudEvent(), cancellationToken).ConfigureAwait(false);
         LogPublished(offer.OfferId, dequeueCount);
         return QueueOutcome.Completed;
     }

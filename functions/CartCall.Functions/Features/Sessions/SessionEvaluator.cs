@@ -1,3 +1,4 @@
+using CartCall.Functions.Adapters.EventGrid;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Features.Agents;
 using CartCall.Functions.Features.Merchants;
@@ -27,7 +28,7 @@ public sealed partial class SessionEvaluator(
     ISessionStore sessions,
     TableOfferCounters counters,
     TableAgentStore agents,
-    EventGridOfferPublisher publisher,
+    EventGridPublisher publisher,
     OfferOutbox outbox,
     ReevaluationQueue reevaluation,
     IOptions<CartSessionOptions> options,
@@ -150,7 +151,7 @@ public sealed partial class SessionEvaluator(
     {
         try
         {
-            await publisher.PublishAsync(offer, cancellationToken).ConfigureAwait(false);
+            await publisher.PublishAsync(offer.ToCloudEvent(), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (DependencyFailures.IsTransient(e, cancellationToken))
         {

@@ -72,18 +72,9 @@ public sealed class MerchantCorsMiddleware(IMerchantStore merchants, TableOfferS
             return MerchantCors.Preflight(http);
         }
 
-        if (storefront.RequirePublishableKey)
+        if (storefront.RequirePublishableKey && PublishableKeys.Check(http.Request, merchant) is { } unauthorized)
         {
-            var presented = http.Request.Headers[PublishableKeys.Header].ToString();
-            if (presented.Length == 0)
-            {
-                return Problems.Unauthorized($"Send the merchant's publishable key in the {PublishableKeys.Header} header.");
-            }
-
-            if (!PublishableKeys.Matches(presented, merchant.PublishableKey))
-            {
-                return Problems.Unauthorized($"The {PublishableKeys.Header} header does not hold merchant '{merchant.Id}''s publishable key.");
-            }
+            return unauthorized;
         }
 
         var origin = http.Request.Headers.Origin.ToString();

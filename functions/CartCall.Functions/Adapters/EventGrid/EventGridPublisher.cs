@@ -3,12 +3,11 @@ using Azure;
 using Azure.Identity;
 using Azure.Messaging;
 using Azure.Messaging.EventGrid;
-using CartCall.Functions.Hosting;
 using Microsoft.Extensions.Options;
 
-namespace CartCall.Functions.Features.Offers;
+namespace CartCall.Functions.Adapters.EventGrid;
 
-/// <summary>The Event Grid topic offers are published to. Bound from <c>EventGrid</c>.</summary>
+/// <summary>The Event Grid topic CartCall publishes its CloudEvents to. Bound from <c>CartCall:EventGrid</c>.</summary>
 public sealed class EventGridOptions : IValidatableObject
 {
     public const string Section = "CartCall:EventGrid";
@@ -34,21 +33,19 @@ public sealed class EventGridOptions : IValidatableObject
     }
 }
 
-/// <summary>Publishes offer CloudEvents with Microsoft's Event Grid client (created once).</summary>
-public sealed class EventGridOfferPublisher(IOptions<EventGridOptions> options)
+/// <summary>
+/// The app's one publisher for its one topic (offers proposed, calls ended), with Microsoft's Event Grid client created
+/// once. Features shape their own CloudEvents; this only sends them. The client stamps the current W3C trace context on
+/// each CloudEvent as its <c>traceparent</c>/<c>tracestate</c> extension attributes (distributed tracing is on by
+/// default in its options), so the subscriber's work joins the publisher's trace.
+/// </summary>
+public sealed class EventGridPublisher(IOptions<EventGridOptions> options)
 {
     private readonly EventGridPublisherClient client = Create(options.Value);
 
-    public async Task PublishAsync(OfferProposed offer, CancellationToken cancellationToken)
+    public async Task PublishAsync(CloudEvent cloudEvent, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(offer);
-        var cloudEvent = new CloudEvent(
-            OfferProposed.Source(offer.MerchantId), OfferProposed.EventType, BinaryData.FromObjectAsJson(offer, AppJson.Options), "application/json")
-        {
-            Id = offer.OfferId,
-            Subject = OfferProposed.Subject(offer.SessionId),
-            Time = offer.ProposedAt,
-        };
+        ArgumentNullException.ThrowIfNull(cloudEvent);
         await client.SendEventAsync(cloudEvent, cancellationToken).ConfigureAwait(false);
     }
 
