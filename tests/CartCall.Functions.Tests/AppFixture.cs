@@ -85,7 +85,7 @@ public sealed class AppFixture : IAsyncLifetime
     }
 
     /// <summary>A client for the app, keeping cookies as a browser does unless told otherwise.</summary>
-    public HttpClient CreateClient(bool handleCookies = true) => App.CreateClient(handleCookies);
+    public HttpClient CreateClient(bool handleCookies = true, System.Net.IPAddress? from = null) => App.CreateClient(handleCookies, from);
 
     public HttpClient AdminClient()
     {

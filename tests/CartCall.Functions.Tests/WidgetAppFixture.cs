@@ -42,9 +42,9 @@ public sealed class WidgetAppFixture : IAsyncLifetime
     }
 
     /// <summary>A client as the widget is one: on an allowed origin, with the key (unless null).</summary>
-    public HttpClient WidgetClient(string? key, string origin = Origin)
+    public HttpClient WidgetClient(string? key, string origin = Origin, System.Net.IPAddress? from = null)
     {
-        var client = App.CreateClient();
+        var client = App.CreateClient(from: from);
         client.DefaultRequestHeaders.Add("Origin", origin);
         if (key is not null)
         {

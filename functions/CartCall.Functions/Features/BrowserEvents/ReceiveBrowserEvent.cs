@@ -1,6 +1,5 @@
 using CartCall.Functions.Features.OpenApi;
 using System.Globalization;
-using System.Net;
 using CartCall.Functions.Features.CartEvents;
 using CartCall.Functions.Features.Sessions;
 using CartCall.Functions.Hosting;
@@ -12,9 +11,9 @@ namespace CartCall.Functions.Features.BrowserEvents;
 /// <summary>
 /// <c>POST /api/merchants/{merchantId}/browser-events</c> (publishable key, allowed origin): the widget's cart event.
 /// Same body and pipeline as the signed webhook, but unsigned, so it must come from one of the merchant's pages and
-/// is rate limited per session and per client address.
+/// is rate limited per session and per client address (the hop the platform added: <see cref="ClientAddress"/>).
 /// </summary>
-public sealed class ReceiveBrowserEvent(SessionEvaluator evaluator, FixedWindowRateLimiter limiter, IOptions<BrowserEventOptions> options)
+public sealed class ReceiveBrowserEvent(SessionEvaluator evaluator, BrowserEventLimiter limiter, IOptions<BrowserEventOptions> options, TimeProvider time)
 {
     [Function(nameof(ReceiveBrowserEvent))]
     [StorefrontApi(RequirePublishableKey = true)]
@@ -38,7 +37,7 @@ public sealed class ReceiveBrowserEvent(SessionEvaluator evaluator, FixedWindowR
 
         var merchant = widget.Merchant;
         var o = options.Value;
-        if (limiter.TryAcquire($"a|{merchant.Id}|{ClientAddress(request.HttpContext)}", o.PerAddressLimit) is { } addressWait)
+        if (limiter.TryAcquire($"a|{merchant.Id}|{ClientAddress.Of(request.HttpContext) ?? "unknown"}", o.PerAddressLimit) is { } addressWait)
         {
             return TooMany(request, addressWait, "this client address");
         }
@@ -49,7 +48,7 @@ public sealed class ReceiveBrowserEvent(SessionEvaluator evaluator, FixedWindowR
             return problem;
         }
 
-        var (cartEvent, problems) = CartEventMapper.ToDomain(message!, merchant.Currency);
+        var (cartEvent, problems) = CartEventMapper.ToDomain(message!, merchant.Currency, time.GetUtcNow());
         if (cartEvent is null)
         {
             return Problems.BadRequest("The cart event is not valid.", problems);
@@ -62,25 +61,6 @@ public sealed class ReceiveBrowserEvent(SessionEvaluator evaluator, FixedWindowR
 
         var result = await evaluator.IngestAsync(merchant, cartEvent, cancellationToken).ConfigureAwait(false);
         return TypedResults.Accepted((string?)null, CartEventAccepted.From(cartEvent.EventId, result));
-    }
-
-    /// <summary>
-    /// The shopper's address. Behind the Functions host (or a test server) the peer is the host on loopback, so the
-    /// first X-Forwarded-For entry it passes on is the browser; from any other peer the header is not trusted.
-    /// </summary>
-    internal static string ClientAddress(HttpContext context)
-    {
-        var peer = context.Connection.RemoteIpAddress;
-        if (peer is null || IPAddress.IsLoopback(peer))
-        {
-            var forwarded = context.Request.Headers["X-Forwarded-For"].ToString().Split(',')[0].Trim();
-            if (IPAddress.TryParse(forwarded, out var client))
-            {
-                return client.ToString();
-            }
-        }
-
-        return peer?.ToString() ?? "unknown";
     }
 
     private static IResult TooMany(HttpRequest request, TimeSpan wait, string who)
@@ -96,7 +76,7 @@ public static class BrowserEventsFeature
     public static IServiceCollection AddBrowserEvents(this IServiceCollection services)
     {
         services.AddOptions<BrowserEventOptions>().BindConfiguration(BrowserEventOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<FixedWindowRateLimiter>();
+        services.AddSingleton<BrowserEventLimiter>();
         return services;
     }
 }

@@ -134,7 +134,7 @@ public sealed partial class AcceptOffer(TableOfferStore offers, IMerchantStore m
         }
 
         // Toll fraud: what kind of number and where first (403), then how often (429).
-        var address = ClientAddress(context);
+        var address = ClientAddress.Of(context);
         var settings = new TollFraudSettings(merchant.AllowedCountries, o.MaxCallsPerNumberPerHour, o.MaxCallsPerSessionPerHour, o.MaxCallsPerClientAddressPerHour);
         var refused = TollFraudGuard.Check(number, settings with { MaxCallsPerNumberPerHour = int.MaxValue, MaxCallsPerSessionPerHour = int.MaxValue, MaxCallsPerClientAddressPerHour = int.MaxValue }, new TollFraudCounters(0, 0, 0));
         if (refused.Count > 0)
@@ -285,21 +285,6 @@ public sealed partial class AcceptOffer(TableOfferStore offers, IMerchantStore m
     {
         context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(CallCounters.UntilNextHour(now).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         return Problems.TooManyRequests(detail);
-    }
-
-    /// <summary>
-    /// The shopper's address: the last X-Forwarded-For hop — the one the platform's front end added (behind the Functions
-    /// host); earlier hops are whatever the client claimed — else the peer.
-    /// </summary>
-    private static string? ClientAddress(HttpContext context)
-    {
-        var forwarded = string.Join(',', context.Request.Headers["X-Forwarded-For"].ToArray());
-        if (!string.IsNullOrWhiteSpace(forwarded))
-        {
-            return forwarded.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
-        }
-
-        return context.Connection.RemoteIpAddress?.ToString();
     }
 
     private static string Wire(CallStatus status) => status.ToString().ToLowerInvariant();

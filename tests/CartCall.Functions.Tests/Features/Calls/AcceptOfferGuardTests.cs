@@ -279,23 +279,32 @@ public sealed class AcceptOfferGuardTests(CallsFixture app)
     {
         var merchant = await app.CreateMerchantAsync();
         await app.AddAgentAsync(merchant, "alice", phone: "+12015550999");
-        var address = "10.7." + Random.Shared.Next(0, 255).ToString(System.Globalization.CultureInfo.InvariantCulture) + "." + Random.Shared.Next(1, 255).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The shopper as the platform's front end sees them: connections from one address of their own.
+        var address = IPAddress.Parse("127.0.0." + Random.Shared.Next(2, 250).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var first = "";
         for (var i = 0; i < 10; i++)
         {
             var session = NewSession();
-            // A client-claimed first hop changes nothing: the last hop is the platform's.
-            var ok = await app.AcceptAsync(await app.NewOfferAsync(merchant, session), merchant, session, null, false,
+            var offer = await app.NewOfferAsync(merchant, session);
+            first = i == 0 ? offer : first;
+            // Hops the client claims change nothing: only the hop the platform adds counts.
+            var ok = await app.AcceptAsync(offer, merchant, session, null, false,
                 CallsFixture.PhonePreferences("+1201555" + (7100 + i).ToString(System.Globalization.CultureInfo.InvariantCulture), LaterQuietHours()),
-                forwardedFor: $"192.0.2.{i + 1}, {address}");
+                forwardedFor: $"192.0.2.{i + 1}, 10.7.0.{i + 1}", from: address);
             Assert.Equal(HttpStatusCode.Accepted, ok.StatusCode);
         }
 
         var last = NewSession();
-        var problem = await ProblemAsync(
-            await app.AcceptAsync(await app.NewOfferAsync(merchant, last), merchant, last, null, false, CallsFixture.PhonePreferences("+12015557199", LaterQuietHours()),
-                forwardedFor: "198.51.100.7, " + address),
-            (HttpStatusCode)429);
+        var response = await app.AcceptAsync(await app.NewOfferAsync(merchant, last), merchant, last, null, false, CallsFixture.PhonePreferences("+12015557199", LaterQuietHours()),
+            forwardedFor: "198.51.100.7, 10.7.0.99", from: address);
+        var problem = await ProblemAsync(response, (HttpStatusCode)429);
         Assert.Contains("This client address has requested 10 call(s)", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(address.ToString(), (await app.CallAsync(CallIds.ForOffer(first)))!.ClientAddress);
+
+        // Another shopper, from another address, is not held back by it.
+        var next = NewSession();
+        Assert.Equal(HttpStatusCode.Accepted, (await app.AcceptAsync(await app.NewOfferAsync(merchant, next), merchant, next, null, false,
+            CallsFixture.PhonePreferences("+12015557198", LaterQuietHours()), from: IPAddress.Parse("127.0.0.251"))).StatusCode);
     }
 
     [Fact]

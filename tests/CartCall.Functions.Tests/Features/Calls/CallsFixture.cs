@@ -105,9 +105,9 @@ public sealed class CallsFixture : IAsyncLifetime
     public HttpClient Client() => App.CreateClient();
 
     /// <summary>A client as the widget on the merchant's storefront: its origin and publishable key, no cookie jar.</summary>
-    public HttpClient WidgetClient(string merchantId)
+    public HttpClient WidgetClient(string merchantId, IPAddress? from = null)
     {
-        var client = App.CreateClient(handleCookies: false);
+        var client = App.CreateClient(handleCookies: false, from: from);
         client.DefaultRequestHeaders.Add("Origin", Origin);
         client.DefaultRequestHeaders.Add(PublishableKeys.Header, publishableKeys[merchantId]);
         return client;
@@ -166,9 +166,14 @@ public sealed class CallsFixture : IAsyncLifetime
         consent = consent ? new { textVersion = "2026-11", given = true } : null,
     };
 
-    public async Task<HttpResponseMessage> AcceptAsync(string offerId, string merchantId, string sessionId, string? mode, bool audio, object? preferences, string? forwardedFor = null)
+    /// <summary>
+    /// The widget's accept, from <paramref name="from"/> as the platform's front end sees the shopper (a loopback
+    /// address of its own), optionally claiming <paramref name="forwardedFor"/> hops of its own, which count for nothing.
+    /// </summary>
+    public async Task<HttpResponseMessage> AcceptAsync(string offerId, string merchantId, string sessionId, string? mode, bool audio, object? preferences,
+        string? forwardedFor = null, IPAddress? from = null)
     {
-        using var client = WidgetClient(merchantId);
+        using var client = WidgetClient(merchantId, from);
         if (forwardedFor is not null)
         {
             client.DefaultRequestHeaders.Add("X-Forwarded-For", forwardedFor);
