@@ -40,6 +40,8 @@ public static class CartCallApp
         services.AddOptions<EventGridOptions>().BindConfiguration(EventGridOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<EventGridPublisher>();
 
+        services.AddOptions<OptimisticConcurrencyOptions>().BindConfiguration(OptimisticConcurrencyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<OptimisticConcurrency>();
         services.AddSingleton<StorageClients>();
         services.AddHostedService<StorageBootstrap>();
 

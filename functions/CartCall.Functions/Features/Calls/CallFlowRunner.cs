@@ -3,6 +3,7 @@ using CartCall.Functions.Adapters.Acs;
 using CartCall.Functions.Adapters.EventGrid;
 using CartCall.Functions.Features.Agents;
 using CartCall.Functions.Features.Merchants;
+using CartCall.Functions.Storage;
 using CartCall.Domain.Preferences;
 using Microsoft.Extensions.Options;
 
@@ -30,50 +31,54 @@ public sealed partial class CallFlowRunner(
     CallQueue queue,
     CallStatusNotifier notifier,
     EventGridPublisher publisher,
+    OptimisticConcurrency concurrency,
     IOptions<CallsOptions> options,
     IOptions<AcsOptions> acsOptions,
     TimeProvider time,
     ILogger<CallFlowRunner> logger)
 {
-    private const int MaxAttempts = 8;
-
     public async Task<EventHandling> ApplyEventAsync(string callId, AcsCallEvent e, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(e);
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        var (handling, applied, actions) = await concurrency.ExecuteAsync<(EventHandling, CallRecord?, IReadOnlyList<CallAction>)>($"Call {callId}", async ct =>
         {
-            var call = await calls.GetAsync(callId, cancellationToken).ConfigureAwait(false);
+            var call = await calls.GetAsync(callId, ct).ConfigureAwait(false);
             if (call is null)
             {
-                return EventHandling.UnknownCall;
+                return (EventHandling.UnknownCall, null, []);
             }
 
             var transition = CallFlow.Apply(call, e, time.GetUtcNow(), options.Value.GreetingPromptUrl is not null);
             if (!transition.Changed)
             {
                 LogIgnored(callId, e.Type, e.EventId, call.Status, call.Phase);
-                return EventHandling.Ignored;
+                return (EventHandling.Ignored, null, []);
             }
 
-            var saved = await calls.SaveWithEventAsync(call, e.EventId, e.Type, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            var saved = await calls.SaveWithEventAsync(call, e.EventId, e.Type, time.GetUtcNow(), ct).ConfigureAwait(false);
             if (saved == EventApply.Duplicate
-                || (saved == EventApply.Conflict && await calls.HasEventAsync(callId, e.EventId, cancellationToken).ConfigureAwait(false)))
+                || (saved == EventApply.Conflict && await calls.HasEventAsync(callId, e.EventId, ct).ConfigureAwait(false)))
             {
                 LogDuplicate(callId, e.Type, e.EventId);
-                return EventHandling.Duplicate;
+                return (EventHandling.Duplicate, null, []);
             }
 
             if (saved == EventApply.Conflict)
             {
-                continue;
+                throw OptimisticConcurrency.Lost($"Call {callId}");
             }
 
             LogApplied(callId, e.Type, call.Status, call.Phase);
-            await ExecuteAsync(call, transition.Actions, cancellationToken).ConfigureAwait(false);
-            return EventHandling.Applied;
+            return (EventHandling.Applied, call, transition.Actions);
+        }, cancellationToken).ConfigureAwait(false);
+
+        // The transition's work runs once, after the state it came from is saved, outside the retried attempt.
+        if (applied is not null)
+        {
+            await ExecuteAsync(applied, actions, cancellationToken).ConfigureAwait(false);
         }
 
-        throw new InvalidOperationException($"Call {callId} stayed contended for {MaxAttempts} attempts.");
+        return handling;
     }
 
     /// <summary>Ends a call that never got going (dial refused, guard failed at callback time).</summary>
@@ -95,21 +100,16 @@ public sealed partial class CallFlowRunner(
     public async Task<CallRecord?> UpdateAsync(string callId, Func<CallRecord, bool> mutate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(mutate);
-        for (var attempt = 0; attempt < MaxAttempts; attempt++)
+        return await concurrency.ExecuteAsync<CallRecord?>($"Call {callId}", async ct =>
         {
-            var call = await calls.GetAsync(callId, cancellationToken).ConfigureAwait(false);
+            var call = await calls.GetAsync(callId, ct).ConfigureAwait(false);
             if (call is null || !mutate(call))
             {
                 return null;
             }
 
-            if (await calls.TryReplaceAsync(call, cancellationToken).ConfigureAwait(false))
-            {
-                return call;
-            }
-        }
-
-        throw new InvalidOperationException($"Call {callId} stayed contended for {MaxAttempts} attempts.");
+            return await calls.TryReplaceAsync(call, ct).ConfigureAwait(false) ? call : throw OptimisticConcurrency.Lost($"Call {callId}");
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task ExecuteAsync(CallRecord call, IReadOnlyList<CallAction> actions, CancellationToken cancellationToken)

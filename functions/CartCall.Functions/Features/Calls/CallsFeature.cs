@@ -1,6 +1,5 @@
 using CartCall.Functions.Adapters.Acs;
 using CartCall.Functions.Adapters.WebPubSub;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace CartCall.Functions.Features.Calls;
 
@@ -18,8 +17,7 @@ public static class CallsFeature
         services.AddSingleton<CallbackUrls>();
         services.AddSingleton<CallStatusNotifier>();
         services.AddSingleton<CallFlowRunner>();
-        services.AddSingleton<BodyPreferencesSource>();
-        services.TryAddSingleton<IShopperPreferencesSource, CookiePreferencesSource>();
+        services.AddSingleton<AcceptOfferService>();
         return services;
     }
 }

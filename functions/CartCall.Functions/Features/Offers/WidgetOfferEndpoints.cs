@@ -4,6 +4,7 @@ using CartCall.Functions.Features.Push;
 using CartCall.Functions.Features.Sessions;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Hosting.Cors;
+using CartCall.Functions.Storage;
 
 namespace CartCall.Functions.Features.Offers;
 
@@ -53,7 +54,6 @@ public sealed class ListSessionOffers(TableOfferStore offers, PreferenceCookie c
 internal static class OfferAnswers
 {
     public const int MaxBodyBytes = 4 * 1024;
-    public const int MaxAttempts = 6;
 
     /// <summary>The offer the route names, once the body confirms it is this merchant's and session's; else the problem.</summary>
     public static async Task<(OfferRecord? Offer, IResult? Problem)> ReadAsync(HttpRequest request, string offerId, CancellationToken cancellationToken)
@@ -80,37 +80,43 @@ internal static class OfferAnswers
     }
 
     /// <summary>
-    /// Applies <paramref name="change"/> with an ETag-guarded replace, re-reading on a lost race. The change returns
-    /// false when the record needs no change (the idempotent repeat). True when this call changed it.
+    /// Applies <paramref name="change"/> with an ETag-guarded replace, re-reading on a lost race under the app's
+    /// concurrency policy. The change returns false when the record needs no change (the idempotent repeat). True when
+    /// this call changed it; null when the offer stayed contended.
     /// </summary>
-    public static async Task<bool?> UpdateAsync(OfferRecord offer, TableOfferStore offers, Func<OfferRecord, bool> change, CancellationToken cancellationToken)
+    public static async Task<bool?> UpdateAsync(
+        OfferRecord offer, TableOfferStore offers, OptimisticConcurrency concurrency, Func<OfferRecord, bool> change, CancellationToken cancellationToken)
     {
-        var current = offer;
-        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        OfferRecord? current = offer;
+        try
         {
-            if (!change(current))
+            return await concurrency.ExecuteAsync<bool?>($"Offer {offer.Offer.OfferId}", async ct =>
             {
-                return false;
-            }
+                // The first attempt uses the offer the middleware loaded; after a lost race, read it again.
+                current ??= await offers.GetAsync(offer.Offer.OfferId, ct).ConfigureAwait(false);
+                if (current is null || !change(current))
+                {
+                    return false;
+                }
 
-            if (await offers.TryUpdateAsync(current, cancellationToken).ConfigureAwait(false))
-            {
-                return true;
-            }
+                if (await offers.TryUpdateAsync(current, ct).ConfigureAwait(false))
+                {
+                    return true;
+                }
 
-            current = await offers.GetAsync(current.Offer.OfferId, cancellationToken).ConfigureAwait(false);
-            if (current is null)
-            {
-                return false;
-            }
+                current = null;
+                throw OptimisticConcurrency.Lost($"Offer {offer.Offer.OfferId}");
+            }, cancellationToken).ConfigureAwait(false);
         }
-
-        return null;
+        catch (ConcurrencyConflictException)
+        {
+            return null;
+        }
     }
 }
 
 /// <summary><c>POST /api/offers/{offerId}/shown</c> (publishable key): the widget displayed the offer. Idempotent.</summary>
-public sealed class MarkOfferShown(TableOfferStore offers, TimeProvider time)
+public sealed class MarkOfferShown(TableOfferStore offers, OptimisticConcurrency concurrency, TimeProvider time)
 {
     [Function(nameof(MarkOfferShown))]
     [StorefrontApi(RequirePublishableKey = true)]
@@ -131,7 +137,7 @@ public sealed class MarkOfferShown(TableOfferStore offers, TimeProvider time)
         }
 
         var now = time.GetUtcNow();
-        var changed = await OfferAnswers.UpdateAsync(offer!, offers, r =>
+        var changed = await OfferAnswers.UpdateAsync(offer!, offers, concurrency, r =>
         {
             // Only a pending offer becomes shown; later states already imply it was shown.
             if (r.Status != OfferStatus.Pending)
@@ -151,7 +157,7 @@ public sealed class MarkOfferShown(TableOfferStore offers, TimeProvider time)
 /// <c>POST /api/offers/{offerId}/dismiss</c> (publishable key): the shopper said no. Idempotent; counts once toward the
 /// session's dismissals (the frequency cap), because only the call that moves the offer to dismissed counts it.
 /// </summary>
-public sealed partial class DismissOffer(TableOfferStore offers, ISessionStore sessions, TimeProvider time, ILoggerFactory loggers)
+public sealed partial class DismissOffer(TableOfferStore offers, ISessionStore sessions, OptimisticConcurrency concurrency, TimeProvider time, ILoggerFactory loggers)
 {
     [Function(nameof(DismissOffer))]
     [StorefrontApi(RequirePublishableKey = true)]
@@ -180,7 +186,7 @@ public sealed partial class DismissOffer(TableOfferStore offers, ISessionStore s
 
         var now = time.GetUtcNow();
         var accepted = false;
-        var changed = await OfferAnswers.UpdateAsync(offer, offers, r =>
+        var changed = await OfferAnswers.UpdateAsync(offer, offers, concurrency, r =>
         {
             accepted = r.Status == OfferStatus.Accepted;
             if (r.Status is not (OfferStatus.Pending or OfferStatus.Shown or OfferStatus.Expired))
@@ -202,7 +208,7 @@ public sealed partial class DismissOffer(TableOfferStore offers, ISessionStore s
             return Problems.Conflict($"Offer '{offerId}' was already accepted; it cannot be dismissed.");
         }
 
-        if (changed == true && !await CountDismissalAsync(sessions, offer.Offer.MerchantId, offer.Offer.SessionId, cancellationToken).ConfigureAwait(false))
+        if (changed == true && !await CountDismissalAsync(sessions, concurrency, offer.Offer.MerchantId, offer.Offer.SessionId, cancellationToken).ConfigureAwait(false))
         {
             // The dismissal stands; only the cap's count is short by one.
             LogCountLost(loggers.CreateLogger(typeof(DismissOffer)), offerId);
@@ -211,29 +217,29 @@ public sealed partial class DismissOffer(TableOfferStore offers, ISessionStore s
         return TypedResults.NoContent();
     }
 
-    private static async Task<bool> CountDismissalAsync(ISessionStore sessions, string merchantId, string sessionId, CancellationToken cancellationToken)
+    private static async Task<bool> CountDismissalAsync(
+        ISessionStore sessions, OptimisticConcurrency concurrency, string merchantId, string sessionId, CancellationToken cancellationToken)
     {
-        for (var attempt = 1; attempt <= OfferAnswers.MaxAttempts; attempt++)
+        try
         {
-            var loaded = await sessions.GetAsync(merchantId, sessionId, cancellationToken).ConfigureAwait(false);
-            if (loaded is null)
+            // A cart event saving the session meanwhile (SessionConflictException) counts again on a fresh copy.
+            await concurrency.ExecuteAsync($"Session {merchantId}/{sessionId}", async ct =>
             {
-                return true;
-            }
+                var loaded = await sessions.GetAsync(merchantId, sessionId, ct).ConfigureAwait(false);
+                if (loaded is null)
+                {
+                    return;
+                }
 
-            loaded.Session.RecordOfferDismissed();
-            try
-            {
-                await sessions.SaveAsync(loaded, null, loaded.ReevaluateAt, cancellationToken).ConfigureAwait(false);
-                return true;
-            }
-            catch (SessionConflictException)
-            {
-                // A cart event saved the session meanwhile; count on the fresh copy.
-            }
+                loaded.Session.RecordOfferDismissed();
+                await sessions.SaveAsync(loaded, null, loaded.ReevaluateAt, ct).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+            return true;
         }
-
-        return false;
+        catch (ConcurrencyConflictException)
+        {
+            return false;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Offer {OfferId} is dismissed but its session stayed contended; the dismissal was not counted")]

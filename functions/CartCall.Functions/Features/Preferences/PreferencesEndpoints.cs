@@ -54,10 +54,8 @@ public sealed class GetPreferences(PreferenceCookie cookies, TableProfileStore p
 }
 
 /// <summary><c>PUT /api/merchants/{merchantId}/preferences</c>: validates and saves the shopper's preferences; nothing is stored on any problem.</summary>
-public sealed class PutPreferences(PreferenceCookie cookies, TableProfileStore profiles, IOptions<PreferencesOptions> options, TimeProvider time)
+public sealed class PutPreferences(PreferenceCookie cookies, TableProfileStore profiles, ShopperPreferencesService preferences, IOptions<PreferencesOptions> options, TimeProvider time)
 {
-    public const int MaxTextVersionLength = 64;
-
     [Function(nameof(PutPreferences))]
     [StorefrontApi]
     [ApiTag("Preferences")]
@@ -83,141 +81,14 @@ public sealed class PutPreferences(PreferenceCookie cookies, TableProfileStore p
         var current = shopper.ProfileOrDefaults(now);
         var origin = WidgetRequest.From(request.HttpContext)?.Origin;
 
-        var (next, problems) = Apply(current, update!, origin, now);
+        var (next, problems) = await preferences.SaveAsync(current, update!, origin, cancellationToken).ConfigureAwait(false);
         if (problems.Count > 0)
         {
             return Problems.BadRequest("The preferences are not valid; nothing was saved.", problems);
         }
 
-        await profiles.SaveAsync(next!, cancellationToken).ConfigureAwait(false);
         cookies.Write(request.HttpContext.Response, cookies.For(next!));
         return TypedResults.Ok(PreferencesView.From(next!));
-    }
-
-    /// <summary>The profile after the update, or every problem with the update. Pure: <paramref name="current"/> is not changed.</summary>
-    internal static (ShopperProfile? Next, IReadOnlyList<string> Problems) Apply(ShopperProfile current, PreferencesUpdate u, string? origin, DateTimeOffset now)
-    {
-        var problems = new List<string>();
-        if (u.Mode is null)
-        {
-            problems.Add("mode is required: browser, phone or ask.");
-        }
-
-        if (u.DefaultRegion is not null && (u.DefaultRegion.Length != 2 || !u.DefaultRegion.All(char.IsAsciiLetter)))
-        {
-            problems.Add($"defaultRegion '{u.DefaultRegion}' must be a two-letter ISO 3166 region code such as GB.");
-        }
-
-        PhoneCheck? phone = null;
-        if (!string.IsNullOrWhiteSpace(u.PhoneNumber))
-        {
-            phone = PhoneNumbers.Check(u.PhoneNumber, u.DefaultRegion);
-            if (!phone.Ok)
-            {
-                problems.Add("phoneNumber: " + phone.Problem);
-            }
-        }
-
-        if (u.QuietHours is { } q)
-        {
-            if (!QuietHoursText.TryParseTime(q.Start, out var start) || !QuietHoursText.TryParseTime(q.End, out var end))
-            {
-                problems.Add("quietHours start and end must be local times as HH:mm, e.g. 21:00 and 08:00.");
-            }
-            else if (start == end)
-            {
-                problems.Add("quietHours start and end must differ (omit quietHours for none).");
-            }
-        }
-
-        var timeZone = u.TimeZone ?? current.TimeZone;
-        if (!TimeZones.IsKnown(timeZone))
-        {
-            problems.Add($"timeZone '{timeZone}' is not a known IANA time zone (e.g. Europe/London).");
-        }
-
-        var language = u.Language ?? current.Language;
-        if (!ShopperLanguage.IsTag(language))
-        {
-            problems.Add($"language '{language}' must be a BCP 47 tag such as en or en-GB.");
-        }
-
-        var phoneE164 = phone is { Ok: true } ? phone.E164 : null;
-        if (u.Consent is { Given: true } c)
-        {
-            if (string.IsNullOrWhiteSpace(c.TextVersion) || c.TextVersion.Length > MaxTextVersionLength)
-            {
-                problems.Add($"consent.textVersion is required (at most {MaxTextVersionLength} characters): the version of the wording the shopper agreed to.");
-            }
-
-            if (string.IsNullOrWhiteSpace(u.PhoneNumber))
-            {
-                problems.Add("consent to be phoned needs a phoneNumber.");
-            }
-
-            if (string.IsNullOrEmpty(origin))
-            {
-                problems.Add("consent must be given from the storefront page: the request has no Origin to record.");
-            }
-        }
-
-        // Consent belongs to a number: one given earlier for another number does not cover this one.
-        var consentOnFile = u.Consent is null && phoneE164 is not null
-            && current.ConsentRecords.Any(r => r.WithdrawnAt is null && r.PhoneE164 == phoneE164);
-        if (u.Mode == PreferredMode.Phone)
-        {
-            if (string.IsNullOrWhiteSpace(u.PhoneNumber))
-            {
-                problems.Add("mode phone needs a phoneNumber.");
-            }
-            else if (u.Consent is not { Given: true } && !consentOnFile)
-            {
-                problems.Add("mode phone needs consent: send consent { textVersion, given: true } for this number.");
-            }
-        }
-
-        if (problems.Count > 0)
-        {
-            return (null, problems);
-        }
-
-        var records = current.ConsentRecords.Select(r => new ConsentRecord
-        {
-            GivenAt = r.GivenAt, TextVersion = r.TextVersion, Origin = r.Origin, PhoneE164 = r.PhoneE164, WithdrawnAt = r.WithdrawnAt,
-        }).ToList();
-        if (u.Consent is { } consent)
-        {
-            // A new consent supersedes older ones; a refusal withdraws them. Either way the history stays.
-            foreach (var r in records.Where(r => r.WithdrawnAt is null))
-            {
-                r.WithdrawnAt = now;
-            }
-
-            if (consent.Given)
-            {
-                records.Add(new ConsentRecord { GivenAt = now, TextVersion = consent.TextVersion!, Origin = origin!, PhoneE164 = phoneE164! });
-            }
-        }
-
-        var next = new ShopperProfile
-        {
-            ProfileId = current.ProfileId,
-            MerchantId = current.MerchantId,
-            Mode = u.Mode!.Value,
-            PhoneE164 = phoneE164,
-            PhoneRegion = phone?.RegionCode,
-            PhoneType = phone?.NumberType,
-            QuietHours = u.QuietHours,
-            TimeZone = timeZone,
-            Language = language,
-            ConsentRecords = records,
-            CallIds = [.. current.CallIds],
-            CreatedAt = current.CreatedAt,
-            UpdatedAt = now,
-        };
-
-        var domainProblems = next.ToPreferences().Validate();
-        return domainProblems.Count > 0 ? (null, domainProblems) : (next, []);
     }
 }
 
@@ -281,6 +152,7 @@ public static class PreferencesFeature
         services.AddOptions<PreferencesOptions>().BindConfiguration(PreferencesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PreferenceCookie>();
         services.AddSingleton<TableProfileStore>();
+        services.AddSingleton<ShopperPreferencesService>();
         return services;
     }
 }

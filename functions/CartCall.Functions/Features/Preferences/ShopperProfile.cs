@@ -94,8 +94,11 @@ public sealed record QuietHoursText(string Start, string End)
 {
     public string ToCompact() => Start + "-" + End;
 
+    private static readonly string[] TimeFormats = ["HH:mm", "HH:mm:ss"];
+
+    /// <summary>A local time as <c>HH:mm</c> (or <c>HH:mm:ss</c>, which some clients send), for saved and per-call preferences alike.</summary>
     public static bool TryParseTime(string? text, out TimeOnly time) =>
-        TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
+        TimeOnly.TryParseExact(text, TimeFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out time);
 
     /// <summary>Reads the compact <c>HH:mm-HH:mm</c> form.</summary>
     public static bool TryParse(string? compact, out QuietHours? quiet)

@@ -12,9 +12,8 @@ namespace CartCall.Functions.Features.Preferences;
 /// preferences (or a call was recorded); an anonymous shopper has a profile id in the cookie and no row.
 /// Register as a singleton; thread-safe.
 /// </summary>
-public sealed class TableProfileStore(StorageClients storage)
+public sealed class TableProfileStore(StorageClients storage, OptimisticConcurrency concurrency)
 {
-    private const int MaxAttempts = 6;
     private readonly TableClient table = storage.Table(StorageNames.ProfilesTable);
 
     /// <summary>The profile, with its ETag, or null when none is stored.</summary>
@@ -55,41 +54,33 @@ public sealed class TableProfileStore(StorageClients storage)
 
     /// <summary>
     /// Records a call against the shopper (for the export), creating a bare profile when none is stored.
-    /// Optimistic: retried on a concurrent change. Adding the same call id again changes nothing.
+    /// Optimistic: a concurrent save (409 on add, 412 on replace) reads again, under the app's concurrency policy.
+    /// Adding the same call id again changes nothing.
     /// </summary>
     public async Task AddCallIdAsync(string merchantId, string profileId, string callId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(callId);
-        for (var attempt = 1; ; attempt++)
+        await concurrency.ExecuteAsync($"Profile {merchantId}/{profileId}", async ct =>
         {
-            var profile = await GetAsync(merchantId, profileId, cancellationToken).ConfigureAwait(false);
+            var profile = await GetAsync(merchantId, profileId, ct).ConfigureAwait(false);
             if (profile?.CallIds.Contains(callId) == true)
             {
                 return;
             }
 
-            try
+            if (profile is null)
             {
-                if (profile is null)
-                {
-                    profile = ShopperProfile.Anonymous(merchantId, profileId, "en", now);
-                    profile.CallIds.Add(callId);
-                    await table.AddEntityAsync(ToEntity(profile), cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    profile.CallIds.Add(callId);
-                    profile.UpdatedAt = now;
-                    await table.UpdateEntityAsync(ToEntity(profile), new ETag(profile.ETag!), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-                }
-
-                return;
+                profile = ShopperProfile.Anonymous(merchantId, profileId, "en", now);
+                profile.CallIds.Add(callId);
+                await table.AddEntityAsync(ToEntity(profile), ct).ConfigureAwait(false);
             }
-            catch (RequestFailedException e) when (e.Status is 409 or 412 && attempt < MaxAttempts)
+            else
             {
-                // Someone saved the profile meanwhile; read it again.
+                profile.CallIds.Add(callId);
+                profile.UpdatedAt = now;
+                await table.UpdateEntityAsync(ToEntity(profile), new ETag(profile.ETag!), TableUpdateMode.Replace, ct).ConfigureAwait(false);
             }
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private static TableEntity ToEntity(ShopperProfile p) => new(p.MerchantId, p.ProfileId)

@@ -1,4 +1,5 @@
 using CartCall.Domain.Carts;
+using CartCall.Functions.Storage;
 
 namespace CartCall.Functions.Features.Sessions;
 
@@ -17,4 +18,4 @@ public interface ISessionStore
 }
 
 /// <summary>Someone else saved the session first; reload and try again.</summary>
-public sealed class SessionConflictException(string message) : Exception(message);
+public sealed class SessionConflictException(string message) : ConcurrencyConflictException(message);

@@ -1,5 +1,6 @@
 using CartCall.Functions.Adapters.EventGrid;
 using CartCall.Functions.Hosting;
+using CartCall.Functions.Storage;
 using CartCall.Functions.Features.Agents;
 using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Features.Offers;
@@ -31,12 +32,11 @@ public sealed partial class SessionEvaluator(
     EventGridPublisher publisher,
     OfferOutbox outbox,
     ReevaluationQueue reevaluation,
+    OptimisticConcurrency concurrency,
     IOptions<CartSessionOptions> options,
     TimeProvider time,
     ILogger<SessionEvaluator> logger)
 {
-    private const int MaxAttempts = 10;
-
     public Task<IngestResult> IngestAsync(Merchant merchant, CartEvent cartEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cartEvent);
@@ -50,100 +50,102 @@ public sealed partial class SessionEvaluator(
     private async Task<IngestResult> EvaluateAsync(Merchant merchant, string sessionId, CartEvent? cartEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(merchant);
-        var delay = options.Value.IdleReevaluationDelay;
 
-        for (var attempt = 1; ; attempt++)
+        // A burst of events for one session contends on its ETag: the concurrency policy retries with jitter, and a
+        // session that stays contended surfaces as SessionConflictException (503 with Retry-After).
+        var (result, schedule, offer) = await concurrency.ExecuteAsync<(IngestResult, TimeSpan, OfferProposed?)>(
+            $"Session {merchant.Id}/{sessionId}", ct => EvaluateOnceAsync(merchant, sessionId, cartEvent, ct), cancellationToken).ConfigureAwait(false);
+
+        if (schedule > TimeSpan.Zero)
         {
-            var loaded = await sessions.GetAsync(merchant.Id, sessionId, cancellationToken).ConfigureAwait(false);
-            if (loaded is null && cartEvent is null)
+            await reevaluation.ScheduleAsync(new ReevaluationRequest(merchant.Id, sessionId), schedule, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (offer is not null)
+        {
+            await PublishAsync(offer, cancellationToken).ConfigureAwait(false);
+            LogOfferProposed(merchant.Id, sessionId, offer.OfferId, offer.Score);
+        }
+
+        return result;
+    }
+
+    /// <summary>One read-decide-save; throws <see cref="SessionConflictException"/> when another writer got there first.</summary>
+    private async ValueTask<(IngestResult Result, TimeSpan Schedule, OfferProposed? Offer)> EvaluateOnceAsync(
+        Merchant merchant, string sessionId, CartEvent? cartEvent, CancellationToken cancellationToken)
+    {
+        var delay = options.Value.IdleReevaluationDelay;
+        var loaded = await sessions.GetAsync(merchant.Id, sessionId, cancellationToken).ConfigureAwait(false);
+        if (loaded is null && cartEvent is null)
+        {
+            return (new IngestResult(IngestOutcome.Duplicate, null), TimeSpan.Zero, null);
+        }
+
+        loaded ??= new LoadedSession(CartSession.Start(merchant.Id, sessionId), null, null);
+        var session = loaded.Session;
+        var now = time.GetUtcNow();
+        DateTimeOffset? reevaluateAt = loaded.ReevaluateAt;
+        var schedule = TimeSpan.Zero;
+
+        if (cartEvent is not null)
+        {
+            if (!session.Apply(cartEvent))
             {
-                return new IngestResult(IngestOutcome.Duplicate, null);
+                return (new IngestResult(IngestOutcome.Duplicate, null), TimeSpan.Zero, null);
             }
 
-            loaded ??= new LoadedSession(CartSession.Start(merchant.Id, sessionId), null, null);
-            var session = loaded.Session;
-            var now = time.GetUtcNow();
-            DateTimeOffset? reevaluateAt = loaded.ReevaluateAt;
-            var schedule = TimeSpan.Zero;
-
-            if (cartEvent is not null)
+            // One pending re-evaluation per session is enough: when it fires it looks at the latest event.
+            if (!session.OrderCompleted && (reevaluateAt is null || reevaluateAt <= now))
             {
-                if (!session.Apply(cartEvent))
-                {
-                    return new IngestResult(IngestOutcome.Duplicate, null);
-                }
-
-                // One pending re-evaluation per session is enough: when it fires it looks at the latest event.
-                if (!session.OrderCompleted && (reevaluateAt is null || reevaluateAt <= now))
-                {
-                    schedule = delay;
-                    reevaluateAt = now + delay;
-                }
+                schedule = delay;
+                reevaluateAt = now + delay;
+            }
+        }
+        else
+        {
+            var due = session.LastEventAt + delay;
+            if (session.OrderCompleted)
+            {
+                reevaluateAt = null;
+            }
+            else if (due > now + TimeSpan.FromSeconds(1))
+            {
+                // Newer activity since this was scheduled: wait out the rest of the idle period.
+                schedule = due - now;
+                reevaluateAt = due;
             }
             else
             {
-                var due = session.LastEventAt + delay;
-                if (session.OrderCompleted)
-                {
-                    reevaluateAt = null;
-                }
-                else if (due > now + TimeSpan.FromSeconds(1))
-                {
-                    // Newer activity since this was scheduled: wait out the rest of the idle period.
-                    schedule = due - now;
-                    reevaluateAt = due;
-                }
-                else
-                {
-                    reevaluateAt = null;
-                }
+                reevaluateAt = null;
             }
-
-            StoredDecision? stored = null;
-            Reservation? reservation = null;
-            OfferProposed? offer = null;
-            if (schedule == TimeSpan.Zero || cartEvent is not null)
-            {
-                var trigger = cartEvent is null ? "idle" : CartEventTypes.ToWire(cartEvent.Type);
-                var cause = cartEvent?.EventId ?? $"idle@{session.LastEventAt.ToUnixTimeMilliseconds()}";
-                (stored, reservation, offer) = await DecideAsync(merchant, session, trigger, cause, now, cancellationToken).ConfigureAwait(false);
-            }
-
-            try
-            {
-                await sessions.SaveAsync(loaded, stored, reevaluateAt, cancellationToken).ConfigureAwait(false);
-            }
-            catch (SessionConflictException)
-            {
-                if (reservation is not null)
-                {
-                    await ReleaseAsync(merchant.Id, reservation, cancellationToken).ConfigureAwait(false);
-                }
-
-                if (attempt >= MaxAttempts)
-                {
-                    throw;
-                }
-
-                // A burst of events for one session contends on its ETag; jitter spreads the retries apart.
-                LogConflict(merchant.Id, sessionId, attempt);
-                await Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 20 * attempt)), time, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            if (schedule > TimeSpan.Zero)
-            {
-                await reevaluation.ScheduleAsync(new ReevaluationRequest(merchant.Id, sessionId), schedule, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (offer is not null)
-            {
-                await PublishAsync(offer, cancellationToken).ConfigureAwait(false);
-                LogOfferProposed(merchant.Id, sessionId, offer.OfferId, offer.Score);
-            }
-
-            return new IngestResult(IngestOutcome.Decided, stored);
         }
+
+        StoredDecision? stored = null;
+        Reservation? reservation = null;
+        OfferProposed? offer = null;
+        if (schedule == TimeSpan.Zero || cartEvent is not null)
+        {
+            var trigger = cartEvent is null ? "idle" : CartEventTypes.ToWire(cartEvent.Type);
+            var cause = cartEvent?.EventId ?? $"idle@{session.LastEventAt.ToUnixTimeMilliseconds()}";
+            (stored, reservation, offer) = await DecideAsync(merchant, session, trigger, cause, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            await sessions.SaveAsync(loaded, stored, reevaluateAt, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SessionConflictException)
+        {
+            // The decision was made on a stale session: give back what it reserved before the next attempt decides again.
+            if (reservation is not null)
+            {
+                await ReleaseAsync(merchant.Id, reservation, cancellationToken).ConfigureAwait(false);
+            }
+
+            throw;
+        }
+
+        return (new IngestResult(IngestOutcome.Decided, stored), schedule, offer);
     }
 
     // The decision is stored; from here the offer must reach Event Grid one way or another.
@@ -246,9 +248,6 @@ public sealed partial class SessionEvaluator(
             await counters.DecrementAsync(merchantId, reservation.ShopperDayKey, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Session {MerchantId}/{SessionId} changed concurrently; attempt {Attempt} retries")]
-    private partial void LogConflict(string merchantId, string sessionId, int attempt);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing offer {OfferId} failed; it goes through the outbox")]
     private partial void LogPublishDeferred(Exception e, string offerId);

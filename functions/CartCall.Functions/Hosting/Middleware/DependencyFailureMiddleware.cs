@@ -1,4 +1,5 @@
 using CartCall.Functions.Features.Sessions;
+using CartCall.Functions.Storage;
 using Microsoft.Azure.Functions.Worker.Middleware;
 
 namespace CartCall.Functions.Hosting.Middleware;
@@ -40,6 +41,12 @@ public sealed partial class DependencyFailureMiddleware(ILogger<DependencyFailur
         if (e is SessionConflictException)
         {
             return Unavailable(http, "The session is being updated by many events at once; retry the request.");
+        }
+
+        if (e is ConcurrencyConflictException)
+        {
+            // The optimistic-concurrency policy spent its attempts: the row is busy, not broken.
+            return Unavailable(http, "What this request changes is being changed by many requests at once; retry the request.");
         }
 
         if (DependencyFailures.IsConfiguration(e))

@@ -40,7 +40,7 @@ public sealed class CallLatencyMeasurement(CallsFixture app)
             var started = DateTimeOffset.UtcNow;
             var clock = Stopwatch.StartNew();
             var response = await app.AcceptAsync(offer, merchant, session, null, false, CallsFixture.PhonePreferences(shopper),
-                forwardedFor: "10.9.0." + i.ToString(CultureInfo.InvariantCulture)); // each a different shopper, under the per-address limit
+                from: IPAddress.Parse("127.0.9." + (i + 1).ToString(CultureInfo.InvariantCulture))); // each a different shopper, under the per-address limit
             acceptHttp.Add(clock.Elapsed.TotalMilliseconds);
             Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
             var callId = (await response.Content.ReadFromJsonAsync<JsonObject>())!["callId"]!.GetValue<string>();
