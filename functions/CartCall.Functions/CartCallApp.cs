@@ -40,6 +40,7 @@ public static class CartCallApp
         services.AddOptions<EventGridOptions>().BindConfiguration(EventGridOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<EventGridPublisher>();
 
+        services.AddOptions<CacheOptions>().BindConfiguration(CacheOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<OptimisticConcurrencyOptions>().BindConfiguration(OptimisticConcurrencyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<OptimisticConcurrency>();
         services.AddSingleton<StorageClients>();

@@ -1,22 +1,23 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Azure.Data.Tables;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Storage;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 
 namespace CartCall.Functions.Features.Agents;
 
 /// <summary>
 /// Agents in the <c>agents</c> table, one partition per merchant. The offer policy asks "is anyone available?"
 /// on every evaluation, so that answer is cached per instance for <see cref="PresenceCacheFor"/>; the accept
-/// path reads fresh.
+/// path reads fresh. The cache is bounded (<see cref="CacheOptions.AgentPresenceEntries"/>).
 /// </summary>
-public sealed class TableAgentStore(StorageClients storage, TimeProvider time)
+public sealed class TableAgentStore(StorageClients storage, IOptions<CacheOptions> options, TimeProvider time) : IDisposable
 {
     public static readonly TimeSpan PresenceCacheFor = TimeSpan.FromSeconds(2);
 
     private readonly TableClient table = storage.Table(StorageNames.AgentsTable);
-    private readonly ConcurrentDictionary<string, (int Count, DateTimeOffset Until)> presence = new(StringComparer.Ordinal);
+    private readonly MemoryCache presence = BoundedCache.Create(options.Value.AgentPresenceEntries, time);
 
     public async Task UpsertAsync(string merchantId, Agent agent, CancellationToken cancellationToken)
     {
@@ -28,7 +29,7 @@ public sealed class TableAgentStore(StorageClients storage, TimeProvider time)
             ["Document"] = JsonSerializer.Serialize(agent, AppJson.Options),
         };
         await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-        presence.TryRemove(merchantId, out _);
+        presence.Remove(merchantId);
     }
 
     public async Task<IReadOnlyList<Agent>> ListAsync(string merchantId, bool availableOnly, CancellationToken cancellationToken)
@@ -47,10 +48,9 @@ public sealed class TableAgentStore(StorageClients storage, TimeProvider time)
 
     public async Task<int> CountAvailableAsync(string merchantId, bool fresh, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        if (!fresh && presence.TryGetValue(merchantId, out var hit) && hit.Until > now)
+        if (!fresh && presence.TryGetValue(merchantId, out int hit))
         {
-            return hit.Count;
+            return hit;
         }
 
         var count = 0;
@@ -60,7 +60,9 @@ public sealed class TableAgentStore(StorageClients storage, TimeProvider time)
             count++;
         }
 
-        presence[merchantId] = (count, now + PresenceCacheFor);
+        presence.Set(merchantId, count, BoundedCache.Entry(PresenceCacheFor));
         return count;
     }
+
+    public void Dispose() => presence.Dispose();
 }

@@ -1,37 +1,42 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Storage;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
 
 namespace CartCall.Functions.Features.Merchants;
 
 /// <summary>
 /// Merchants in Table storage, one entity each, the document as JSON. Every cart event needs its merchant, so
-/// reads are cached briefly per instance: a change takes effect within <see cref="CacheFor"/>.
+/// reads are cached briefly per instance: a change takes effect within <see cref="CacheFor"/>. The id comes from an
+/// unauthenticated route, so the cache is bounded (<see cref="CacheOptions.MerchantEntries"/>), and ids found not to
+/// exist are evicted before merchants that do.
 /// </summary>
-public sealed class TableMerchantStore(StorageClients storage, TimeProvider time) : IMerchantStore
+public sealed class TableMerchantStore(StorageClients storage, IOptions<CacheOptions> options, TimeProvider time) : IMerchantStore, IDisposable
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(15);
 
     private const string Partition = "merchant";
-    private readonly ConcurrentDictionary<string, (Merchant? Merchant, DateTimeOffset Until)> cache = new(StringComparer.Ordinal);
+    private readonly MemoryCache cache = BoundedCache.Create(options.Value.MerchantEntries, time);
     private readonly TableClient table = storage.Table(StorageNames.MerchantsTable);
+
+    /// <summary>A cached lookup, found or not.</summary>
+    private sealed record Cached(Merchant? Merchant);
 
     public async Task<Merchant?> GetAsync(string merchantId, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        if (cache.TryGetValue(merchantId, out var hit) && hit.Until > now)
+        if (cache.TryGetValue(merchantId, out Cached? hit))
         {
-            return hit.Merchant;
+            return hit!.Merchant;
         }
 
         var response = await table.GetEntityIfExistsAsync<TableEntity>(Partition, merchantId, cancellationToken: cancellationToken).ConfigureAwait(false);
         var merchant = response.HasValue
             ? JsonSerializer.Deserialize<Merchant>(response.Value!.GetString("Document"), AppJson.Options)
             : null;
-        cache[merchantId] = (merchant, now + CacheFor);
+        Remember(merchantId, merchant);
         return merchant;
     }
 
@@ -55,7 +60,12 @@ public sealed class TableMerchantStore(StorageClients storage, TimeProvider time
             created = false;
         }
 
-        cache[merchant.Id] = (merchant, time.GetUtcNow() + CacheFor);
+        Remember(merchant.Id, merchant);
         return created;
     }
+
+    public void Dispose() => cache.Dispose();
+
+    private void Remember(string merchantId, Merchant? merchant) =>
+        cache.Set(merchantId, new Cached(merchant), BoundedCache.Entry(CacheFor, merchant is null ? CacheItemPriority.Low : CacheItemPriority.Normal));
 }

@@ -4,7 +4,7 @@ public static class SessionsFeature
 {
     public static IServiceCollection AddSessions(this IServiceCollection services)
     {
-        services.AddSingleton<SessionCache>(_ => new SessionCache());
+        services.AddSingleton<SessionCache>(sp => new SessionCache(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Hosting.CacheOptions>>().Value.SessionEntries));
         services.AddSingleton<ISessionStore, TableSessionStore>();
         services.AddSingleton<ReevaluationQueue>();
         services.AddSingleton<SessionEvaluator>();
