@@ -32,6 +32,7 @@ public static class CartCallApp
         builder.UseMiddleware<AdminKeyMiddleware>();
 
         services.AddSingleton(TimeProvider.System);
+        services.AddCartCallTelemetry(configuration);
         services.ConfigureHttpJsonOptions(o => AppJson.Configure(o.SerializerOptions));
 
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using CartCall.Domain.Calls;
 using CartCall.Domain.Preferences;
@@ -7,6 +8,7 @@ using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Features.Offers;
 using CartCall.Functions.Features.Preferences;
 using CartCall.Functions.Features.Sessions;
+using CartCall.Functions.Hosting;
 using CartCall.Functions.Storage;
 using Microsoft.Extensions.Options;
 
@@ -86,6 +88,9 @@ public sealed partial class AcceptOfferService(
         }
 
         var callId = CallIds.ForOffer(offerId);
+
+        // The accept continues the offer's trace (cart event → decision → delivery → call), linked to its own request's.
+        using var span = Telemetry.Start(Telemetry.Spans.Accept, ActivityKind.Internal, offer.TraceParent).Ids(command.MerchantId, command.SessionId, offerId, callId);
         if (await calls.GetAsync(callId, cancellationToken).ConfigureAwait(false) is { } existing)
         {
             return await SameCallAsync(existing, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
@@ -222,6 +227,7 @@ public sealed partial class AcceptOfferService(
             TimeZone = prefs?.TimeZoneId,
             ClientAddress = address,
             Cart = await CartAsync(offer, cancellationToken).ConfigureAwait(false),
+            TraceParent = Telemetry.CurrentTraceParent(),
         };
 
         var created = await calls.TryCreateAsync(call, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Azure;
+using CartCall.Functions.Hosting;
 using CartCall.Functions.Adapters.Acs;
 using CartCall.Functions.Adapters.EventGrid;
 using CartCall.Functions.Features.Agents;
@@ -40,12 +42,21 @@ public sealed partial class CallFlowRunner(
     public async Task<EventHandling> ApplyEventAsync(string callId, AcsCallEvent e, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(e);
+        var linked = false;
         var (handling, applied, actions) = await concurrency.ExecuteAsync<(EventHandling, CallRecord?, IReadOnlyList<CallAction>)>($"Call {callId}", async ct =>
         {
             var call = await calls.GetAsync(callId, ct).ConfigureAwait(false);
             if (call is null)
             {
                 return (EventHandling.UnknownCall, null, []);
+            }
+
+            if (!linked)
+            {
+                // The callback's span joins the call's trace by a link: the call (and its offer) started it.
+                Telemetry.LinkTo(call.TraceParent);
+                Activity.Current.Ids(call.MerchantId, call.SessionId, call.OfferId);
+                linked = true;
             }
 
             var transition = CallFlow.Apply(call, e, time.GetUtcNow(), options.Value.GreetingPromptUrl is not null);

@@ -139,6 +139,9 @@ public sealed class CallRecord
 
     public string? CallbackCallId { get; set; }
 
+    /// <summary>The W3C trace context of the accept that made the call: placing it continues that trace (the offer's).</summary>
+    public string? TraceParent { get; set; }
+
     public bool EndedPublished { get; set; }
 
     [JsonIgnore]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Adapters.Acs;
 using CartCall.Functions.Hosting;
@@ -57,7 +58,10 @@ public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticat
                 continue;
             }
 
+            using var span = Telemetry.Start(Telemetry.Spans.Callback, ActivityKind.Server).Ids(callId: callId);
+            span?.SetTag("cartcall.event_type", e.Type);
             var handled = await runner.ApplyEventAsync(callId, e, cancellationToken).ConfigureAwait(false);
+            span?.SetTag("cartcall.handling", handled.ToString());
             if (handled == EventHandling.UnknownCall)
             {
                 // Acknowledged so ACS stops retrying; there is nothing to apply it to.

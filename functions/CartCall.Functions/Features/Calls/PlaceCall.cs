@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Azure;
 using CartCall.Functions.Adapters.Acs;
 using CartCall.Functions.Features.Agents;
@@ -60,6 +61,8 @@ public sealed partial class PlaceCall(
             return QueueOutcome.Completed;
         }
 
+        // Placing the call continues the trace of the accept that made it (and so the offer's).
+        using var span = Telemetry.Start(Telemetry.Spans.PlaceCall, ActivityKind.Client, call.TraceParent).Ids(call.MerchantId, call.SessionId, call.OfferId, call.CallId);
         var now = time.GetUtcNow();
         if (call.Status == CallStatus.Scheduled)
         {

@@ -1,4 +1,5 @@
 using CartCall.Functions.Features.OpenApi;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -85,6 +86,10 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Tab
                 continue;
             }
 
+            // The publisher's trace context came along as the CloudEvent's traceparent: delivery continues that trace.
+            var traceParent = cloudEvent.ExtensionAttributes.TryGetValue(Telemetry.TraceParentAttribute, out var tp) ? tp as string : null;
+            var traceState = cloudEvent.ExtensionAttributes.TryGetValue(Telemetry.TraceStateAttribute, out var ts) ? ts as string : null;
+            using var span = Telemetry.Start(Telemetry.Spans.OfferDelivery, ActivityKind.Consumer, traceParent, traceState);
             OfferProposed? offer;
             try
             {
@@ -101,14 +106,15 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Tab
                 return Problems.BadRequest($"Event {cloudEvent.Id} has no offer.");
             }
 
-            var stored = await offers.TryAddAsync(offer, cancellationToken).ConfigureAwait(false);
+            span.Ids(offer.MerchantId, offer.SessionId, offer.OfferId);
+            var stored = await offers.TryAddAsync(offer, cancellationToken, Telemetry.CurrentTraceParent() ?? traceParent).ConfigureAwait(false);
             if (!stored)
             {
                 LogDuplicate(logger, offer.OfferId);
                 continue;
             }
 
-            var record = new OfferRecord { Offer = offer, Status = OfferStatus.Pending };
+            var record = new OfferRecord { Offer = offer, Status = OfferStatus.Pending, TraceParent = Telemetry.CurrentTraceParent() ?? traceParent };
             foreach (var notifier in notifiers)
             {
                 await notifier.OfferStoredAsync(record, cancellationToken).ConfigureAwait(false);

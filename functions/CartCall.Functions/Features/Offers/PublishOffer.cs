@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Azure.Storage.Queues;
 using CartCall.Functions.Adapters.EventGrid;
 using CartCall.Functions.Hosting;
@@ -15,8 +17,30 @@ public sealed class OfferOutbox(StorageClients storage)
 {
     private readonly QueueClient queue = storage.Queue(StorageNames.OfferOutboxQueue);
 
-    public Task EnqueueAsync(OfferProposed offer, CancellationToken cancellationToken) =>
-        queue.SendMessageAsync(JsonSerializer.Serialize(offer, AppJson.Options), cancellationToken: cancellationToken);
+    /// <summary>Queues the offer, with the trace context it was decided in (a <c>traceparent</c> beside the offer's fields).</summary>
+    public Task EnqueueAsync(OfferProposed offer, string? traceParent, CancellationToken cancellationToken)
+    {
+        var message = JsonSerializer.SerializeToNode(offer, AppJson.Options)!.AsObject();
+        if (traceParent is not null)
+        {
+            message[Telemetry.TraceParentAttribute] = traceParent;
+        }
+
+        return queue.SendMessageAsync(message.ToJsonString(AppJson.Options), cancellationToken: cancellationToken);
+    }
+
+    /// <summary>The trace context an outbox message carries, if any (older messages carry none).</summary>
+    public static string? TraceParentOf(string message)
+    {
+        try
+        {
+            return JsonNode.Parse(message)?[Telemetry.TraceParentAttribute]?.GetValue<string>();
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
 }
 
 /// <summary>Queue-triggered (<c>offer-outbox</c>): publishes an offer the ingest path could not.</summary>
@@ -37,7 +61,12 @@ public sealed partial class PublishOffer(EventGridPublisher publisher, ILogger<P
             return QueueOutcome.Completed;
         }
 
-        await publisher.PublishAsync(offer.ToCloudEvent(), cancellationToken).ConfigureAwait(false);
+        // The publish continues the trace the offer was decided in.
+        using (Telemetry.Start(Telemetry.Spans.OfferPublish, ActivityKind.Producer, OfferOutbox.TraceParentOf(message)).Ids(offer.MerchantId, offer.SessionId, offer.OfferId))
+        {
+            await publisher.PublishAsync(offer.ToCloudEvent(), cancellationToken).ConfigureAwait(false);
+        }
+
         LogPublished(offer.OfferId, dequeueCount);
         return QueueOutcome.Completed;
     }

@@ -29,6 +29,9 @@ public sealed class OfferRecord
 
     public string? CallId { get; set; }
 
+    /// <summary>The W3C trace context the offer was delivered in: the accept continues the offer's trace from it.</summary>
+    public string? TraceParent { get; set; }
+
     [System.Text.Json.Serialization.JsonIgnore]
     public string? ETag { get; set; }
 }
@@ -43,11 +46,11 @@ public sealed class TableOfferStore(StorageClients storage)
 
     public static string SessionPartition(string merchantId, string sessionId) => $"{merchantId}|{sessionId}";
 
-    /// <summary>Stores the offer unless it is already stored; true when this call stored it.</summary>
-    public async Task<bool> TryAddAsync(OfferProposed offer, CancellationToken cancellationToken)
+    /// <summary>Stores the offer (with the trace context it was delivered in) unless it is already stored; true when this call stored it.</summary>
+    public async Task<bool> TryAddAsync(OfferProposed offer, CancellationToken cancellationToken, string? traceParent = null)
     {
         ArgumentNullException.ThrowIfNull(offer);
-        var record = new OfferRecord { Offer = offer, Status = OfferStatus.Pending };
+        var record = new OfferRecord { Offer = offer, Status = OfferStatus.Pending, TraceParent = traceParent };
         var actions = new[]
         {
             new TableTransactionAction(TableTransactionActionType.Add, ToEntity(record)),

@@ -1,4 +1,5 @@
 using CartCall.Functions.Adapters.EventGrid;
+using System.Diagnostics;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Storage;
 using CartCall.Functions.Features.Agents;
@@ -37,10 +38,23 @@ public sealed partial class SessionEvaluator(
     TimeProvider time,
     ILogger<SessionEvaluator> logger)
 {
-    public Task<IngestResult> IngestAsync(Merchant merchant, CartEvent cartEvent, CancellationToken cancellationToken)
+    public async Task<IngestResult> IngestAsync(Merchant merchant, CartEvent cartEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cartEvent);
-        return EvaluateAsync(merchant, cartEvent.SessionId, cartEvent, cancellationToken);
+        using var span = Telemetry.Start(Telemetry.Spans.CartEventIngest).Ids(merchant?.Id, cartEvent.SessionId);
+        span?.SetTag("cartcall.event_id", cartEvent.EventId);
+        span?.SetTag("cartcall.event_type", CartEventTypes.ToWire(cartEvent.Type));
+        try
+        {
+            var result = await EvaluateAsync(merchant!, cartEvent.SessionId, cartEvent, cancellationToken).ConfigureAwait(false);
+            span?.SetTag("cartcall.duplicate", result.Outcome == IngestOutcome.Duplicate);
+            return result;
+        }
+        catch (Exception e)
+        {
+            span.Failed(e);
+            throw;
+        }
     }
 
     /// <summary>Scores a session again because time has passed; reschedules itself while the session is active.</summary>
@@ -151,14 +165,17 @@ public sealed partial class SessionEvaluator(
     // The decision is stored; from here the offer must reach Event Grid one way or another.
     private async Task PublishAsync(OfferProposed offer, CancellationToken cancellationToken)
     {
+        // The Event Grid client stamps this span's context on the CloudEvent (traceparent), so delivery joins the trace.
+        using var span = Telemetry.Start(Telemetry.Spans.OfferPublish, ActivityKind.Producer).Ids(offer.MerchantId, offer.SessionId, offer.OfferId);
         try
         {
             await publisher.PublishAsync(offer.ToCloudEvent(), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (DependencyFailures.IsTransient(e, cancellationToken))
         {
+            span.Failed(e);
             LogPublishDeferred(e, offer.OfferId);
-            await outbox.EnqueueAsync(offer, cancellationToken).ConfigureAwait(false);
+            await outbox.EnqueueAsync(offer, Telemetry.CurrentTraceParent(), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -167,6 +184,8 @@ public sealed partial class SessionEvaluator(
     private async Task<(StoredDecision Stored, Reservation? Reservation, OfferProposed? Offer)> DecideAsync(
         Merchant merchant, CartSession session, string trigger, string cause, DateTimeOffset now, CancellationToken cancellationToken)
     {
+        using var span = Telemetry.Start(Telemetry.Spans.Decision).Ids(merchant.Id, session.SessionId);
+        span?.SetTag("cartcall.trigger", trigger);
         var settings = merchant.PolicySettings;
         var features = session.Features(now, merchant.ValueModel.DefaultMarginRate);
         var score = merchant.Scorer.Evaluate(features);
@@ -215,6 +234,9 @@ public sealed partial class SessionEvaluator(
                 score.TopReasons.Select(r => r.Description).ToList(), cart, merchant.Currency, decision.ExpectedValue);
         }
 
+        span.Ids(offerId: offerId);
+        span?.SetTag("cartcall.propose", decision.Propose);
+        span?.SetTag("cartcall.score", score.Value);
         var stored = new StoredDecision(
             merchant.Id, session.SessionId, now, trigger, cause, decision.Propose, score.Value, score.State, decision.ExpectedValue,
             decision.Reasons.Select(StoredReason.From).ToList(),

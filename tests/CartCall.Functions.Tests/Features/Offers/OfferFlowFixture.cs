@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Http.Json;
 using CartCall.Functions.Hosting;
 using CartCall.LocalCloud.EventGrid;
@@ -6,6 +7,7 @@ using CartCall.Testing;
 using CartCall.Functions.Hosting.Middleware;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Trace;
 
 namespace CartCall.Functions.Tests.Features.Offers;
 
@@ -20,6 +22,12 @@ public sealed class OfferFlowFixture : IAsyncLifetime
     private Azurite? azurite;
 
     public ManualClock Clock { get; } = new();
+
+    /// <summary>
+    /// The spans the app exported, through its own OpenTelemetry pipeline (an in-memory exporter added to it). Workers
+    /// of other collections share this process and its activity sources, so tests pick theirs by ids.
+    /// </summary>
+    public LockedList<Activity> Spans { get; } = new();
 
     public EventGridStandIn EventGrid { get; private set; } = default!;
 
@@ -77,7 +85,11 @@ public sealed class OfferFlowFixture : IAsyncLifetime
             Settings = settings,
             StorageConnectionString = azurite.ConnectionString,
             HttpPort = appPort,
-            ConfigureServices = s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock)),
+            ConfigureServices = s =>
+            {
+                s.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
+                s.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans));
+            },
         });
         Client = App.CreateClient();
     }
@@ -115,6 +127,77 @@ public sealed class OfferFlowFixture : IAsyncLifetime
 
         return id;
     }
+}
+
+/// <summary>A list the exporter may add to from any thread while a test reads it.</summary>
+public sealed class LockedList<T> : ICollection<T>
+{
+    private readonly List<T> items = [];
+
+    public int Count
+    {
+        get
+        {
+            lock (items)
+            {
+                return items.Count;
+            }
+        }
+    }
+
+    public bool IsReadOnly => false;
+
+    public IReadOnlyList<T> Snapshot()
+    {
+        lock (items)
+        {
+            return [.. items];
+        }
+    }
+
+    public void Add(T item)
+    {
+        lock (items)
+        {
+            items.Add(item);
+        }
+    }
+
+    public void Clear()
+    {
+        lock (items)
+        {
+            items.Clear();
+        }
+    }
+
+    public bool Contains(T item)
+    {
+        lock (items)
+        {
+            return items.Contains(item);
+        }
+    }
+
+    public void CopyTo(T[] array, int arrayIndex)
+    {
+        lock (items)
+        {
+            items.CopyTo(array, arrayIndex);
+        }
+    }
+
+    public bool Remove(T item)
+    {
+        lock (items)
+        {
+            return items.Remove(item);
+        }
+    }
+
+    public IEnumerator<T> GetEnumerator() => Snapshot().GetEnumerator();
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 [CollectionDefinition(Name)]
