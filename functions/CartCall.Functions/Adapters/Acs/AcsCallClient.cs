@@ -3,7 +3,17 @@ using Azure.Core.Pipeline;
 
 namespace CartCall.Functions.Adapters.Acs;
 
-/// <summary>Typed client for ACS Call Automation REST (create/answer/get/add/play/recognize/hang up).</summary>
+/// <summary>
+/// Typed client for ACS Call Automation REST (create/answer/get/add/play/recognize/hang up).
+/// <para>
+/// Why hand-written: the official client, Azure.Communication.CallAutomation, cannot be restored here (no
+/// <c>Azure.Communication.*</c> package is served by the feed this project builds from). So this small client speaks
+/// the same REST API on Azure.Core's <c>HttpPipeline</c> (retries, logging, the <c>Repeatability-*</c> headers, HMAC
+/// auth), with request shapes taken from what the official client sends. It is a seam: the Calls feature uses only
+/// this class's methods and the models beside it, so the official <c>CallAutomationClient</c> can slot in behind them
+/// when the package is obtainable, without touching the call flow.
+/// </para>
+/// </summary>
 public sealed class AcsCallClient
 {
     private static readonly int[] Created = [200, 201];

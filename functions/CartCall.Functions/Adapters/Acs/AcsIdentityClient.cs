@@ -3,7 +3,12 @@ using Azure.Core.Pipeline;
 
 namespace CartCall.Functions.Adapters.Acs;
 
-/// <summary>ACS Identity: users and VoIP tokens for the browser widget and the agent console.</summary>
+/// <summary>
+/// ACS Identity: users and VoIP tokens for the browser widget and the agent console. Hand-written over the REST API for
+/// the same reason as <see cref="AcsCallClient"/>: Azure.Communication.Identity is not served here (no
+/// <c>Azure.Communication.*</c> package is); its <c>CommunicationIdentityClient</c> can replace this class behind the
+/// same two methods.
+/// </summary>
 public sealed class AcsIdentityClient
 {
     private readonly AcsPipeline _pipeline;

@@ -16,6 +16,12 @@ public sealed class WebPubSubRestClientOptions : ClientOptions
 /// A small typed client for the Web PubSub data-plane REST API (the parts CartCall uses), on Azure.Core's
 /// <see cref="HttpPipeline"/>: retries, logging, and key auth by <see cref="WebPubSubKeyAuthenticationPolicy"/>.
 /// Create once and share: it is thread-safe.
+/// <para>
+/// Why hand-written: the official Azure.Messaging.WebPubSub package (its <c>WebPubSubServiceClient</c>) is not served
+/// by the feed this project builds from, and no other Web PubSub package is. This class is the seam: the push features
+/// call only its send and client-URL methods, which map one to one onto the official client's, so that client can
+/// replace it when the package is obtainable.
+/// </para>
 /// </summary>
 public sealed class WebPubSubRestClient
 {
