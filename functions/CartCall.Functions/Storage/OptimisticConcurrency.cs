@@ -51,6 +51,12 @@ public class ConcurrencyConflictException : Exception
         : base(message, innerException)
     {
     }
+
+    /// <summary>
+    /// The policy spent its attempts on this row. Not a conflict to retry again: a policy around this one (a session
+    /// evaluation around a counter's increment) would otherwise multiply the attempts.
+    /// </summary>
+    public bool Exhausted { get; init; }
 }
 
 /// <summary>
@@ -58,8 +64,8 @@ public class ConcurrencyConflictException : Exception
 /// profiles): run the attempt again on a lost race (HTTP 412 or 409 from Table storage, or a
 /// <see cref="ConcurrencyConflictException"/>), with jittered exponential backoff on the app's
 /// <see cref="TimeProvider"/>, at most <see cref="OptimisticConcurrencyOptions.MaxAttempts"/> times. Each attempt must
-/// read afresh. When the attempts are spent a <see cref="ConcurrencyConflictException"/> is thrown, which an HTTP
-/// function answers with 503 and Retry-After.
+/// read afresh. When the attempts are spent an <see cref="ConcurrencyConflictException.Exhausted"/> conflict is thrown
+/// (the last one inside it), which an HTTP function answers with 503 and Retry-After.
 /// </summary>
 public sealed partial class OptimisticConcurrency
 {
@@ -94,7 +100,7 @@ public sealed partial class OptimisticConcurrency
 
     /// <summary>A lost race: Table storage's 412 (the ETag moved on) or 409 (the row to add exists), or our own signal.</summary>
     public static bool IsConflict(Exception e) =>
-        e is ConcurrencyConflictException || e is RequestFailedException { Status: 409 or 412 };
+        e is ConcurrencyConflictException { Exhausted: false } || e is RequestFailedException { Status: 409 or 412 };
 
     /// <summary>Signals a race lost that a store reported as a return value.</summary>
     public static ConcurrencyConflictException Lost(string what) => new($"{what} was changed meanwhile.");
@@ -108,9 +114,9 @@ public sealed partial class OptimisticConcurrency
         {
             return await pipeline.ExecuteAsync(static (ctx, run) => run(ctx.CancellationToken), context, attempt).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is not ConcurrencyConflictException && IsConflict(e))
+        catch (Exception e) when (IsConflict(e))
         {
-            throw new ConcurrencyConflictException($"{what} stayed contended for {MaxAttempts} attempts.", e);
+            throw new ConcurrencyConflictException($"{what} stayed contended for {MaxAttempts} attempts.", e) { Exhausted = true };
         }
         finally
         {

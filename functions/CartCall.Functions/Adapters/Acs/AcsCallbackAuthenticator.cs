@@ -40,8 +40,14 @@ public sealed class AcsCallbackAuthenticator
         var retriever = metadataHttpClient is null ? new HttpDocumentRetriever() : new HttpDocumentRetriever(metadataHttpClient);
         // Plain http only for a stand-in on this machine; anywhere else the keys must come over TLS.
         retriever.RequireHttps = !(metadata.Scheme == Uri.UriSchemeHttp && AcsOptions.IsLoopback(metadata));
+        // The signing keys (JWKS) are one cached document for the one configured metadata address, never keyed by
+        // anything a caller sends. A token naming an unknown key asks for a refresh, which ConfigurationManager grants
+        // at most once per RefreshInterval, so unauthenticated callers can neither grow the cache nor make it refetch.
         _configuration = new ConfigurationManager<OpenIdConnectConfiguration>(
-            metadata.AbsoluteUri, new OpenIdConnectConfigurationRetriever(), retriever);
+            metadata.AbsoluteUri, new OpenIdConnectConfigurationRetriever(), retriever)
+        {
+            RefreshInterval = TimeSpan.FromMinutes(5),
+        };
     }
 
     /// <summary>Validates the raw <c>Authorization</c> header value.</summary>

@@ -45,7 +45,19 @@ public sealed class CallCounters(TableOfferCounters counters)
         var taken = new List<string>();
         foreach (var (key, limit) in limits)
         {
-            if (!await counters.TryIncrementAsync(merchantId, key, limit, cancellationToken).ConfigureAwait(false))
+            bool took;
+            try
+            {
+                took = await counters.TryIncrementAsync(merchantId, key, limit, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Storage.ConcurrencyConflictException)
+            {
+                // A counter stayed contended: give back what was taken before the conflict goes up (503).
+                await ReleaseAsync(merchantId, new CallReservation(taken), cancellationToken).ConfigureAwait(false);
+                throw;
+            }
+
+            if (!took)
             {
                 await ReleaseAsync(merchantId, new CallReservation(taken), cancellationToken).ConfigureAwait(false);
                 return null;

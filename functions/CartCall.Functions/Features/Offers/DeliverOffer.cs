@@ -1,5 +1,4 @@
 using CartCall.Functions.Features.OpenApi;
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -13,9 +12,9 @@ namespace CartCall.Functions.Features.Offers;
 /// <summary>
 /// <c>OPTIONS|POST /api/offers/deliveries</c>: the Event Grid webhook subscriber for <c>CartCall.OfferProposed</c>.
 /// Answers the CloudEvents validation handshake (and the Event Grid schema one), then stores each offer once and
-/// tells the notifiers. Event Grid delivers at least once: a repeat is acknowledged and ignored.
+/// tells the notifiers (<see cref="OfferDeliveryService"/>). Event Grid delivers at least once: a repeat is acknowledged and ignored.
 /// </summary>
-public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, TableOfferStore offers, IEnumerable<IOfferNotifier> notifiers, ILoggerFactory loggers)
+public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, OfferDeliveryService delivery, ILoggerFactory loggers)
 {
     [Function(nameof(DeliverOffer))]
     [ApiTag("Offers")]
@@ -86,10 +85,6 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Tab
                 continue;
             }
 
-            // The publisher's trace context came along as the CloudEvent's traceparent: delivery continues that trace.
-            var traceParent = cloudEvent.ExtensionAttributes.TryGetValue(Telemetry.TraceParentAttribute, out var tp) ? tp as string : null;
-            var traceState = cloudEvent.ExtensionAttributes.TryGetValue(Telemetry.TraceStateAttribute, out var ts) ? ts as string : null;
-            using var span = Telemetry.Start(Telemetry.Spans.OfferDelivery, ActivityKind.Consumer, traceParent, traceState);
             OfferProposed? offer;
             try
             {
@@ -106,18 +101,12 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Tab
                 return Problems.BadRequest($"Event {cloudEvent.Id} has no offer.");
             }
 
-            span.Ids(offer.MerchantId, offer.SessionId, offer.OfferId);
-            var stored = await offers.TryAddAsync(offer, cancellationToken, Telemetry.CurrentTraceParent() ?? traceParent).ConfigureAwait(false);
-            if (!stored)
+            // The publisher's trace context came along as the CloudEvent's traceparent: delivery continues that trace.
+            var traceParent = cloudEvent.ExtensionAttributes.TryGetValue(Telemetry.TraceParentAttribute, out var tp) ? tp as string : null;
+            var traceState = cloudEvent.ExtensionAttributes.TryGetValue(Telemetry.TraceStateAttribute, out var ts) ? ts as string : null;
+            if (!await delivery.DeliverAsync(offer, traceParent, traceState, cancellationToken).ConfigureAwait(false))
             {
                 LogDuplicate(logger, offer.OfferId);
-                continue;
-            }
-
-            var record = new OfferRecord { Offer = offer, Status = OfferStatus.Pending, TraceParent = Telemetry.CurrentTraceParent() ?? traceParent };
-            foreach (var notifier in notifiers)
-            {
-                await notifier.OfferStoredAsync(record, cancellationToken).ConfigureAwait(false);
             }
         }
 

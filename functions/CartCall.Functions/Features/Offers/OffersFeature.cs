@@ -6,6 +6,8 @@ public static class OffersFeature
     {
         services.AddSingleton<TableOfferCounters>();
         services.AddSingleton<TableOfferStore>();
+        services.AddSingleton<OfferAnswerService>();
+        services.AddSingleton<OfferDeliveryService>();
         services.AddSingleton<OfferOutbox>();
         return services;
     }

@@ -1,10 +1,8 @@
 using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Features.Preferences;
 using CartCall.Functions.Features.Push;
-using CartCall.Functions.Features.Sessions;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Hosting.Cors;
-using CartCall.Functions.Storage;
 
 namespace CartCall.Functions.Features.Offers;
 
@@ -78,45 +76,10 @@ internal static class OfferAnswers
 
         return (offer, null);
     }
-
-    /// <summary>
-    /// Applies <paramref name="change"/> with an ETag-guarded replace, re-reading on a lost race under the app's
-    /// concurrency policy. The change returns false when the record needs no change (the idempotent repeat). True when
-    /// this call changed it; null when the offer stayed contended.
-    /// </summary>
-    public static async Task<bool?> UpdateAsync(
-        OfferRecord offer, TableOfferStore offers, OptimisticConcurrency concurrency, Func<OfferRecord, bool> change, CancellationToken cancellationToken)
-    {
-        OfferRecord? current = offer;
-        try
-        {
-            return await concurrency.ExecuteAsync<bool?>($"Offer {offer.Offer.OfferId}", async ct =>
-            {
-                // The first attempt uses the offer the middleware loaded; after a lost race, read it again.
-                current ??= await offers.GetAsync(offer.Offer.OfferId, ct).ConfigureAwait(false);
-                if (current is null || !change(current))
-                {
-                    return false;
-                }
-
-                if (await offers.TryUpdateAsync(current, ct).ConfigureAwait(false))
-                {
-                    return true;
-                }
-
-                current = null;
-                throw OptimisticConcurrency.Lost($"Offer {offer.Offer.OfferId}");
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ConcurrencyConflictException)
-        {
-            return null;
-        }
-    }
 }
 
 /// <summary><c>POST /api/offers/{offerId}/shown</c> (publishable key): the widget displayed the offer. Idempotent.</summary>
-public sealed class MarkOfferShown(TableOfferStore offers, OptimisticConcurrency concurrency, TimeProvider time)
+public sealed class MarkOfferShown(OfferAnswerService answers)
 {
     [Function(nameof(MarkOfferShown))]
     [StorefrontApi(RequirePublishableKey = true)]
@@ -129,27 +92,15 @@ public sealed class MarkOfferShown(TableOfferStore offers, OptimisticConcurrency
         string offerId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(offers);
         var (offer, problem) = await OfferAnswers.ReadAsync(request, offerId, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
         }
 
-        var now = time.GetUtcNow();
-        var changed = await OfferAnswers.UpdateAsync(offer!, offers, concurrency, r =>
-        {
-            // Only a pending offer becomes shown; later states already imply it was shown.
-            if (r.Status != OfferStatus.Pending)
-            {
-                return false;
-            }
-
-            r.Status = OfferStatus.Shown;
-            r.ShownAt = now;
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
-        return changed is null ? Problems.Unavailable($"Offer '{offerId}' kept changing; retry.") : TypedResults.NoContent();
+        return await answers.MarkShownAsync(offer!, cancellationToken).ConfigureAwait(false) == OfferAnswerResult.Contended
+            ? Problems.Unavailable($"Offer '{offerId}' kept changing; retry.")
+            : TypedResults.NoContent();
     }
 }
 
@@ -157,7 +108,7 @@ public sealed class MarkOfferShown(TableOfferStore offers, OptimisticConcurrency
 /// <c>POST /api/offers/{offerId}/dismiss</c> (publishable key): the shopper said no. Idempotent; counts once toward the
 /// session's dismissals (the frequency cap), because only the call that moves the offer to dismissed counts it.
 /// </summary>
-public sealed partial class DismissOffer(TableOfferStore offers, ISessionStore sessions, OptimisticConcurrency concurrency, TimeProvider time, ILoggerFactory loggers)
+public sealed class DismissOffer(OfferAnswerService answers)
 {
     [Function(nameof(DismissOffer))]
     [StorefrontApi(RequirePublishableKey = true)]
@@ -170,78 +121,17 @@ public sealed partial class DismissOffer(TableOfferStore offers, ISessionStore s
         string offerId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(offers);
-        ArgumentNullException.ThrowIfNull(sessions);
-        ArgumentNullException.ThrowIfNull(loggers);
         var (offer, problem) = await OfferAnswers.ReadAsync(request, offerId, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
             return problem;
         }
 
-        if (offer!.Status == OfferStatus.Accepted)
+        return await answers.DismissAsync(offer!, cancellationToken).ConfigureAwait(false) switch
         {
-            return Problems.Conflict($"Offer '{offerId}' was already accepted; it cannot be dismissed.");
-        }
-
-        var now = time.GetUtcNow();
-        var accepted = false;
-        var changed = await OfferAnswers.UpdateAsync(offer, offers, concurrency, r =>
-        {
-            accepted = r.Status == OfferStatus.Accepted;
-            if (r.Status is not (OfferStatus.Pending or OfferStatus.Shown or OfferStatus.Expired))
-            {
-                return false;
-            }
-
-            r.Status = OfferStatus.Dismissed;
-            r.AnsweredAt = now;
-            return true;
-        }, cancellationToken).ConfigureAwait(false);
-        if (changed is null)
-        {
-            return Problems.Unavailable($"Offer '{offerId}' kept changing; retry.");
-        }
-
-        if (accepted)
-        {
-            return Problems.Conflict($"Offer '{offerId}' was already accepted; it cannot be dismissed.");
-        }
-
-        if (changed == true && !await CountDismissalAsync(sessions, concurrency, offer.Offer.MerchantId, offer.Offer.SessionId, cancellationToken).ConfigureAwait(false))
-        {
-            // The dismissal stands; only the cap's count is short by one.
-            LogCountLost(loggers.CreateLogger(typeof(DismissOffer)), offerId);
-        }
-
-        return TypedResults.NoContent();
+            OfferAnswerResult.AlreadyAccepted => Problems.Conflict($"Offer '{offerId}' was already accepted; it cannot be dismissed."),
+            OfferAnswerResult.Contended => Problems.Unavailable($"Offer '{offerId}' kept changing; retry."),
+            _ => TypedResults.NoContent(),
+        };
     }
-
-    private static async Task<bool> CountDismissalAsync(
-        ISessionStore sessions, OptimisticConcurrency concurrency, string merchantId, string sessionId, CancellationToken cancellationToken)
-    {
-        try
-        {
-            // A cart event saving the session meanwhile (SessionConflictException) counts again on a fresh copy.
-            await concurrency.ExecuteAsync($"Session {merchantId}/{sessionId}", async ct =>
-            {
-                var loaded = await sessions.GetAsync(merchantId, sessionId, ct).ConfigureAwait(false);
-                if (loaded is null)
-                {
-                    return;
-                }
-
-                loaded.Session.RecordOfferDismissed();
-                await sessions.SaveAsync(loaded, null, loaded.ReevaluateAt, ct).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (ConcurrencyConflictException)
-        {
-            return false;
-        }
-    }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Offer {OfferId} is dismissed but its session stayed contended; the dismissal was not counted")]
-    private static partial void LogCountLost(ILogger logger, string offerId);
 }

@@ -66,7 +66,7 @@ public sealed partial class SessionEvaluator(
         ArgumentNullException.ThrowIfNull(merchant);
 
         // A burst of events for one session contends on its ETag: the concurrency policy retries with jitter, and a
-        // session that stays contended surfaces as SessionConflictException (503 with Retry-After).
+        // session that stays contended surfaces as an exhausted conflict (503 with Retry-After).
         var (result, schedule, offer) = await concurrency.ExecuteAsync<(IngestResult, TimeSpan, OfferProposed?)>(
             $"Session {merchant.Id}/{sessionId}", ct => EvaluateOnceAsync(merchant, sessionId, cartEvent, ct), cancellationToken).ConfigureAwait(false);
 
@@ -252,8 +252,20 @@ public sealed partial class SessionEvaluator(
             return null;
         }
 
-        if (shopperKey is not null
-            && !await counters.TryIncrementAsync(merchant.Id, shopperKey, merchant.FrequencyCaps.MaxOffersPerShopperPerDay, cancellationToken).ConfigureAwait(false))
+        bool shopperTaken;
+        try
+        {
+            shopperTaken = shopperKey is null
+                || await counters.TryIncrementAsync(merchant.Id, shopperKey, merchant.FrequencyCaps.MaxOffersPerShopperPerDay, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // The shopper's counter stayed contended: the merchant's place is given back before the conflict goes up.
+            await counters.DecrementAsync(merchant.Id, merchantKey, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
+        if (!shopperTaken)
         {
             await counters.DecrementAsync(merchant.Id, merchantKey, cancellationToken).ConfigureAwait(false);
             return null;

@@ -38,7 +38,7 @@ public sealed partial class DependencyFailureMiddleware(ILogger<DependencyFailur
     {
         var http = FunctionAttributes.Http(context);
         var aborted = http.RequestAborted.IsCancellationRequested;
-        if (e is SessionConflictException)
+        if (e is SessionConflictException || e.InnerException is SessionConflictException)
         {
             return Unavailable(http, "The session is being updated by many events at once; retry the request.");
         }
