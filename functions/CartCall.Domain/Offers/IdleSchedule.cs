@@ -32,6 +32,12 @@ public readonly record struct IdleCheck(bool Stop, IdleStopReason? Reason, TimeS
     public static IdleCheck Due(TimeSpan delay, TimeSpan idleAt) => new(false, null, delay, idleAt);
 }
 
+/// <summary>What to do when a scheduled idle check fires (see <see cref="IdleSchedule.PlanCheck"/>).</summary>
+/// <param name="ScoreNow">The check is due and the session may still be offered: score and decide now.</param>
+/// <param name="CauseId">A stable id for this check (last event and mark): a redelivered check decides no twice.</param>
+/// <param name="Next">The next check as things stand; after an offer, plan again (the offer stops the schedule).</param>
+public sealed record IdlePlan(bool ScoreNow, string? CauseId, IdleCheck Next);
+
 /// <summary>What the schedule needs to know about a session.</summary>
 public readonly record struct IdleSessionState(bool InCheckout, bool OrderCompleted, bool OfferMade, bool Expired)
 {
@@ -222,6 +228,28 @@ public sealed record IdleSchedule(
 
     /// <summary>True when a check at this silence is a scheduled one (see <see cref="MarkAt"/>).</summary>
     public bool IsDue(TimeSpan idleFor) => MarkAt(idleFor) is not null;
+
+    /// <summary>
+    /// What a re-evaluation that fires at <paramref name="now"/> should do: score now (when it stands for a mark and the
+    /// session can still be offered) with a stable cause id, and when to check next. A stale check (a newer event
+    /// restarted the silence) only reschedules.
+    /// </summary>
+    public IdlePlan PlanCheck(CartSession session, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        var idle = now - session.LastEventAt;
+        var state = IdleSessionState.Of(session, now, this);
+        var next = Next(state, idle);
+        var mark = MarkAt(idle);
+        var open = state.InCheckout && !state.OrderCompleted && !state.OfferMade && !state.Expired;
+        return mark is { } m && open
+            ? new IdlePlan(true, CauseId(session.LastEventAt, m), next)
+            : new IdlePlan(false, null, next);
+    }
+
+    /// <summary>The decision cause of the check at <paramref name="mark"/> of the silence after <paramref name="lastEventAt"/>.</summary>
+    public static string CauseId(DateTimeOffset lastEventAt, TimeSpan mark) =>
+        string.Create(CultureInfo.InvariantCulture, $"idle@{lastEventAt.ToUnixTimeMilliseconds()}+{(long)mark.TotalSeconds}s");
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -18,23 +18,23 @@ public sealed record ScoringWeights(double Intercept, IReadOnlyDictionary<string
     /// score reads as the chance that a cart is abandoned.
     /// </summary>
     public static ScoringWeights Default { get; } = new(
-        0.90,
+        0.95,
         new ReadOnlyDictionary<string, double>(new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            [FeatureNames.CartValue] = -0.04,
-            [FeatureNames.CartMargin] = 0.02,
-            [FeatureNames.ItemCount] = -0.06,
-            [FeatureNames.DistinctItems] = -0.11,
-            [FeatureNames.SecondsInCheckout] = -0.02,
-            [FeatureNames.ShippingDwellSeconds] = 0.57,
-            [FeatureNames.PaymentFailures] = 0.28,
-            [FeatureNames.CouponRejections] = 0.17,
-            [FeatureNames.Revisits] = 0.02,
-            [FeatureNames.IdleSeconds] = 0.50,
-            [FeatureNames.ItemsRemoved] = 0.95,
-            [FeatureNames.CartViews] = 0.18,
-            [FeatureNames.PageViews] = 0.12,
-            [FeatureNames.ReachedCheckout] = -1.29,
+            [FeatureNames.CartValue] = -0.01,
+            [FeatureNames.CartMargin] = 0.00,
+            [FeatureNames.ItemCount] = -0.12,
+            [FeatureNames.DistinctItems] = -0.08,
+            [FeatureNames.SecondsInCheckout] = -0.01,
+            [FeatureNames.ShippingDwellSeconds] = 0.56,
+            [FeatureNames.PaymentFailures] = -0.28,
+            [FeatureNames.CouponRejections] = 0.09,
+            [FeatureNames.Revisits] = -0.01,
+            [FeatureNames.IdleSeconds] = 0.48,
+            [FeatureNames.ItemsRemoved] = 0.94,
+            [FeatureNames.CartViews] = 0.17,
+            [FeatureNames.PageViews] = 0.06,
+            [FeatureNames.ReachedCheckout] = -1.27,
         }));
 
     /// <summary>

@@ -310,10 +310,11 @@ public sealed class ShopperSessionGenerator
             case AbandonReason.ComplicatedCheckout:
                 walk.Emit(Step.Checkout, checkoutMedian: 90);
                 walk.Emit(Step.Shipping, shippingMedian: 100);
-                if (random.NextDouble() < 0.25)
+                if (random.NextDouble() < 0.3)
                 {
-                    // A site error reads to the storefront as a failed payment.
-                    walk.Emit(Step.PaymentFailed);
+                    // Back to the cart to check what was ordered, then on through the steps again.
+                    walk.Emit(Step.ViewCart);
+                    walk.Emit(Step.Shipping, shippingMedian: 80);
                 }
 
                 break;

@@ -171,19 +171,19 @@ public sealed class ShopperSimulator
 
     /// <summary>
     /// When each event happened on the real clock: the visit's real start plus its offset compressed by the time scale
-    /// (with no waiting, a millisecond apart, so shopper order survives). The app checks event times against its own
-    /// clock and measures idle time from them, so they must be real, never shopper time running ahead of the clock.
-    /// A swapped or repeated delivery keeps its event's own time, as a storefront's retry does.
+    /// (each is sent once that time has come). With no waiting, the events are a millisecond apart and end at the
+    /// visit's start, so shopper order survives and no stamp is ahead of the clock. The app checks event times
+    /// against its own clock and measures idle time from them, so they must be real, never shopper time running
+    /// ahead. A swapped or repeated delivery keeps its event's own time, as a storefront's retry does.
     /// </summary>
     internal Dictionary<string, DateTimeOffset> RealTimes(IReadOnlyList<SimulatedEvent> events, DateTimeOffset realStart)
     {
         var stamps = new Dictionary<string, DateTimeOffset>(events.Count, StringComparer.Ordinal);
         for (var i = 0; i < events.Count; i++)
         {
-            var due = options.TimeScale > 0
-                ? TimeSpan.FromTicks((long)(events[i].Offset.Ticks / options.TimeScale))
-                : TimeSpan.FromMilliseconds(i);
-            stamps[events[i].Message.EventId!] = realStart + due;
+            stamps[events[i].Message.EventId!] = options.TimeScale > 0
+                ? realStart + TimeSpan.FromTicks((long)(events[i].Offset.Ticks / options.TimeScale))
+                : realStart - TimeSpan.FromMilliseconds(events.Count - 1 - i);
         }
 
         return stamps;

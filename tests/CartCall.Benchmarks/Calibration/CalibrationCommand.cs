@@ -73,6 +73,8 @@ public static class CalibrationCommand
             md.AppendLine(inv, $"| {p.MinScore:0.00} | {p.MinCartValue:0} | {r.OffersPer1000Sessions:0.0} | {r.ShareOfAbandonedCartsOffered:P1} | {r.Precision:P1} | {r.ExpectedNetMarginPer1000:0.00} | {r.RealisedRecoveryRate:P1} | {r.RealisedAcceptanceRate:P1} |");
         }
 
+        var chosen = CalibrationTuning.Choose(sweep);
+        md.AppendLine().AppendLine(inv, $"Chosen (best net margin; within {CalibrationTuning.Tie:P0} of it, the highest min score): min score {chosen.MinScore:0.00}, min cart {chosen.MinCartValue:0}; recovery {chosen.Result.RealisedRecoveryRate:0.000}, calls per offer {chosen.Result.RealisedAcceptanceRate:0.000}.");
         md.AppendLine();
     }
 }

@@ -205,6 +205,36 @@ public class IdleScheduleTests
     }
 
     [Fact]
+    public void PlanCheck_ScoresADueCheckOnce_WithACauseIdThatARedeliveryRepeats()
+    {
+        var session = SessionOf(TypicalCheckout());
+        var at = session.LastEventAt.AddSeconds(31);
+
+        var plan = Schedule.PlanCheck(session, at);
+        var redelivered = Schedule.PlanCheck(session, at.AddSeconds(4)); // same check, delivered again a little later
+
+        Assert.True(plan.ScoreNow);
+        Assert.Equal($"idle@{session.LastEventAt.ToUnixTimeMilliseconds()}+30s", plan.CauseId);
+        Assert.Equal(plan.CauseId, redelivered.CauseId);
+        Assert.Equal(S(59), plan.Next.Delay);
+    }
+
+    [Fact]
+    public void PlanCheck_OnAStaleCheckOrAClosedSession_OnlyReschedulesOrStops()
+    {
+        var session = SessionOf(TypicalCheckout());
+
+        var stale = Schedule.PlanCheck(session, session.LastEventAt.AddSeconds(5));
+        Assert.False(stale.ScoreNow);
+        Assert.Equal(S(25), stale.Next.Delay);
+
+        session.RecordOfferProposed(session.LastEventAt.AddSeconds(30));
+        var offered = Schedule.PlanCheck(session, session.LastEventAt.AddSeconds(90));
+        Assert.False(offered.ScoreNow);
+        Assert.Equal(IdleStopReason.OfferMade, offered.Next.Reason);
+    }
+
+    [Fact]
     public void OrderCompleted_StopsTheChecks()
     {
         var session = SessionOf(TypicalCheckout());

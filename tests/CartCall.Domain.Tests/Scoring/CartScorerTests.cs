@@ -110,11 +110,11 @@ public class CartScorerTests
     }
 
     [Fact]
-    public void Evaluate_PaymentFailure_RaisesScoreAndSetsPaymentTrouble()
+    public void Evaluate_PaymentFailure_MovesTheScoreByItsWeightAndSetsPaymentTrouble()
     {
         var f = SessionOf(TypicalCheckout()).Features(T0.AddSeconds(500), 0.3m);
-        var before = Defaults.Evaluate(f);
-        var after = Defaults.Evaluate(f with { PaymentFailures = 1 });
+        var before = Scorer.Evaluate(f);
+        var after = Scorer.Evaluate(f with { PaymentFailures = 1 });
         Assert.True(after.Value > before.Value);
         Assert.Equal(ScoreStates.PaymentTrouble, after.State);
     }

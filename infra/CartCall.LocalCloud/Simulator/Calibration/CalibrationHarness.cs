@@ -267,7 +267,7 @@ public static class CalibrationHarness
         var pSeen = seen ? 1.0 : 0.0;
         var expectedCost = pSeen * acceptRate * (double)callCost;
         var expectedSaved = abandons ? pSeen * acceptRate * model.ConnectRate * behaviour.ConvertOnCall * (double)saveMargin : 0;
-        var expectedLost = abandons ? 0 : pSeen * model.BuyerDisruptionRate * (double)run.CartMargin;
+        var expectedLost = abandons ? 0 : pSeen * (1 - acceptRate) * model.BuyerDisruptionRate * (double)run.CartMargin;
 
         // Draws are made in a fixed order whatever the arm, so both arms see the same shoppers.
         var accepts = chance.NextDouble() < acceptRate;

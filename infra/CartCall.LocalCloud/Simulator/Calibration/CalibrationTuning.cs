@@ -36,8 +36,27 @@ public static class CalibrationTuning
     public static ScoringWeights Rounded(ScoringWeights weights)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        var rounded = FeatureNames.All.ToDictionary(n => n, n => Math.Round(weights.WeightOf(n), 2), StringComparer.Ordinal);
-        return new ScoringWeights(Math.Round(weights.Intercept, 2), new ReadOnlyDictionary<string, double>(rounded));
+        // + 0.0 turns a rounded −0 into 0, so the README and code never show "-0.00".
+        var rounded = FeatureNames.All.ToDictionary(n => n, n => Math.Round(weights.WeightOf(n), 2) + 0.0, StringComparer.Ordinal);
+        return new ScoringWeights(Math.Round(weights.Intercept, 2) + 0.0, new ReadOnlyDictionary<string, double>(rounded));
+    }
+
+    /// <summary>Net margins within this share of the best count as a tie (the sweep's seed-to-seed noise is about this size).</summary>
+    public const double Tie = 0.02;
+
+    /// <summary>
+    /// The sweep point shipped: the best expected net margin, and among points within <see cref="Tie"/> of it the
+    /// highest minScore (fewer offers, fewer buyers interrupted), then the lowest minCartValue.
+    /// </summary>
+    public static SweepPoint Choose(IReadOnlyList<SweepPoint> sweep)
+    {
+        ArgumentNullException.ThrowIfNull(sweep);
+        var best = sweep.Max(p => p.Result.ExpectedNetMarginPer1000);
+        return sweep
+            .Where(p => p.Result.ExpectedNetMarginPer1000 >= best * (1 - Tie))
+            .OrderByDescending(p => p.MinScore)
+            .ThenBy(p => p.MinCartValue)
+            .First();
     }
 
     /// <summary>Runs <paramref name="policy"/> at every threshold pair, on the tuning seed.</summary>
