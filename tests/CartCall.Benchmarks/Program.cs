@@ -1,11 +1,12 @@
 using BenchmarkDotNet.Running;
+using CartCall.Benchmarks.Calibration;
 using CartCall.Benchmarks.Ingest;
 using CartCall.Benchmarks.Startup;
 
 namespace CartCall.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/CartCall.Benchmarks -- ingest|startup [options]</c> for the end-to-end
+/// <c>dotnet run -c Release --project tests/CartCall.Benchmarks -- ingest|startup|calibrate|refit [options]</c> for the end-to-end
 /// measurements; anything else goes to BenchmarkDotNet's switcher (micro-benchmarks).
 /// </summary>
 public static class BenchmarkProgram
@@ -19,6 +20,10 @@ public static class BenchmarkProgram
                 return IngestBenchmark.RunAsync(args[1..]).GetAwaiter().GetResult();
             case "startup":
                 return StartupBenchmark.RunAsync(args[1..]).GetAwaiter().GetResult();
+            case "calibrate":
+                return CalibrationCommand.Run(args[1..]);
+            case "refit":
+                return RefitBenchmark.Run(args[1..]);
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
                 return 0;
