@@ -141,7 +141,7 @@ public static class HookRegistrationValidator
             problems.Add("target must use https (plain http is accepted only for loopback in development).");
         }
 
-        if (!loopback && IPAddress.TryParse(url.IdnHost, out var ip) && IsPrivate(ip))
+        if (!loopback && IPAddress.TryParse(url.IdnHost, out var ip) && HookAddresses.IsPrivate(ip))
         {
             // A hook is the merchant's server on the internet; private and link-local addresses (the cloud's
             // metadata endpoint among them) would let a registration reach inside our own network.
@@ -149,11 +149,32 @@ public static class HookRegistrationValidator
         }
     }
 
-    internal static bool IsLoopback(Uri url) =>
+    private static bool IsLoopback(Uri url) =>
         url.IsLoopback || (IPAddress.TryParse(url.IdnHost, out var ip) && IPAddress.IsLoopback(ip));
 
-    internal static bool IsPrivate(IPAddress ip)
+    private static void CheckId(List<string> problems, string field, string? id)
     {
+        if (string.IsNullOrEmpty(id))
+        {
+            problems.Add($"{field} is missing.");
+        }
+        else if (id.Length > HookBounds.MaxIdLength || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+        {
+            problems.Add($"{field} must be 1–{HookBounds.MaxIdLength} characters of letters, digits, '-', '_' or '.'.");
+        }
+    }
+
+    private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms";
+}
+
+/// <summary>Which addresses a webhook may reach outside development (checked on registration and again at connect time,
+/// since a public name can resolve to a private address).</summary>
+public static class HookAddresses
+{
+    /// <summary>Private, link-local (the cloud metadata endpoint), carrier-grade NAT, unspecified or unique-local.</summary>
+    public static bool IsPrivate(IPAddress ip)
+    {
+        ArgumentNullException.ThrowIfNull(ip);
         if (ip.IsIPv4MappedToIPv6)
         {
             ip = ip.MapToIPv4();
@@ -169,17 +190,11 @@ public static class HookRegistrationValidator
             || (b[0] == 169 && b[1] == 254) || (b[0] == 100 && b[1] is >= 64 and <= 127));
     }
 
-    private static void CheckId(List<string> problems, string field, string? id)
+    /// <summary>Whether a production webhook may connect to this address.</summary>
+    public static bool IsPublic(IPAddress ip)
     {
-        if (string.IsNullOrEmpty(id))
-        {
-            problems.Add($"{field} is missing.");
-        }
-        else if (id.Length > HookBounds.MaxIdLength || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
-        {
-            problems.Add($"{field} must be 1–{HookBounds.MaxIdLength} characters of letters, digits, '-', '_' or '.'.");
-        }
+        ArgumentNullException.ThrowIfNull(ip);
+        var v = ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip;
+        return !IPAddress.IsLoopback(v) && !IsPrivate(v);
     }
-
-    private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture) + " ms";
 }
