@@ -130,6 +130,8 @@ var tableNames = [
   'idempotency'
   'profiles'
   'calls'
+  'hooks'
+  'hookdeliveries'
 ]
 var queueNames = [
   'reevaluate'

@@ -1,12 +1,13 @@
 using BenchmarkDotNet.Running;
 using CartCall.Benchmarks.Calibration;
+using CartCall.Benchmarks.Hooks;
 using CartCall.Benchmarks.Ingest;
 using CartCall.Benchmarks.Startup;
 
 namespace CartCall.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/CartCall.Benchmarks -- ingest|startup|calibrate|refit [options]</c> for the end-to-end
+/// <c>dotnet run -c Release --project tests/CartCall.Benchmarks -- ingest|startup|calibrate|refit|hooks [options]</c> for the end-to-end
 /// measurements; anything else goes to BenchmarkDotNet's switcher (micro-benchmarks).
 /// </summary>
 public static class BenchmarkProgram
@@ -24,6 +25,8 @@ public static class BenchmarkProgram
                 return CalibrationCommand.Run(args[1..]);
             case "refit":
                 return RefitBenchmark.Run(args[1..]);
+            case "hooks":
+                return HookFanOutBenchmark.RunAsync(args[1..]).GetAwaiter().GetResult();
             default:
                 BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
                 return 0;

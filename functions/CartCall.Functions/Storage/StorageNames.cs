@@ -14,6 +14,12 @@ public static class StorageNames
     /// <summary>Calls: one partition per call id (the call row and its callback-event rows), plus a per-merchant index.</summary>
     public const string CallsTable = "calls";
 
+    /// <summary>Merchant hooks: PK = merchant id, RK = hook id.</summary>
+    public const string HooksTable = "hooks";
+
+    /// <summary>Hook invocations (status, attempts, payload for replay): PK = merchant id, RK = idempotency key.</summary>
+    public const string HookDeliveriesTable = "hookdeliveries";
+
     public const string ReevaluateQueue = "reevaluate";
     public const string OfferOutboxQueue = "offer-outbox";
 
@@ -21,7 +27,7 @@ public static class StorageNames
     public const string CallsQueue = "calls";
 
     public static readonly string[] Tables =
-        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, ProfilesTable, CallsTable];
+        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, ProfilesTable, CallsTable, HooksTable, HookDeliveriesTable];
 
     public static readonly string[] Queues = [ReevaluateQueue, OfferOutboxQueue, CallsQueue];
 
