@@ -460,6 +460,8 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
         const box = h('div', {});
         const status = root.querySelector('#cc-st');
         if (status) status.replaceWith(box);
+        const x = root.querySelector('#cc-x'); // closing would end the call: the call's own hang-up button does that
+        if (x) x.remove();
         mine.panel = C.mountCallPanel(box, mine.voice, {
           lang,
           announce,
@@ -504,7 +506,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
       if (status) status.textContent = text;
       else {
         open(t('callTitle'), '', h('p', { id: 'cc-st', role: 'status' }, text),
-          h('div', { class: 'row' }, h('button', { type: 'button', onclick: close }, t('close'))));
+          h('div', { class: 'row', id: 'cc-x' }, h('button', { type: 'button', onclick: close }, t('close'))));
       }
       if (RANK[c.status] === 3 && call.adapter) call.adapter.dispose();
     }
