@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
@@ -51,6 +52,9 @@ public sealed class StubCartCallApp : IAsyncDisposable
     /// <summary>The language the next offers are worded in (as the app would from the shopper's saved choice).</summary>
     public string OfferLanguage { get; set; } = "en";
 
+    /// <summary>False: sessions get no offer (an offer takes focus, which would disturb a test typing into the page).</summary>
+    public bool MakeOffers { get; set; } = true;
+
     /// <summary>How long accept takes to answer (to see the widget's immediate feedback).</summary>
     public TimeSpan AcceptDelay { get; set; }
 
@@ -60,12 +64,17 @@ public sealed class StubCartCallApp : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        // Both loopbacks: the browser may try ::1 first for "localhost", and a script stuck on it holds the page's load.
+        var port = Azurite.FreePort();
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, port);
+            if (Socket.OSSupportsIPv6) k.Listen(IPAddress.IPv6Loopback, port);
+        });
         var app = builder.Build();
         var stub = new StubCartCallApp(app, acs);
         stub.Map(app);
         await app.StartAsync();
-        var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
         stub.Url = new Uri($"http://localhost:{port}/");
         stub.Agent = await stub.CreateUserAsync();
         return stub;
@@ -76,6 +85,24 @@ public sealed class StubCartCallApp : IAsyncDisposable
 
     private void Map(WebApplication app)
     {
+        // The widget on another origin (the demo store) calls with credentials, as the app's per-merchant CORS allows.
+        app.Use(async (ctx, next) =>
+        {
+            if (ctx.Request.Headers.Origin.FirstOrDefault() is { } origin && ctx.Request.Path.StartsWithSegments("/api"))
+            {
+                ctx.Response.Headers.AccessControlAllowOrigin = origin;
+                ctx.Response.Headers.AccessControlAllowCredentials = "true";
+                if (HttpMethods.IsOptions(ctx.Request.Method))
+                {
+                    ctx.Response.Headers.AccessControlAllowMethods = "GET, POST, PUT";
+                    ctx.Response.Headers.AccessControlAllowHeaders = "content-type, x-cartcall-publishable-key";
+                    ctx.Response.StatusCode = 204;
+                    return;
+                }
+            }
+
+            await next(ctx);
+        });
         app.UseWebSockets();
         var widget = Path.Combine(RepoPaths.Root, "functions", "widget");
         app.MapGet("/api/widget.js", () => Script(Path.Combine(widget, "cartcall.js")));
@@ -94,6 +121,7 @@ public sealed class StubCartCallApp : IAsyncDisposable
         app.Map("/push", PushSocketAsync);
         app.MapGet("/api/merchants/{m}/sessions/{s}/offers", (string s) =>
         {
+            if (!MakeOffers) return Results.Json(new { offers = Array.Empty<object>() });
             var offer = _offers.GetOrAdd(s, session => new OfferState(NewOffer(session)));
             return Results.Json(new { offers = offer.Status is "pending" or "shown" ? new[] { offer.View } : [] });
         });

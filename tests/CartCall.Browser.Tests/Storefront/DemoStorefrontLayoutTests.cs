@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
 using CartCall.Browser.Tests.BrowserSupport;
 using CartCall.Browser.Tests.Calling;
 using CartCall.LocalCloud.Storefront;
@@ -13,12 +14,24 @@ namespace CartCall.Browser.Tests.Storefront;
 /// their labels. The store runs on its own here; its cart events go to the stub app, which need not take them.
 /// </summary>
 [Collection(CallingCollection.Name)]
-public sealed class DemoStorefrontLayoutTests(CallingRig rig)
+public sealed partial class DemoStorefrontLayoutTests(CallingRig rig)
 {
     [Fact]
     public async Task EveryPage_At390Px_HasNoSidewaysOverflow_NoFailedRequest_AndShippingRadiosAlignWithTheirLabels()
     {
         var shots = new StepShots();
+        try
+        {
+            await WalkTheStoreAsync(shots);
+        }
+        finally
+        {
+            rig.App.MakeOffers = true;
+        }
+    }
+
+    private async Task WalkTheStoreAsync(StepShots shots)
+    {
         await using var store = await DemoStorefront.StartAsync(new DemoStorefrontOptions
         {
             AppBaseUrl = rig.App.Url,
@@ -26,6 +39,8 @@ public sealed class DemoStorefrontLayoutTests(CallingRig rig)
             SigningSecret = "whsec_layout_0123456789abcdef",
             PublishableKey = StubCartCallApp.PublishableKey,
         }, CancellationToken.None);
+        // No offer while the test types: an offer takes focus. One comes at the end, to see the widget fits too.
+        rig.App.MakeOffers = false;
         var page = await CallingRig.NewPageAsync(rig.ShopperBrowser, 390, 844);
         var failed = new ConcurrentQueue<string>();
         page.Response += (_, r) => { if (r.Status >= 400 && !r.Url.StartsWith(rig.App.Url.AbsoluteUri, StringComparison.Ordinal)) failed.Enqueue($"{r.Status} {r.Url}"); };
@@ -43,7 +58,8 @@ public sealed class DemoStorefrontLayoutTests(CallingRig rig)
         await AssertFitsAsync(page, "checkout");
         await DemoStorefrontTests.FillDetailsAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Continue to shipping" }).ClickAsync();
-        await page.WaitForURLAsync("**/checkout/shipping");
+        // The URL polled (a navigation waiter registered after a quick navigation can miss it).
+        await Expect(page).ToHaveURLAsync(ShippingUrl(), new() { Timeout = 20_000 });
         await Expect(page.GetByRole(AriaRole.Radio).First).ToBeVisibleAsync();
         await AssertFitsAsync(page, "shipping");
         await shots.TakeAsync(page, "shipping");
@@ -69,6 +85,14 @@ public sealed class DemoStorefrontLayoutTests(CallingRig rig)
         // The page names its icon, and the icon is there (else browsers ask for /favicon.ico and get a 404).
         var icon = await page.EvaluateAsync<int>("() => { const l = document.querySelector('link[rel=icon]'); return l ? fetch(l.href).then((r) => r.status) : 0; }");
         Assert.Equal(200, icon);
+
+        rig.App.MakeOffers = true;
+        await page.ReloadAsync();
+        await Expect(page.GetByRole(AriaRole.Dialog)).ToBeVisibleAsync();
+        await AssertFitsAsync(page, "payment with the offer");
+        var box = await page.GetByRole(AriaRole.Dialog).BoundingBoxAsync();
+        Assert.True(box is not null && box.X >= 0 && box.X + box.Width <= 390, $"the widget's dialog is cut off: {box?.X} + {box?.Width}");
+        await shots.TakeAsync(page, "payment-with-offer");
         Assert.Empty(failed);
         await page.Context.CloseAsync();
     }
@@ -79,4 +103,7 @@ public sealed class DemoStorefrontLayoutTests(CallingRig rig)
         var (scroll, inner) = (widths[0], widths[1]);
         Assert.True(scroll <= inner, $"{name}: the page is {scroll} px wide in a {inner} px viewport");
     }
+
+    [GeneratedRegex("/checkout/shipping$")]
+    private static partial Regex ShippingUrl();
 }
