@@ -437,7 +437,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
     if (r.status === 'needs_choice') { stopMic(mic); return choose(r.reason || ''); }
     accepted = true;
     call = { id: r.callId, mode: r.mode || mode, rank: -1 };
-    if (call.mode !== 'browser' || !r.acsToken) stopMic(mic);
+    if (call.mode !== 'browser' || !r.acsToken || RANK[r.status] === 3) stopMic(mic); // no call to take now
     callUpdate({ callId: r.callId, status: r.status, scheduledFor: r.scheduledFor, detail: r.reason });
     if (call.mode === 'browser' && r.acsToken && RANK[r.status] < 3) browserCall(r, mic);
     if (r.status === 'queued') pollCall();
