@@ -130,6 +130,9 @@ var tableNames = [
   'idempotency'
   'profiles'
   'calls'
+  'ledger'
+  'plans'
+  'holds'
 ]
 var queueNames = [
   'reevaluate'

@@ -14,6 +14,15 @@ public static class StorageNames
     /// <summary>Calls: one partition per call id (the call row and its callback-event rows), plus a per-merchant index.</summary>
     public const string CallsTable = "calls";
 
+    /// <summary>The double-entry journal: partition = merchant + month, row = source + posting kind (insert-only).</summary>
+    public const string LedgerTable = "ledger";
+
+    /// <summary>Merchant plans: partition = merchant, row = first local day the plan applies.</summary>
+    public const string PlansTable = "plans";
+
+    /// <summary>Shopper holds for paid calls: partition = call id.</summary>
+    public const string HoldsTable = "holds";
+
     public const string ReevaluateQueue = "reevaluate";
     public const string OfferOutboxQueue = "offer-outbox";
 
@@ -21,7 +30,8 @@ public static class StorageNames
     public const string CallsQueue = "calls";
 
     public static readonly string[] Tables =
-        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, ProfilesTable, CallsTable];
+        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, ProfilesTable, CallsTable,
+         LedgerTable, PlansTable, HoldsTable];
 
     public static readonly string[] Queues = [ReevaluateQueue, OfferOutboxQueue, CallsQueue];
 

@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using CartCall.Domain.Billing;
+using CartCall.Domain.Preferences;
+using CartCall.Functions.Storage;
+
+namespace CartCall.Functions.Features.Billing;
+
+/// <summary>
+/// The ledger in Table storage: one entity per entry, partition <c>{merchant}|{yyyy-MM}</c> (a statement reads one
+/// partition), row key <c>{source}|{kind}</c>. Entries are only ever added: the service refuses a second add of a key
+/// (409), which is the ledger's duplicate guard, with no read-before-write race. A call's entries share a partition and
+/// go in one entity-group transaction, so they land together or not at all.
+/// </summary>
+public sealed partial class TableLedgerStore(StorageClients storage, ILogger<TableLedgerStore> logger) : ILedgerStore
+{
+    private const int MaxBatch = 100;
+    private static readonly string[] ProjectedColumns =
+        ["PartitionKey", "RowKey", "MerchantId", "SourceId", "Kind", "Period", "Currency", "OccurredAt", "Lines", "Mode", "Region", "StartedAt",
+         "BillableSeconds", "PerCallMinor", "PerMinuteMinor", "UsageMinor", "PlanId", "Reference"];
+
+    private readonly TableClient table = storage.Table(StorageNames.LedgerTable);
+
+    public static string PartitionOf(string merchantId, StatementPeriod period) => Escape(merchantId) + "|" + period;
+
+    public static string RowOf(string key) => Escape(key);
+
+    public async Task<PostingReport> PostAsync(IReadOnlyList<LedgerTransaction> entries, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        var problems = entries.SelectMany(e => e.Validate()).ToList();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Unbalanced ledger entries: " + string.Join(" ", problems), nameof(entries));
+        }
+
+        int posted = 0, already = 0;
+        var conflicts = new List<string>();
+        foreach (var partition in entries.GroupBy(e => PartitionOf(e.MerchantId, e.Period)))
+        {
+            var group = partition.DistinctBy(e => e.Key).ToList();
+            foreach (var chunk in group.Chunk(MaxBatch))
+            {
+                if (chunk.Length > 1)
+                {
+                    try
+                    {
+                        await table.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, ToEntity(e))), cancellationToken)
+                            .ConfigureAwait(false);
+                        posted += chunk.Length;
+                        continue;
+                    }
+                    catch (TableTransactionFailedException e) when (e.Status == 409)
+                    {
+                        // Some of these were posted before (a replay): add one by one, keeping those that are new.
+                    }
+                }
+
+                foreach (var entry in chunk)
+                {
+                    var outcome = await AddOneAsync(entry, cancellationToken).ConfigureAwait(false);
+                    switch (outcome)
+                    {
+                        case PostOutcome.Posted: posted++; break;
+                        case PostOutcome.AlreadyPosted: already++; break;
+                        default:
+                            conflicts.Add(entry.Key);
+                            LogConflict(logger, entry.Key, entry.MerchantId);
+                            break;
+                    }
+                }
+            }
+        }
+
+        return new PostingReport(posted, already, conflicts);
+    }
+
+    public async Task<LedgerTransaction?> FindAsync(string merchantId, StatementPeriod period, string key, CancellationToken cancellationToken)
+    {
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(PartitionOf(merchantId, period), RowOf(key), cancellationToken: cancellationToken)
+            .ConfigureAwait(false);
+        return response.HasValue ? FromEntity(response.Value!) : null;
+    }
+
+    public async IAsyncEnumerable<LedgerTransaction> ReadAsync(string merchantId, StatementPeriod period, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(merchantId, period)}");
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ProjectedColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return FromEntity(entity);
+        }
+    }
+
+    public async Task<LedgerCheck> CheckAsync(string? merchantId, StatementPeriod? period, CancellationToken cancellationToken)
+    {
+        string? filter = (merchantId, period) switch
+        {
+            ({ } m, { } p) => TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(m, p)}"),
+            ({ } m, null) => TableClient.CreateQueryFilter($"PartitionKey ge {Escape(m) + "|"} and PartitionKey lt {Escape(m) + "}"}"),
+            _ => null,
+        };
+        var entries = new List<LedgerTransaction>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ProjectedColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            var entry = FromEntity(entity);
+            if (period is null || entry.Period == period)
+            {
+                entries.Add(entry);
+            }
+        }
+
+        var balances = Ledgers.Balances(entries)
+            .GroupBy(kv => kv.Key.Currency, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<LedgerAccount, long>)g.ToDictionary(kv => kv.Key.Account, kv => kv.Value), StringComparer.Ordinal);
+        return new LedgerCheck(entries.Count, balances, Ledgers.CheckInvariants(entries));
+    }
+
+    private async Task<PostOutcome> AddOneAsync(LedgerTransaction entry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await table.AddEntityAsync(ToEntity(entry), cancellationToken).ConfigureAwait(false);
+            return PostOutcome.Posted;
+        }
+        catch (RequestFailedException e) when (e.Status == 409)
+        {
+            var existing = await FindAsync(entry.MerchantId, entry.Period, entry.Key, cancellationToken).ConfigureAwait(false);
+            return existing is not null && existing.SameAs(entry) ? PostOutcome.AlreadyPosted : PostOutcome.Conflict;
+        }
+    }
+
+    internal static TableEntity ToEntity(LedgerTransaction e)
+    {
+        var entity = new TableEntity(PartitionOf(e.MerchantId, e.Period), RowOf(e.Key))
+        {
+            ["MerchantId"] = e.MerchantId,
+            ["SourceId"] = e.SourceId,
+            ["Kind"] = PostingKinds.Name(e.Kind),
+            ["Period"] = e.Period.ToString(),
+            ["Currency"] = e.Currency.Code,
+            ["OccurredAt"] = e.OccurredAt,
+            ["Lines"] = EncodeLines(e.Lines),
+            ["Debits"] = e.Debits,
+        };
+        if (e.Reference is not null) entity["Reference"] = e.Reference;
+        if (e.Usage is { } u)
+        {
+            entity["Mode"] = u.Mode == CallMode.Phone ? "phone" : "browser";
+            if (u.Region is not null) entity["Region"] = u.Region;
+            entity["StartedAt"] = u.StartedAt;
+            entity["BillableSeconds"] = u.BillableSeconds;
+            entity["PerCallMinor"] = u.PerCallMinor;
+            entity["PerMinuteMinor"] = u.PerMinuteMinor;
+            entity["UsageMinor"] = u.UsageMinor;
+            entity["PlanId"] = u.PlanId;
+        }
+
+        return entity;
+    }
+
+    internal static LedgerTransaction FromEntity(TableEntity entity)
+    {
+        _ = StatementPeriod.TryParse(entity.GetString("Period"), out var period);
+        _ = PostingKinds.TryParse(entity.GetString("Kind"), out var kind);
+        UsageDetail? usage = null;
+        if (entity.GetString("Mode") is { } mode)
+        {
+            usage = new UsageDetail(mode == "phone" ? CallMode.Phone : CallMode.Browser, entity.GetString("Region"),
+                entity.GetDateTimeOffset("StartedAt") ?? default, entity.GetInt32("BillableSeconds") ?? 0, entity.GetInt64("PerCallMinor") ?? 0,
+                entity.GetInt64("PerMinuteMinor") ?? 0, entity.GetInt64("UsageMinor") ?? 0, entity.GetString("PlanId") ?? "");
+        }
+
+        return new LedgerTransaction(entity.GetString("MerchantId"), entity.GetString("SourceId"), kind, period,
+            entity.GetDateTimeOffset("OccurredAt") ?? default, Currency.Of(entity.GetString("Currency")), DecodeLines(entity.GetString("Lines")),
+            usage, entity.GetString("Reference"));
+    }
+
+    /// <summary><c>account:D:amount;…</c>, compact so a 100,000-call month stays a small read.</summary>
+    private static string EncodeLines(IReadOnlyList<LedgerLine> lines)
+    {
+        var sb = new StringBuilder();
+        foreach (var line in lines)
+        {
+            if (sb.Length > 0) sb.Append(';');
+            sb.Append((int)line.Account).Append(line.Debit ? ":D:" : ":C:").Append(line.AmountMinor.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return sb.ToString();
+    }
+
+    private static List<LedgerLine> DecodeLines(string encoded)
+    {
+        var lines = new List<LedgerLine>(3);
+        foreach (var part in encoded.Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var bits = part.Split(':');
+            lines.Add(new LedgerLine((LedgerAccount)int.Parse(bits[0], CultureInfo.InvariantCulture), bits[1] == "D",
+                long.Parse(bits[2], CultureInfo.InvariantCulture)));
+        }
+
+        return lines;
+    }
+
+    /// <summary>Table keys may not hold / \ # ? or control characters; those become ~XX.</summary>
+    internal static string Escape(string value)
+    {
+        if (value.All(c => c is not ('/' or '\\' or '#' or '?' or '~') && !char.IsControl(c)))
+        {
+            return value;
+        }
+
+        var sb = new StringBuilder(value.Length + 8);
+        foreach (var c in value)
+        {
+            if (c is '/' or '\\' or '#' or '?' or '~' || char.IsControl(c))
+            {
+                sb.Append('~').Append(((int)c).ToString("X2", CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                sb.Append(c);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Ledger conflict: {Key} for merchant {MerchantId} was posted before with different content; nothing posted")]
+    private static partial void LogConflict(ILogger logger, string key, string merchantId);
+}
