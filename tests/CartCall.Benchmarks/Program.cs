@@ -1,11 +1,12 @@
 using BenchmarkDotNet.Running;
+using CartCall.Benchmarks.Billing;
 using CartCall.Benchmarks.Ingest;
 using CartCall.Benchmarks.Startup;
 
 namespace CartCall.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/CartCall.Benchmarks -- ingest|startup [options]</c> for the end-to-end
+/// <c>dotnet run -c Release --project tests/CartCall.Benchmarks -- ingest|startup|billing [options]</c> for the end-to-end
 /// measurements; anything else goes to BenchmarkDotNet's switcher (micro-benchmarks).
 /// </summary>
 public static class BenchmarkProgram
@@ -17,6 +18,8 @@ public static class BenchmarkProgram
         {
             case "ingest":
                 return IngestBenchmark.RunAsync(args[1..]).GetAwaiter().GetResult();
+            case "billing":
+                return BillingBenchmark.RunAsync(args[1..]).GetAwaiter().GetResult();
             case "startup":
                 return StartupBenchmark.RunAsync(args[1..]).GetAwaiter().GetResult();
             default:

@@ -47,7 +47,7 @@ public sealed partial class BillingService(
             return new CallBillingResult(ended.CallId, CallBillingOutcome.Invalid, problems, null, PostingReport.Empty, null);
         }
 
-        var schedule = await plans.GetAsync(ended.MerchantId, cancellationToken).ConfigureAwait(false);
+        var schedule = await plans.GetForCallAsync(ended.MerchantId, usage.StartedAt, cancellationToken).ConfigureAwait(false);
         if (schedule is null)
         {
             LogNoPlan(logger, ended.CallId, ended.MerchantId);

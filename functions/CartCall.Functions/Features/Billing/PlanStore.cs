@@ -15,6 +15,12 @@ public interface IPlanStore
     Task<PlanSchedule?> GetAsync(string merchantId, CancellationToken cancellationToken);
 
     /// <summary>
+    /// The schedule, good for pricing a call that started at <paramref name="callStartedAt"/>; may come from a short cache
+    /// (every call-ended event needs it), but only when no change made since the cache was filled could apply to it.
+    /// </summary>
+    Task<PlanSchedule?> GetForCallAsync(string merchantId, DateTimeOffset callStartedAt, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Puts a merchant on <paramref name="plan"/>: at once when it has none, else from the next local day (replacing a
     /// change already pending). Returns the first local day the plan applies, and problems (nothing stored) if any.
     /// </summary>
@@ -23,10 +29,30 @@ public interface IPlanStore
 }
 
 /// <summary>Plans in Table storage: partition = merchant, row = first local day (yyyy-MM-dd) the plan applies.</summary>
-public sealed class TablePlanStore(StorageClients storage) : IPlanStore
+public sealed class TablePlanStore(StorageClients storage, TimeProvider time) : IPlanStore
 {
+    /// <summary>How long a schedule read for pricing calls is reused.</summary>
+    public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(60);
+
     private const string FirstRow = "0001-01-01";
     private readonly TableClient table = storage.Table(StorageNames.PlansTable);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (PlanSchedule? Schedule, DateTimeOffset ReadAt)> cache = new(StringComparer.Ordinal);
+
+    public async Task<PlanSchedule?> GetForCallAsync(string merchantId, DateTimeOffset callStartedAt, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        // A change requested after the read applies from the day after it at the earliest, so a schedule read at R prices
+        // correctly every call that started on or before R's local day: the cache is exact, not merely recent.
+        if (cache.TryGetValue(merchantId, out var hit) && now - hit.ReadAt < CacheFor && hit.Schedule is { } cached
+            && PlanSchedule.LocalDate(callStartedAt, cached.TimeZoneId) <= PlanSchedule.LocalDate(hit.ReadAt, cached.TimeZoneId))
+        {
+            return cached;
+        }
+
+        var schedule = await GetAsync(merchantId, cancellationToken).ConfigureAwait(false);
+        cache[merchantId] = (schedule, now);
+        return schedule;
+    }
 
     public async Task<PlanSchedule?> GetAsync(string merchantId, CancellationToken cancellationToken)
     {
@@ -72,6 +98,7 @@ public sealed class TablePlanStore(StorageClients storage) : IPlanStore
             ["RequestedAt"] = requestedAt,
         }));
         await table.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
+        cache.TryRemove(merchantId, out _);
         return (current is null ? null : from, []);
     }
 

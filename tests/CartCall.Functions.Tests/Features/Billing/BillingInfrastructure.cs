@@ -63,7 +63,7 @@ public sealed class BillingInfrastructure : IAsyncLifetime
         Services(TimeProvider? time = null, BillingOptions? options = null, IPaymentProvider? provider = null)
     {
         var ledger = Ledger();
-        var plans = new TablePlanStore(Storage);
+        var plans = new TablePlanStore(Storage, time ?? TimeProvider.System);
         var holds = new TableShopperHoldStore(Storage);
         var billing = new BillingService(ledger, plans, holds, provider ?? Provider(), Options.Create(options ?? new BillingOptions
         {
