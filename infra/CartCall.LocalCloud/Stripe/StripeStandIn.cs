@@ -202,8 +202,8 @@ public sealed partial class StripeStandIn : IAsyncDisposable
     private async Task ApiAsync(HttpContext ctx, Func<StripeForm, ApiKey, (JsonObject Intent, List<StandInEvent> Events)> run, bool secretOnly)
     {
         var requestId = NewRequestId();
-        var idempotencyKey = ctx.Request.Headers["Idempotency-Key"].ToString();
-        if (idempotencyKey.Length == 0) idempotencyKey = null!;
+        var header = ctx.Request.Headers["Idempotency-Key"].ToString();
+        string? idempotencyKey = header.Length > 0 ? header : null;
         string? claimed = null;
         ApiKey key = default;
         try

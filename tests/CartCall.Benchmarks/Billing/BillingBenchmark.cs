@@ -94,8 +94,21 @@ public static class BillingBenchmark
         await SetPlanAsync(plans, big, ct).ConfigureAwait(false);
         var seed = Stopwatch.StartNew();
         var entries = Workload(big, statementCalls).SelectMany(e => CallBilling.Bill(e.ToUsage(), PlanSchedule.Start(Plan, Zone), Tariff, e.EndedAt).Transactions).ToList();
-        await Parallel.ForEachAsync(entries.Chunk(100), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
-            async (chunk, token) => await ledger.PostAsync(chunk, token).ConfigureAwait(false)).ConfigureAwait(false);
+        // Seeding writes the very entities the ledger writes, straight in 100-entity transactions per partition (the
+        // fastest Azurite takes them); it is set-up, not the measurement.
+        var ledgerTable = storage.Table(StorageNames.LedgerTable);
+        var written = 0;
+        var batches = entries.GroupBy(e => TableLedgerStore.PartitionOf(e.MerchantId, e.Period, e.SourceId)).SelectMany(g => g.Chunk(100)).ToList();
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, async (chunk, token) =>
+        {
+            await ledgerTable.SubmitTransactionAsync(chunk.Select(e => new TableTransactionAction(TableTransactionActionType.Add, TableLedgerStore.ToEntity(e))), token)
+                .ConfigureAwait(false);
+            var total = Interlocked.Add(ref written, chunk.Length);
+            if (total / 20_000 != (total - chunk.Length) / 20_000)
+            {
+                Console.WriteLine($"  seeded {total} of {entries.Count} entries ({seed.Elapsed.TotalSeconds:0} s)");
+            }
+        }).ConfigureAwait(false);
         Console.WriteLine($"seeded {entries.Count} entries for {statementCalls} calls in {seed.Elapsed.TotalSeconds:0.0} s");
 
         var statements = new StatementService(ledger, plans);
@@ -111,14 +124,20 @@ public static class BillingBenchmark
         var scans = new List<double>();
         for (var i = 0; i < 3; i++)
         {
+            // The floor reads the same shards the same way (in parallel) and only counts: no projection, no parsing.
             var sw = Stopwatch.StartNew();
-            var n = 0;
-            await foreach (var _ in storage.Table(StorageNames.LedgerTable).QueryAsync<TableEntity>(
-                TableClient.CreateQueryFilter($"PartitionKey eq {TableLedgerStore.PartitionOf(big, November)}"), maxPerPage: 1000, cancellationToken: ct).ConfigureAwait(false))
+            var counts = await Task.WhenAll(Enumerable.Range(0, TableLedgerStore.Shards).Select(async shard =>
             {
-                n++;
-            }
+                var n = 0;
+                var pk = TableLedgerStore.MonthPrefix(big, November) + shard.ToString("x2", CultureInfo.InvariantCulture);
+                await foreach (var _ in storage.Table(StorageNames.LedgerTable).QueryAsync<TableEntity>(
+                    TableClient.CreateQueryFilter($"PartitionKey eq {pk}"), maxPerPage: 1000, cancellationToken: ct).ConfigureAwait(false))
+                {
+                    n++;
+                }
 
+                return n;
+            })).ConfigureAwait(false);
             scans.Add(sw.Elapsed.TotalSeconds);
         }
 
@@ -267,7 +286,7 @@ public static class BillingBenchmark
         sb.AppendLine("| step | runs (s) | best (s) |");
         sb.AppendLine("|---|---|---|");
         sb.AppendLine(inv, $"| StatementService.BuildAsync (read + parse + build) | {string.Join(" / ", builds.Select(b => b.ToString("0.00", inv)))} | {builds.Min():0.00} |");
-        sb.AppendLine(inv, $"| floor: bare partition scan, all columns | {string.Join(" / ", scans.Select(b => b.ToString("0.00", inv)))} | {scans.Min():0.00} |");
+        sb.AppendLine(inv, $"| floor: bare scan of the 16 partitions, all columns | {string.Join(" / ", scans.Select(b => b.ToString("0.00", inv)))} | {scans.Min():0.00} |");
         sb.AppendLine(inv, $"| StatementBuilder.Build + CSV in memory | {pureMs / 1000:0.000} | |");
         sb.AppendLine();
         sb.AppendLine(inv, $"Statement: {s.BilledCalls:N0} billed calls, {s.BillableSeconds:N0} s, usage {s.UsageChargesMinor / 100m:N2} {s.Currency}, included-minutes credit {s.IncludedMinutesCreditMinor / 100m:N2}, net {s.NetMinor / 100m:N2}; CSV {csvChars:N0} chars.");

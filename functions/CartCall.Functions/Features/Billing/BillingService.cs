@@ -3,6 +3,9 @@ using Microsoft.Extensions.Options;
 
 namespace CartCall.Functions.Features.Billing;
 
+/// <summary>What a daily close did: holds cancelled, and months closed (<c>merchant/yyyy-MM</c>).</summary>
+public sealed record DailyCloseReport(int HoldsSwept, IReadOnlyList<string> MonthsClosed);
+
 /// <summary>What placing a hold at accept gave.</summary>
 /// <param name="ClientSecret">For the widget's Payment Element; null when the hold was refused.</param>
 public sealed record PlaceHoldResult(bool Ok, IReadOnlyList<string> Problems, ShopperHold? Hold, string? ClientSecret, string? DeclineCode);
@@ -203,6 +206,38 @@ public sealed partial class BillingService(
 
         var posting = await ledger.PostAsync(StatementBuilder.CloseEntries(statement, time.GetUtcNow()), cancellationToken).ConfigureAwait(false);
         return (statement with { Closed = true }, posting);
+    }
+
+    /// <summary>
+    /// The daily close (a timer): sweeps forgotten holds, and in the first days of each merchant's local month closes
+    /// the month before (plan fee and included-minutes credit). Idempotent, so a missed or doubled run is harmless.
+    /// </summary>
+    public async Task<DailyCloseReport> DailyCloseAsync(StatementService statements, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(statements);
+        var swept = await SweepHoldsAsync(cancellationToken).ConfigureAwait(false);
+        var closed = new List<string>();
+        var now = time.GetUtcNow();
+        await foreach (var merchantId in plans.ListMerchantsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var schedule = await plans.GetAsync(merchantId, cancellationToken).ConfigureAwait(false);
+            var today = PlanSchedule.LocalDate(now, schedule!.TimeZoneId);
+            // Late entries of a month (calls that ended just after midnight) arrive within minutes; days 1–3 leave room
+            // for retries of a failed close without closing a month that is still open.
+            if (today.Day > 3)
+            {
+                continue;
+            }
+
+            var previous = StatementPeriod.Of(today.AddMonths(-1));
+            var (_, posting) = await CloseMonthAsync(merchantId, previous, statements, cancellationToken).ConfigureAwait(false);
+            if (posting.Posted > 0)
+            {
+                closed.Add($"{merchantId}/{previous}");
+            }
+        }
+
+        return new DailyCloseReport(swept, closed);
     }
 
     private async Task<(HoldSettlement? Settlement, PostingReport? Posting)> SettleHoldAsync(CallUsage usage, DateTimeOffset endedAt, CancellationToken cancellationToken)

@@ -26,6 +26,9 @@ public interface IPlanStore
     /// </summary>
     Task<(DateOnly? EffectiveFrom, IReadOnlyList<string> Problems)> SetAsync(
         string merchantId, MerchantPlan plan, string timeZone, DateTimeOffset requestedAt, CancellationToken cancellationToken);
+
+    /// <summary>Every merchant with a plan (for the daily close).</summary>
+    IAsyncEnumerable<string> ListMerchantsAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>Plans in Table storage: partition = merchant, row = first local day (yyyy-MM-dd) the plan applies.</summary>
@@ -100,6 +103,20 @@ public sealed class TablePlanStore(StorageClients storage, TimeProvider time) : 
         await table.SubmitTransactionAsync(batch, cancellationToken).ConfigureAwait(false);
         cache.TryRemove(merchantId, out _);
         return (current is null ? null : from, []);
+    }
+
+    public async IAsyncEnumerable<string> ListMerchantsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? last = null;
+        await foreach (var row in table.QueryAsync<TableEntity>(select: ["PartitionKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            // Rows come in partition order, so each merchant is a run of rows.
+            if (row.PartitionKey != last)
+            {
+                last = row.PartitionKey;
+                yield return row.PartitionKey;
+            }
+        }
     }
 
     private async Task<List<TableEntity>> RowsAsync(string merchantId, CancellationToken cancellationToken)

@@ -10,10 +10,11 @@ using CartCall.Functions.Storage;
 namespace CartCall.Functions.Features.Billing;
 
 /// <summary>
-/// The ledger in Table storage: one entity per entry, partition <c>{merchant}|{yyyy-MM}</c> (a statement reads one
-/// partition), row key <c>{source}|{kind}</c>. Entries are only ever added: the service refuses a second add of a key
-/// (409), which is the ledger's duplicate guard, with no read-before-write race. A call's entries share a partition and
-/// go in one entity-group transaction, so they land together or not at all.
+/// The ledger in Table storage: one entity per entry, partition <c>{merchant}|{yyyy-MM}|{shard}</c>, row key
+/// <c>{source}|{kind}</c>. Entries are only ever added: the service refuses a second add of a key (409), which is the
+/// ledger's duplicate guard, with no read-before-write race. The shard is a stable hash of the source's call, so a
+/// call's entries share a partition and go in one entity-group transaction (together or not at all), while a busy
+/// merchant's month is spread over <see cref="Shards"/> partitions that a statement reads in parallel.
 /// </summary>
 public sealed partial class TableLedgerStore(StorageClients storage, ILogger<TableLedgerStore> logger) : ILedgerStore
 {
@@ -24,7 +25,27 @@ public sealed partial class TableLedgerStore(StorageClients storage, ILogger<Tab
 
     private readonly TableClient table = storage.Table(StorageNames.LedgerTable);
 
-    public static string PartitionOf(string merchantId, StatementPeriod period) => Escape(merchantId) + "|" + period;
+    /// <summary>Partitions per merchant-month: a partition is served by one server, so one huge partition reads serially.</summary>
+    public const int Shards = 16;
+
+    public static string PartitionOf(string merchantId, StatementPeriod period, string sourceId) =>
+        MonthPrefix(merchantId, period) + ShardOf(sourceId).ToString("x2", CultureInfo.InvariantCulture);
+
+    public static string MonthPrefix(string merchantId, StatementPeriod period) => Escape(merchantId) + "|" + period + "|";
+
+    /// <summary>FNV-1a of the source up to its first '/', so a call's refunds sit with the call (stable across processes).</summary>
+    public static int ShardOf(string sourceId)
+    {
+        var slash = sourceId.IndexOf('/', StringComparison.Ordinal);
+        var head = slash < 0 ? sourceId : sourceId[..slash];
+        var hash = 2166136261u;
+        foreach (var b in Encoding.UTF8.GetBytes(head))
+        {
+            hash = unchecked((hash ^ b) * 16777619u);
+        }
+
+        return (int)(hash % Shards);
+    }
 
     public static string RowOf(string key) => Escape(key);
 
@@ -39,7 +60,7 @@ public sealed partial class TableLedgerStore(StorageClients storage, ILogger<Tab
 
         int posted = 0, already = 0;
         var conflicts = new List<string>();
-        foreach (var partition in entries.GroupBy(e => PartitionOf(e.MerchantId, e.Period)))
+        foreach (var partition in entries.GroupBy(e => PartitionOf(e.MerchantId, e.Period, e.SourceId)))
         {
             var group = partition.DistinctBy(e => e.Key).ToList();
             foreach (var chunk in group.Chunk(MaxBatch))
@@ -96,35 +117,59 @@ public sealed partial class TableLedgerStore(StorageClients storage, ILogger<Tab
 
     public async Task<LedgerTransaction?> FindAsync(string merchantId, StatementPeriod period, string key, CancellationToken cancellationToken)
     {
-        var response = await table.GetEntityIfExistsAsync<TableEntity>(PartitionOf(merchantId, period), RowOf(key), cancellationToken: cancellationToken)
+        var source = key[..key.LastIndexOf('|')];
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(PartitionOf(merchantId, period, source), RowOf(key), cancellationToken: cancellationToken)
             .ConfigureAwait(false);
         return response.HasValue ? FromEntity(response.Value!) : null;
     }
 
     public async IAsyncEnumerable<LedgerTransaction> ReadAsync(string merchantId, StatementPeriod period, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(merchantId, period)}");
-        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ProjectedColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+        // The month's shards are read in parallel; entries come back shard by shard (a statement does not need an order).
+        var prefix = MonthPrefix(merchantId, period);
+        var shards = Enumerable.Range(0, Shards).Select(async shard =>
         {
-            yield return FromEntity(entity);
+            var list = new List<LedgerTransaction>();
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {prefix + shard.ToString("x2", CultureInfo.InvariantCulture)}");
+            await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ProjectedColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                list.Add(FromEntity(entity));
+            }
+
+            return list;
+        }).ToList();
+        foreach (var shard in shards)
+        {
+            foreach (var entry in await shard.ConfigureAwait(false))
+            {
+                yield return entry;
+            }
         }
     }
 
     public async Task<LedgerCheck> CheckAsync(string? merchantId, StatementPeriod? period, CancellationToken cancellationToken)
     {
-        string? filter = (merchantId, period) switch
-        {
-            ({ } m, { } p) => TableClient.CreateQueryFilter($"PartitionKey eq {PartitionOf(m, p)}"),
-            ({ } m, null) => TableClient.CreateQueryFilter($"PartitionKey ge {Escape(m) + "|"} and PartitionKey lt {Escape(m) + "}"}"),
-            _ => null,
-        };
         var entries = new List<LedgerTransaction>();
-        await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ProjectedColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+        if (merchantId is not null && period is { } p)
         {
-            var entry = FromEntity(entity);
-            if (period is null || entry.Period == period)
+            await foreach (var entry in ReadAsync(merchantId, p, cancellationToken).ConfigureAwait(false))
             {
                 entries.Add(entry);
+            }
+        }
+        else
+        {
+            // '|' < '}' in ordinal order, so [m|, m}) is exactly the merchant's partitions.
+            var filter = merchantId is { } m
+                ? TableClient.CreateQueryFilter($"PartitionKey ge {Escape(m) + "|"} and PartitionKey lt {Escape(m) + "}"}")
+                : null;
+            await foreach (var entity in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ProjectedColumns, cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                var entry = FromEntity(entity);
+                if (period is null || entry.Period == period)
+                {
+                    entries.Add(entry);
+                }
             }
         }
 
@@ -168,7 +213,7 @@ public sealed partial class TableLedgerStore(StorageClients storage, ILogger<Tab
     /// <summary>The entity an entry is stored as (public for the benchmark's floor, which writes the same entities).</summary>
     public static TableEntity ToEntity(LedgerTransaction e)
     {
-        var entity = new TableEntity(PartitionOf(e.MerchantId, e.Period), RowOf(e.Key))
+        var entity = new TableEntity(PartitionOf(e.MerchantId, e.Period, e.SourceId), RowOf(e.Key))
         {
             ["MerchantId"] = e.MerchantId,
             ["SourceId"] = e.SourceId,

@@ -290,4 +290,25 @@ public sealed class BillingServiceTests(BillingInfrastructure infra) : IClassFix
         Assert.All(new[] { placed.Hold!.PaymentId, pending.Hold!.PaymentId }, id =>
             Assert.Equal("canceled", infra.Stripe.PaymentIntents.Single(p => p["id"]!.GetValue<string>() == id)["status"]!.GetValue<string>()));
     }
+
+    [Fact]
+    public async Task TheDailyClose_ClosesLastMonthEarlyInTheMerchantsMonth_OnlyOnce()
+    {
+        var clock = new FixedClock(new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero));
+        var (billing, statements, ledger, _, _, merchant) = await MerchantAsync(time: clock);
+        await billing.SettleCallAsync(Ended(merchant, "close-1", 120), CancellationToken.None);
+
+        var first = await billing.DailyCloseAsync(statements, CancellationToken.None);
+        var second = await billing.DailyCloseAsync(statements, CancellationToken.None);
+
+        Assert.Contains($"{merchant}/2026-11", first.MonthsClosed);
+        Assert.DoesNotContain($"{merchant}/2026-11", second.MonthsClosed);
+        Assert.True((await statements.BuildAsync(merchant, November, CancellationToken.None))!.Closed);
+        Assert.NotNull(await ledger.FindAsync(merchant, November, $"{merchant}/2026-11|plan_fee", CancellationToken.None));
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
 }
