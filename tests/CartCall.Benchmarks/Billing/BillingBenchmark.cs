@@ -281,7 +281,7 @@ public static class BillingBenchmark
         sb.AppendLine();
         sb.AppendLine(inv, $"(entries/s = calls/s × {entriesPerCall:0.00} entries per call: a usage charge per connected call, a telephony cost per connected phone call.)");
         sb.AppendLine();
-        sb.AppendLine(inv, $"Monthly statement of a merchant with {statementCalls:N0} calls ({entries:N0} ledger entries in its month's partition):");
+        sb.AppendLine(inv, $"Monthly statement of a merchant with {statementCalls:N0} calls ({entries:N0} ledger entries in its month's 16 partitions):");
         sb.AppendLine();
         sb.AppendLine("| step | runs (s) | best (s) |");
         sb.AppendLine("|---|---|---|");
