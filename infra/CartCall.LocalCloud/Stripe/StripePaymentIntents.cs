@@ -31,6 +31,7 @@ internal sealed class StandInPaymentIntent
     public string? StatementDescriptorSuffix { get; set; }
     public bool AutomaticPaymentMethods { get; set; }
     public DateTimeOffset? AuthorizedAt { get; set; }
+    public long AmountRefunded { get; set; }
 
     public JsonObject ToJson()
     {
@@ -114,7 +115,7 @@ internal sealed class StandInPaymentIntent
     };
 }
 
-/// <summary>The event a state change raises, for webhook delivery.</summary>
+/// <summary>The event a state change raises, for webhook delivery; <paramref name="PaymentIntent"/> is its data object (a refund for refund.*).</summary>
 internal sealed record StandInEvent(string Type, JsonObject PaymentIntent);
 
 /// <summary>
@@ -133,6 +134,8 @@ internal sealed class StripePaymentIntents(StripeStandInOptions options)
     private static readonly HashSet<string> ConfirmParams = ["payment_method", "return_url", "expand", "client_secret", "receipt_email"];
     private static readonly HashSet<string> CaptureParams = ["amount_to_capture", "expand", "metadata", "final_capture"];
     private static readonly HashSet<string> CancelParams = ["cancellation_reason", "expand"];
+    private static readonly HashSet<string> RefundParams = ["payment_intent", "amount", "reason", "metadata", "expand", "charge"];
+    private static readonly HashSet<string> RefundReasons = ["duplicate", "fraudulent", "requested_by_customer"];
     private static readonly HashSet<string> CancellationReasons = ["duplicate", "fraudulent", "requested_by_customer", "abandoned"];
     private static readonly string[] Cancellable = ["requires_payment_method", "requires_capture", "requires_confirmation", "requires_action", "processing"];
 
@@ -323,6 +326,73 @@ internal sealed class StripePaymentIntents(StripeStandInOptions options)
             return (intent.ToJson(), events);
         }
     }
+
+    /// <summary>Refunds part or all of a captured PaymentIntent (never more than is captured and not yet refunded).</summary>
+    public (JsonObject Refund, List<StandInEvent> Events) Refund(StripeForm form)
+    {
+        RefundUnknown(form);
+        var id = form.Scalar("payment_intent");
+        if (string.IsNullOrEmpty(id))
+        {
+            throw StripeApiException.Invalid("One of the following params should be provided for this request: payment_intent or charge.", "payment_intent", "parameter_missing");
+        }
+
+        var reason = form.Scalar("reason");
+        if (reason is not null && !RefundReasons.Contains(reason))
+        {
+            throw StripeApiException.Invalid("Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer", "reason", "parameter_invalid_string");
+        }
+
+        var events = new List<StandInEvent>();
+        lock (gate)
+        {
+            var intent = Find(id, events);
+            if (intent.Status != "succeeded")
+            {
+                throw WithEvents(StripeApiException.UnexpectedState(
+                    $"This PaymentIntent ({intent.Id}) does not have a successful charge to refund."), events);
+            }
+
+            var left = intent.AmountReceived - intent.AmountRefunded;
+            if (left <= 0)
+            {
+                throw WithEvents(new StripeApiException(400, "invalid_request_error", $"Charge {intent.LatestCharge} has already been refunded.",
+                    "charge_already_refunded") { Executed = true }, events);
+            }
+
+            var amount = form.Has("amount") ? RequiredAmount(form, "amount") : left;
+            if (amount <= 0 || amount > left)
+            {
+                var currency = Currency.Of(intent.Currency.ToUpperInvariant());
+                throw WithEvents(new StripeApiException(400, "invalid_request_error",
+                    $"Refund amount ({new Money(amount, currency)}) is greater than unrefunded amount on charge ({new Money(left, currency)})",
+                    "amount_too_large", "amount") { Executed = true }, events);
+            }
+
+            intent.AmountRefunded += amount;
+            var metadata = new JsonObject();
+            foreach (var (k, v) in form.Map("metadata")) metadata[k] = v;
+            var refund = new JsonObject
+            {
+                ["id"] = "re_" + RandomId(24),
+                ["object"] = "refund",
+                ["amount"] = amount,
+                ["balance_transaction"] = "txn_" + RandomId(24),
+                ["charge"] = intent.LatestCharge,
+                ["created"] = options.TimeProvider.GetUtcNow().ToUnixTimeSeconds(),
+                ["currency"] = intent.Currency,
+                ["metadata"] = metadata,
+                ["payment_intent"] = intent.Id,
+                ["reason"] = reason,
+                ["receipt_number"] = null,
+                ["status"] = "succeeded",
+            };
+            events.Add(new StandInEvent("refund.created", refund));
+            return (refund, events);
+        }
+    }
+
+    private static void RefundUnknown(StripeForm form) => RefuseUnknown(form, RefundParams);
 
     /// <summary>Cancels holds older than the authorization window, as card networks expire them.</summary>
     public List<StandInEvent> ExpireHolds()

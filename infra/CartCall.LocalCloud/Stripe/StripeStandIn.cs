@@ -20,7 +20,7 @@ public sealed record StripeRequestRecord(DateTimeOffset At, string Method, strin
 
 /// <summary>
 /// A local Stripe for the PaymentIntents CartCall uses (create with manual capture, confirm, capture with an amount,
-/// cancel, retrieve), on 127.0.0.1 and speaking Stripe's wire format: form-encoded requests, Stripe's JSON objects and
+/// cancel, retrieve) and refunds, on 127.0.0.1 and speaking Stripe's wire format: form-encoded requests, Stripe's JSON objects and
 /// error shapes, Idempotency-Key semantics, the documented test payment methods, and signed <c>payment_intent.*</c>
 /// webhooks. <see cref="Outage"/> makes every API call fail as a Stripe outage does. <c>/_standin/payment-element</c>
 /// stands in for Stripe's Payment Element.
@@ -107,6 +107,7 @@ public sealed partial class StripeStandIn : IAsyncDisposable
             (form, key) => standIn.intents.Capture((string)ctx.Request.RouteValues["id"]!, form), secretOnly: true));
         app.MapPost("/v1/payment_intents/{id}/cancel", ctx => standIn.ApiAsync(ctx,
             (form, key) => standIn.intents.Cancel((string)ctx.Request.RouteValues["id"]!, form), secretOnly: true));
+        app.MapPost("/v1/refunds", ctx => standIn.ApiAsync(ctx, (form, key) => standIn.intents.Refund(form), secretOnly: true));
         app.MapGet("/_standin/payment-element", standIn.PaymentElementAsync);
         app.MapGet("/_standin/payment_intents", ctx => WriteViewAsync(ctx, standIn.PaymentIntents));
         app.MapGet("/_standin/events", ctx => WriteViewAsync(ctx, standIn.Events));

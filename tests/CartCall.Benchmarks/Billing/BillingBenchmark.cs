@@ -303,5 +303,7 @@ public static class BillingBenchmark
         public Task<ProviderPayment> CaptureAsync(string paymentId, Money amount, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task<ProviderPayment> CancelAsync(string paymentId, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public Task<ProviderRefund> RefundAsync(string paymentId, Money amount, string idempotencyKey, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -101,6 +101,28 @@ public sealed class StripeStandInDotNetClientTests
     }
 
     [Fact]
+    public async Task Refunds_GiveBackPartOfACapture_ButNeverMoreThanIsLeft()
+    {
+        await using var standIn = await StripeStandIn.StartAsync(Options(), CancellationToken.None);
+        var client = Client(standIn);
+        var pi = await client.V1.PaymentIntents.CreateAsync(Hold(1000));
+        await client.V1.PaymentIntents.ConfirmAsync(pi.Id, new PaymentIntentConfirmOptions { PaymentMethod = "pm_card_visa" });
+        await client.V1.PaymentIntents.CaptureAsync(pi.Id, new PaymentIntentCaptureOptions { AmountToCapture = 600 });
+
+        var refund = await client.V1.Refunds.CreateAsync(new RefundCreateOptions { PaymentIntent = pi.Id, Amount = 200 });
+        var tooMuch = await Assert.ThrowsAsync<StripeException>(() =>
+            client.V1.Refunds.CreateAsync(new RefundCreateOptions { PaymentIntent = pi.Id, Amount = 401 }));
+        var rest = await client.V1.Refunds.CreateAsync(new RefundCreateOptions { PaymentIntent = pi.Id });
+        var none = await Assert.ThrowsAsync<StripeException>(() => client.V1.Refunds.CreateAsync(new RefundCreateOptions { PaymentIntent = pi.Id }));
+
+        Assert.StartsWith("re_", refund.Id);
+        Assert.Equal(("succeeded", 200L, pi.Id), (refund.Status, refund.Amount, refund.PaymentIntentId));
+        Assert.Equal("amount_too_large", tooMuch.StripeError.Code);
+        Assert.Equal(400, rest.Amount);
+        Assert.Equal("charge_already_refunded", none.StripeError.Code);
+    }
+
+    [Fact]
     public async Task TheSameIdempotencyKeyAndParameters_ReplayTheFirstResponse_OtherParametersAreAnError()
     {
         await using var standIn = await StripeStandIn.StartAsync(Options(), CancellationToken.None);

@@ -13,12 +13,14 @@ namespace CartCall.Functions.Adapters.Stripe;
 public sealed partial class StripePaymentProvider : IPaymentProvider
 {
     private readonly StripeNet.PaymentIntentService intents;
+    private readonly StripeNet.RefundService refunds;
     private readonly ILogger<StripePaymentProvider> logger;
 
     public StripePaymentProvider(StripeNet.IStripeClient client, ILogger<StripePaymentProvider> logger)
     {
         ArgumentNullException.ThrowIfNull(client);
         intents = new StripeNet.PaymentIntentService(client);
+        refunds = new StripeNet.RefundService(client);
         this.logger = logger;
     }
 
@@ -73,6 +75,31 @@ public sealed partial class StripePaymentProvider : IPaymentProvider
         var options = new StripeNet.PaymentIntentCancelOptions { CancellationReason = "abandoned" };
         var intent = await CallAsync(() => intents.CancelAsync(paymentId, options, Key(idempotencyKey), cancellationToken), paymentId, cancellationToken).ConfigureAwait(false);
         return Map(intent);
+    }
+
+    public async Task<ProviderRefund> RefundAsync(string paymentId, Money amount, string idempotencyKey, CancellationToken cancellationToken)
+    {
+        var options = new StripeNet.RefundCreateOptions { PaymentIntent = paymentId, Amount = amount.Minor, Reason = "requested_by_customer" };
+        StripeNet.Refund refund;
+        try
+        {
+            refund = await refunds.CreateAsync(options, Key(idempotencyKey), cancellationToken).ConfigureAwait(false);
+        }
+        catch (StripeNet.StripeException e) when (e.HttpStatusCode == HttpStatusCode.BadRequest && e.StripeError?.Type is "invalid_request_error" or "idempotency_error")
+        {
+            var current = await GetAsync(paymentId, cancellationToken).ConfigureAwait(false);
+            throw new PaymentStateException(e.StripeError?.Message ?? e.Message, current);
+        }
+        catch (StripeNet.StripeException e) when ((int)e.HttpStatusCode >= 500 || e.HttpStatusCode is HttpStatusCode.Conflict or HttpStatusCode.TooManyRequests or 0)
+        {
+            throw new PaymentProviderUnavailableException($"Stripe answered {(int)e.HttpStatusCode}: {e.Message}", e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new PaymentProviderUnavailableException("Stripe could not be reached: " + e.Message, e);
+        }
+
+        return new ProviderRefund(refund.Id, new Money(refund.Amount, Currency.Of(refund.Currency.ToUpperInvariant())), refund.Status);
     }
 
     /// <summary>CartCall's view of a Stripe PaymentIntent (also used for webhook payloads).</summary>

@@ -6,6 +6,9 @@ namespace CartCall.Functions.Features.Billing;
 /// <summary>What a daily close did: holds cancelled, and months closed (<c>merchant/yyyy-MM</c>).</summary>
 public sealed record DailyCloseReport(int HoldsSwept, IReadOnlyList<string> MonthsClosed);
 
+/// <summary>What a refund did; problems mean nothing was refunded or posted.</summary>
+public sealed record RefundResult(bool Ok, IReadOnlyList<string> Problems, long CapturedMinor, long RefundedMinor);
+
 /// <summary>What placing a hold at accept gave.</summary>
 /// <param name="ClientSecret">For the widget's Payment Element; null when the hold was refused.</param>
 public sealed record PlaceHoldResult(bool Ok, IReadOnlyList<string> Problems, ShopperHold? Hold, string? ClientSecret, string? DeclineCode);
@@ -177,6 +180,58 @@ public sealed partial class BillingService(
         }
 
         throw new InvalidOperationException($"The hold of call {paymentEvent.CallId} kept changing under reconciliation.");
+    }
+
+    /// <summary>
+    /// Refunds part of a paid call's captured amount. Refunds above what was captured and not yet refunded are refused
+    /// with a reason and touch nothing; <paramref name="refundId"/> (the caller's, e.g. a support ticket) makes a retry
+    /// of the same refund harmless.
+    /// </summary>
+    public async Task<RefundResult> RefundAsync(string callId, Money amount, string refundId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(refundId) || refundId.Length > 64 || refundId.Any(c => !char.IsAsciiLetterOrDigit(c) && c is not ('-' or '_')))
+        {
+            return new RefundResult(false, ["refundId must be 1–64 letters, digits, hyphens or underscores."], 0, 0);
+        }
+
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var hold = await holds.GetAsync(callId, cancellationToken).ConfigureAwait(false);
+            if (hold is null || hold.Status != HoldStatus.Captured || hold.CapturedMinor is not { } capturedMinor)
+            {
+                return new RefundResult(false, [$"Call '{callId}' has no captured payment to refund."], 0, 0);
+            }
+
+            _ = StatementPeriod.TryParse(hold.Period, out var period);
+            if (hold.Refunds.FirstOrDefault(r => r.RefundId == refundId) is { } done)
+            {
+                // A retry: make sure the entry is there (a crash may have come between the two writes) and answer as before.
+                await ledger.PostAsync([LedgerRules.Refund(hold.MerchantId, callId, refundId, new Money(done.AmountMinor, hold.Amount.Currency), period, done.At)],
+                    cancellationToken).ConfigureAwait(false);
+                return new RefundResult(true, [], capturedMinor, hold.RefundedMinor);
+            }
+
+            var captured = new Money(capturedMinor, hold.Amount.Currency);
+            var problems = Refunds.Validate(captured, new Money(hold.RefundedMinor, captured.Currency), amount);
+            if (problems.Count > 0)
+            {
+                return new RefundResult(false, problems, capturedMinor, hold.RefundedMinor);
+            }
+
+            var refund = await provider.RefundAsync(hold.PaymentId, amount, $"cartcall-refund-{callId}-{refundId}", cancellationToken).ConfigureAwait(false);
+            var record = new HoldRefund(refundId, amount.Minor, refund.Id, time.GetUtcNow());
+            hold.Refunds.Add(record);
+            if (!await holds.TryUpdateAsync(hold, cancellationToken).ConfigureAwait(false))
+            {
+                // Someone else changed the hold; the provider call is idempotent by key, so going round again is safe.
+                continue;
+            }
+
+            await ledger.PostAsync([LedgerRules.Refund(hold.MerchantId, callId, refundId, amount, period, record.At)], cancellationToken).ConfigureAwait(false);
+            return new RefundResult(true, [], capturedMinor, hold.RefundedMinor);
+        }
+
+        throw new InvalidOperationException($"The hold of call {callId} kept changing during a refund.");
     }
 
     /// <summary>Cancels holds still open long after they were placed (their call is long over, or never happened).</summary>

@@ -59,7 +59,14 @@ public interface IPaymentProvider
 
     /// <exception cref="PaymentStateException">The payment can no longer be cancelled (captured).</exception>
     Task<ProviderPayment> CancelAsync(string paymentId, string idempotencyKey, CancellationToken cancellationToken);
+
+    /// <summary>Gives <paramref name="amount"/> of a captured payment back to the shopper.</summary>
+    /// <exception cref="PaymentStateException">Nothing (or not that much) is left to refund.</exception>
+    Task<ProviderRefund> RefundAsync(string paymentId, Money amount, string idempotencyKey, CancellationToken cancellationToken);
 }
+
+/// <summary>A refund as the provider reports it.</summary>
+public sealed record ProviderRefund(string Id, Money Amount, string Status);
 
 /// <summary>The provider could not be reached or failed: nothing is known to have happened; retry with the same key.</summary>
 public sealed class PaymentProviderUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -56,6 +56,12 @@ public sealed class ShopperHold
 
     public DateTimeOffset? SettledAt { get; set; }
 
+    /// <summary>Refunds given on the captured amount, by CartCall's refund id (so a retried refund is recognised).</summary>
+    public List<HoldRefund> Refunds { get; set; } = [];
+
+    [JsonIgnore]
+    public long RefundedMinor => Refunds.Sum(r => r.AmountMinor);
+
     [JsonIgnore]
     public ETag ETag { get; set; }
 
@@ -65,6 +71,9 @@ public sealed class ShopperHold
     [JsonIgnore]
     public bool IsOpen => Status is HoldStatus.Pending or HoldStatus.Held;
 }
+
+/// <summary>One refund of a captured hold.</summary>
+public sealed record HoldRefund(string RefundId, long AmountMinor, string ProviderRefundId, DateTimeOffset At);
 
 public interface IShopperHoldStore
 {

@@ -292,6 +292,34 @@ public sealed class BillingServiceTests(BillingInfrastructure infra) : IClassFix
     }
 
     [Fact]
+    public async Task ARefundAboveWhatWasCaptured_IsRefusedAndPostsNothing_AndARetriedRefundRefundsOnce()
+    {
+        var (billing, statements, ledger, _, _, merchant) = await MerchantAsync();
+        Assert.True((await billing.PlaceHoldAsync("call-refund", merchant, PerMinute, Start, Zone, "pm_card_visa", CancellationToken.None)).Ok);
+        await billing.SettleCallAsync(Ended(merchant, "call-refund", 100), CancellationToken.None);
+        var before = await ledger.CheckAsync(merchant, November, CancellationToken.None);
+
+        var tooMuch = await billing.RefundAsync("call-refund", new Money(301, Currency.Eur), "ticket-0", CancellationToken.None);
+        Assert.False(tooMuch.Ok);
+        Assert.Contains(tooMuch.Problems, p => p.Contains("more than the 3.00 EUR captured"));
+        Assert.Equal(before.Transactions, (await ledger.CheckAsync(merchant, November, CancellationToken.None)).Transactions);
+
+        var first = await billing.RefundAsync("call-refund", new Money(100, Currency.Eur), "ticket-1", CancellationToken.None);
+        var retried = await billing.RefundAsync("call-refund", new Money(100, Currency.Eur), "ticket-1", CancellationToken.None);
+        var over = await billing.RefundAsync("call-refund", new Money(201, Currency.Eur), "ticket-2", CancellationToken.None);
+
+        Assert.True(first.Ok);
+        Assert.Equal(100, retried.RefundedMinor);
+        Assert.False(over.Ok);
+        Assert.Equal(1, infra.Stripe.Requests.Count(r => r.Path == "/v1/refunds" && r.Status == 200 && !r.Replayed));
+        var statement = await statements.BuildAsync(merchant, November, CancellationToken.None);
+        Assert.Equal(100, statement!.RefundsMinor);
+        var check = await ledger.CheckAsync(merchant, November, CancellationToken.None);
+        Assert.True(check.Balanced);
+        Assert.Equal(-261 + 100, check.Balances["EUR"][LedgerAccount.MerchantPayable]);
+    }
+
+    [Fact]
     public async Task TheDailyClose_ClosesLastMonthEarlyInTheMerchantsMonth_OnlyOnce()
     {
         var clock = new FixedClock(new DateTimeOffset(2026, 12, 2, 9, 0, 0, TimeSpan.Zero));
