@@ -34,13 +34,16 @@ public sealed class StripePaymentElementPageTests
         using var __ = playwright;
         await using var ___ = browser;
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { Locale = "en-US" });
+        var shots = new StepShots();
 
         await page.GotoAsync(standIn.PaymentElementUrl(intent.ClientSecret).AbsoluteUri);
         await Expect(page.GetByTestId("amount")).ToHaveTextAsync("€15.00");
         await page.GetByTestId("card").SelectOptionAsync("pm_card_visa");
+        await shots.TakeAsync(page, "card-picked");
         await page.GetByTestId("pay").ClickAsync();
 
         await Expect(page.GetByTestId("message")).ToContainTextAsync("Authorized");
+        await shots.TakeAsync(page, "authorized");
         var held = standIn.PaymentIntents.Single();
         Assert.Equal("requires_capture", held["status"]!.GetValue<string>());
         Assert.Equal(1500, held["amount_capturable"]!.GetValue<long>());
