@@ -132,6 +132,9 @@ var tableNames = [
   'calls'
   'hooks'
   'hookdeliveries'
+  'ledger'
+  'plans'
+  'holds'
 ]
 var queueNames = [
   'reevaluate'

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using CartCall.Benchmarks.Billing;
 using CartCall.Benchmarks.Calibration;
 using CartCall.Benchmarks.Hooks;
 using CartCall.Benchmarks.Ingest;
@@ -7,7 +8,7 @@ using CartCall.Benchmarks.Startup;
 namespace CartCall.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/CartCall.Benchmarks -- ingest|startup|calibrate|refit|hooks [options]</c> for the end-to-end
+/// <c>dotnet run -c Release --project tests/CartCall.Benchmarks -- ingest|startup|calibrate|refit|hooks|billing [options]</c> for the end-to-end
 /// measurements; anything else goes to BenchmarkDotNet's switcher (micro-benchmarks).
 /// </summary>
 public static class BenchmarkProgram
@@ -19,6 +20,8 @@ public static class BenchmarkProgram
         {
             case "ingest":
                 return IngestBenchmark.RunAsync(args[1..]).GetAwaiter().GetResult();
+            case "billing":
+                return BillingBenchmark.RunAsync(args[1..]).GetAwaiter().GetResult();
             case "startup":
                 return StartupBenchmark.RunAsync(args[1..]).GetAwaiter().GetResult();
             case "calibrate":

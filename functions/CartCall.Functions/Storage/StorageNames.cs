@@ -20,6 +20,15 @@ public static class StorageNames
     /// <summary>Hook invocations (status, attempts, payload for replay): PK = merchant id, RK = idempotency key.</summary>
     public const string HookDeliveriesTable = "hookdeliveries";
 
+    /// <summary>The double-entry journal: partition = merchant + month, row = source + posting kind (insert-only).</summary>
+    public const string LedgerTable = "ledger";
+
+    /// <summary>Merchant plans: partition = merchant, row = first local day the plan applies.</summary>
+    public const string PlansTable = "plans";
+
+    /// <summary>Shopper holds for paid calls: partition = call id.</summary>
+    public const string HoldsTable = "holds";
+
     public const string ReevaluateQueue = "reevaluate";
     public const string OfferOutboxQueue = "offer-outbox";
 
@@ -27,7 +36,8 @@ public static class StorageNames
     public const string CallsQueue = "calls";
 
     public static readonly string[] Tables =
-        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, ProfilesTable, CallsTable, HooksTable, HookDeliveriesTable];
+        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, IdempotencyTable, ProfilesTable, CallsTable,
+         HooksTable, HookDeliveriesTable, LedgerTable, PlansTable, HoldsTable];
 
     public static readonly string[] Queues = [ReevaluateQueue, OfferOutboxQueue, CallsQueue];
 

@@ -123,7 +123,7 @@ public sealed partial class BicepTemplateTests(CompiledMainTemplate compiled) : 
 
         var variables = (JsonObject)compiled.Template["variables"]!;
         Assert.Equal(
-            ["merchants", "sessions", "offers", "counters", "agents", "idempotency", "profiles", "calls", "hooks", "hookdeliveries"],
+            ["merchants", "sessions", "offers", "counters", "agents", "idempotency", "profiles", "calls", "hooks", "hookdeliveries", "ledger", "plans", "holds"],
             variables["tableNames"]!.AsArray().Select(n => (string?)n));
         Assert.Equal(["reevaluate", "offer-outbox", "calls"], variables["queueNames"]!.AsArray().Select(n => (string?)n));
         var storageModule = ArmTemplate.ModuleTemplate(compiled.Template, "storage").ToRawJson();
