@@ -181,12 +181,8 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
             });
             if (!string.IsNullOrEmpty(party.Script.DtmfKeys))
             {
-                var keys = party.Script.DtmfKeys;
-                for (var i = 0; i < keys.Length; i++)
-                {
-                    var key = keys[i];
-                    Schedule(call, party.Script.DtmfDelay * (i + 1), c => PressKeyLocked(c, party, key));
-                }
+                // One key at a time, each scheduled by the one before: separate timers could fire out of order under load.
+                PressKeysFrom(call, party, party.Script.DtmfKeys, 0);
             }
 
             return null;
@@ -336,6 +332,16 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
         Emit(call, "CallDisconnected", Common(call, null, result), null);
         call.Outbox.Writer.TryComplete();
     }
+
+    private void PressKeysFrom(SimCall call, SimParty party, string keys, int index) =>
+        Schedule(call, party.Script.DtmfDelay, c =>
+        {
+            PressKeyLocked(c, party, keys[index]);
+            if (index + 1 < keys.Length)
+            {
+                PressKeysFrom(c, party, keys, index + 1);
+            }
+        });
 
     private void PressKeyLocked(SimCall call, SimParty party, char key)
     {
