@@ -135,6 +135,33 @@ public sealed class SettingsParityTests(CompiledMainTemplate compiled) : IClassF
         Assert.DoesNotContain(settings, s => s.Key.EndsWith("ConnectionString", StringComparison.OrdinalIgnoreCase) && s.Key != "APPLICATIONINSIGHTS_CONNECTION_STRING");
     }
 
+    [Fact]
+    public void EveryStorageConnectionTheHostUses_IsSetByTheTemplate()
+    {
+        // The bindings in the generated functions.metadata (a queue trigger without "connection" uses
+        // AzureWebJobsStorage) and Durable's storage provider (host.json connectionName, by default AzureWebJobsStorage)
+        // each need their connection as a setting, here identity-based: <name>__accountName or <name>__queueServiceUri.
+        var metadataPath = Path.Combine(CartCall.Testing.RepoPaths.FunctionsAppOutput, "functions.metadata");
+        Assert.True(File.Exists(metadataPath), $"build the app first: no {metadataPath}");
+        var connections = JsonNode.Parse(File.ReadAllText(metadataPath))!.AsArray()
+            .SelectMany(f => f!["bindings"]!.AsArray())
+            .Where(b => ((string?)b!["type"])?.StartsWith("queue", StringComparison.OrdinalIgnoreCase) == true)
+            .Select(b => (string?)b!["connection"] is { Length: > 0 } c ? c : "AzureWebJobsStorage")
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        Assert.NotEmpty(connections);
+        var hostJson = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "host.json")))!;
+        connections.Add((string?)hostJson["extensions"]?["durableTask"]?["storageProvider"]?["connectionName"] ?? "AzureWebJobsStorage");
+
+        var settings = TemplateSettings();
+        foreach (var connection in connections)
+        {
+            Assert.True(
+                new[] { connection, $"{connection}__accountName", $"{connection}__queueServiceUri" }.Any(k => IsSet(settings, k)),
+                $"the template sets no setting for the connection '{connection}'");
+            Assert.False(settings.ContainsKey(connection), $"{connection} is a connection string; use the identity-based {connection}__accountName");
+        }
+    }
+
     /// <summary>Every app setting the Function app gets: the module's own, main's, and additionalAppSettings (empty).</summary>
     private Dictionary<string, TemplateValue> TemplateSettings()
     {
