@@ -62,13 +62,10 @@ param maximumInstanceCount int = 100
 @description('Flex Consumption memory per instance (MB).')
 param instanceMemoryMB instanceMemoryMBType = 2048
 
-@description('Always-ready instances for HTTP functions (0 = scale to zero).')
+@description('Always-ready instances for HTTP functions (0 = scale to zero). The durable group always has one.')
 @minValue(0)
 @maxValue(20)
 param alwaysReadyHttpInstances int = 0
-
-@description('Storefront origins allowed to call the app from the browser (CORS), e.g. https://shop.example.com.')
-param corsAllowedOrigins string[] = []
 
 @description('Days Log Analytics keeps data.')
 @minValue(30)
@@ -90,7 +87,7 @@ param eventRetryPolicy retryPolicyType = {
 @description('CloudEvent types delivered to DeliverOffer. Empty: every event on the topic.')
 param offerEventTypes string[] = []
 
-@description('Turn off access keys on Web PubSub and Event Grid: the app uses its managed identity. Set false only for a client that cannot use Entra tokens.')
+@description('Turn off access keys on the Event Grid topic: the app publishes with its managed identity. Set false only for a client that cannot use Entra tokens. (Web PubSub keeps its keys: see bicep/README.md.)')
 param disableLocalAuth bool = true
 
 @description('Key Vault purge protection. Cannot be turned off once on.')
@@ -100,7 +97,11 @@ param keyVaultPurgeProtection bool = false
 @secure()
 param cookieSigningKey string = ''
 
-@description('Extra app settings merged over the generated ones (e.g. CartCall__Offers__MinScore).')
+@description('The operator\'s admin API key (x-cartcall-admin-key, at least 16 characters), stored in Key Vault. Empty: the secret is not written; set it out of band.')
+@secure()
+param adminKey string = ''
+
+@description('Extra app settings merged over the generated ones (e.g. CartCall__Sessions__OfferLifetime).')
 param additionalAppSettings object = {}
 
 // ---------- names ----------
@@ -119,7 +120,8 @@ var names = {
 }
 var allTags = union({ product: 'cartcall', environment: environmentName }, tags)
 
-// Tables and queues the app expects (functions/ and the custom-handler queue triggers).
+// Tables and queues the app expects (its Table stores and its queue triggers). Durable Functions creates its own
+// task hub queues, tables and blobs (hub CartCall, host.json) at start-up.
 // A test (StorageNamesTests) keeps these in step with functions/CartCall.Functions/Storage/StorageNames.cs.
 var tableNames = [
   'merchants'
@@ -129,6 +131,11 @@ var tableNames = [
   'agents'
   'profiles'
   'calls'
+  'hooks'
+  'hookdeliveries'
+  'ledger'
+  'plans'
+  'holds'
 ]
 var queueNames = [
   'reevaluate'
@@ -138,6 +145,8 @@ var queueNames = [
 var deploymentContainerName = 'app-package'
 var deadLetterContainerName = 'eventgrid-deadletters'
 var cookieSigningKeySecretName = 'preference-cookie-signing-key'
+var adminKeySecretName = 'admin-key'
+var webPubSubAccessKeySecretName = 'webpubsub-access-key'
 // host.json routePrefix "api" + DeliverOffer's route.
 var deliveryPath = '/api/offers/deliveries'
 
@@ -186,7 +195,9 @@ module webPubSub 'modules/webPubSub.bicep' = {
     sku: webPubSubSku
     capacity: webPubSubCapacity
     hubName: webPubSubHubName
-    disableLocalAuth: disableLocalAuth
+    // The app's Web PubSub client signs its REST calls and the widget's client tokens with the access key (HMAC):
+    // it has no Entra path yet, so keys stay on. The key reaches the app only through Key Vault.
+    disableLocalAuth: false
   }
 }
 
@@ -210,7 +221,13 @@ module keyVault 'modules/keyVault.bicep' = {
     enablePurgeProtection: keyVaultPurgeProtection
     cookieSigningKeySecretName: cookieSigningKeySecretName
     cookieSigningKey: cookieSigningKey
+    adminKeySecretName: adminKeySecretName
+    adminKey: adminKey
+    // A compile-time name, so what-if can predict the secret; dependsOn orders it after the Web PubSub resource.
+    webPubSubName: names.webPubSub
+    webPubSubAccessKeySecretName: webPubSubAccessKeySecretName
   }
+  dependsOn: [webPubSub]
 }
 
 module functionApp 'modules/functionApp.bicep' = {
@@ -227,24 +244,23 @@ module functionApp 'modules/functionApp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     instanceMemoryMB: instanceMemoryMB
     alwaysReadyHttpInstances: alwaysReadyHttpInstances
-    corsAllowedOrigins: corsAllowedOrigins
+    // The app's options (each class's Section, e.g. CartCall:Storage) as CartCall__<Section>__<Key>. Every setting the
+    // app validates at start-up is here; SettingsParityTests derives that list from the options classes and checks it.
+    // The clients that take an endpoint without a key authenticate with the app's managed identity.
     appSettings: union(
       {
-        CartCall__Environment: environmentName
-        // Every client below authenticates with the app's managed identity (DefaultAzureCredential).
-        CartCall__Azure__UseManagedIdentity: 'true'
         CartCall__Storage__TableServiceUri: storage.outputs.tableEndpoint
         CartCall__Storage__QueueServiceUri: storage.outputs.queueEndpoint
         CartCall__EventGrid__TopicEndpoint: topic.outputs.endpoint
         CartCall__WebPubSub__Endpoint: webPubSub.outputs.endpoint
+        CartCall__WebPubSub__AccessKey: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${webPubSubAccessKeySecretName})'
         CartCall__WebPubSub__Hub: webPubSub.outputs.hubName
         CartCall__Acs__Endpoint: communication.outputs.endpoint
         // The audience (aud) every Call Automation callback JWT must carry.
         CartCall__Acs__ImmutableResourceId: communication.outputs.immutableResourceId
         CartCall__Acs__SourcePhoneNumber: acsSourcePhoneNumber
         CartCall__Preferences__CookieSigningKey: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${cookieSigningKeySecretName})'
-        // The operator's admin API key: set the secret out of band (az keyvault secret set --name admin-key).
-        CartCall__Admin__Key: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=admin-key)'
+        CartCall__Admin__Key: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${adminKeySecretName})'
       },
       additionalAppSettings
     )
@@ -318,7 +334,7 @@ output acsImmutableResourceId string = communication.outputs.immutableResourceId
 @description('Storage account name.')
 output storageAccountName string = storage.outputs.name
 
-@description('Key Vault name (holds the cookie signing key).')
+@description('Key Vault name (holds the cookie signing key, the admin key and the Web PubSub access key).')
 output keyVaultName string = keyVault.outputs.name
 
 @description('Application Insights component name.')

@@ -11,7 +11,6 @@ param maximumInstanceCount = 40
 param instanceMemoryMB = 2048
 param alwaysReadyHttpInstances = 0
 param logRetentionInDays = 30
-param corsAllowedOrigins = []
 param keyVaultPurgeProtection = false
 
 // Second pass (README: deploy infra, deploy zip, redeploy): CARTCALL_DEPLOY_EVENT_SUBSCRIPTION=true.
@@ -22,6 +21,7 @@ param acsSourcePhoneNumber = readEnvironmentVariable('CARTCALL_ACS_SOURCE_PHONE_
 
 // Never committed: taken from the deploying shell, or left empty and set in Key Vault out of band.
 param cookieSigningKey = readEnvironmentVariable('CARTCALL_COOKIE_SIGNING_KEY', '')
+param adminKey = readEnvironmentVariable('CARTCALL_ADMIN_KEY', '')
 
 param tags = {
   costCenter: 'cartcall-dev'

@@ -20,12 +20,10 @@ param eventRetryPolicy = {
   eventTimeToLiveInMinutes: 30
 }
 
-// The storefront origins that embed the widget, comma-separated, e.g. https://shop.example.com.
-param corsAllowedOrigins = filter(split(readEnvironmentVariable('CARTCALL_CORS_ORIGINS', ''), ','), o => !empty(o))
-
 param deployEventSubscription = bool(readEnvironmentVariable('CARTCALL_DEPLOY_EVENT_SUBSCRIPTION', 'false'))
 param acsSourcePhoneNumber = readEnvironmentVariable('CARTCALL_ACS_SOURCE_PHONE_NUMBER', '')
 param cookieSigningKey = readEnvironmentVariable('CARTCALL_COOKIE_SIGNING_KEY', '')
+param adminKey = readEnvironmentVariable('CARTCALL_ADMIN_KEY', '')
 
 param tags = {
   costCenter: 'cartcall-prod'

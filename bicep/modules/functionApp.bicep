@@ -1,5 +1,6 @@
-// Flex Consumption (FC1) plan and the CartCall Functions app: a custom handler (functionAppConfig.runtime
-// custom 1.0) whose executable is app/CartCall.Functions in the deployed zip (see host.json).
+// Flex Consumption (FC1) plan and the CartCall Functions app: an isolated worker (functionAppConfig.runtime
+// dotnet-isolated 10.0) deployed from the zip `cartcall-local package` builds (the dotnet publish output of
+// functions/CartCall.Functions with host.json, functions.metadata, worker.config.json and .azurefunctions at its root).
 
 import { instanceMemoryMBType } from '../types.bicep'
 
@@ -19,7 +20,7 @@ param planName string
 @maxLength(60)
 param appName string
 
-@description('Storage account the Functions host uses (AzureWebJobsStorage) and deploys from.')
+@description('Storage account the Functions host, its queue triggers and Durable Functions use (AzureWebJobsStorage), and the deployment source.')
 param storageAccountName string
 
 @description('Blob endpoint of that account, with trailing slash.')
@@ -44,15 +45,17 @@ param instanceMemoryMB instanceMemoryMBType
 @maxValue(20)
 param alwaysReadyHttpInstances int
 
-@description('Browser origins allowed to call the app (the storefronts hosting the widget).')
-param corsAllowedOrigins string[]
-
 @description('Settings under CartCall__* and any extra ones; merged over the platform settings.')
 param appSettings object
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
+
+// Durable on Flex Consumption: every orchestration, activity and entity trigger scales as the one `durable` group, and
+// the Durable Azure Storage provider docs ask for one always-ready instance for it (with queue polling at 10 s or
+// less, which host.json sets). BicepTemplateTests keeps both.
+var durableAlwaysReady = { name: 'durable', instanceCount: 1 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-11-01' = {
   name: planName
@@ -80,10 +83,12 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
     httpsOnly: true
     siteConfig: {
       minTlsVersion: '1.2'
+      // Platform CORS stays empty on purpose: the platform would answer preflights and add its own headers before
+      // the app's per-merchant CORS middleware ran, overriding each merchant's allowed origins. Set explicitly, so a
+      // redeploy also clears origins someone added in the portal.
       cors: {
-        allowedOrigins: corsAllowedOrigins
-        // The widget sends the signed preference cookie with its calls.
-        supportCredentials: !empty(corsAllowedOrigins)
+        allowedOrigins: []
+        supportCredentials: false
       }
     }
     functionAppConfig: {
@@ -97,13 +102,16 @@ resource site 'Microsoft.Web/sites@2024-11-01' = {
       scaleAndConcurrency: {
         maximumInstanceCount: maximumInstanceCount
         instanceMemoryMB: instanceMemoryMB
-        alwaysReady: alwaysReadyHttpInstances > 0 ? [{ name: 'http', instanceCount: alwaysReadyHttpInstances }] : []
+        alwaysReady: concat(
+          [durableAlwaysReady],
+          alwaysReadyHttpInstances > 0 ? [{ name: 'http', instanceCount: alwaysReadyHttpInstances }] : []
+        )
       }
-      // Flex takes the language from here; it sets FUNCTIONS_WORKER_RUNTIME=custom itself and rejects the
-      // app setting (functions-app-settings.md, "Flex Consumption plan deprecations").
+      // Flex takes the language and version from here and sets FUNCTIONS_WORKER_RUNTIME itself; it rejects that app
+      // setting and FUNCTIONS_EXTENSION_VERSION (functions-app-settings.md, "Flex Consumption plan deprecations").
       runtime: {
-        name: 'custom'
-        version: '1.0'
+        name: 'dotnet-isolated'
+        version: '10.0'
       }
     }
   }
@@ -116,13 +124,20 @@ resource settings 'Microsoft.Web/sites/config@2024-11-01' = {
   name: 'appsettings'
   properties: union(
     {
-      // Identity-based host storage: no connection string. The system identity is used when no
-      // credential/clientId is given.
+      // Identity-based AzureWebJobsStorage: no connection string, the system identity (no credential/clientId given).
+      // The account-name form covers blob, queue and table in public Azure, which is what the host (keys, leases),
+      // the queue triggers (connection AzureWebJobsStorage) and the Durable Azure Storage provider (queues, history
+      // and instance tables, lease blobs) need. Another cloud would need the __blobServiceUri/__queueServiceUri/
+      // __tableServiceUri form instead.
       AzureWebJobsStorage__accountName: storageAccountName
+      // Read by the host's and the worker's OpenTelemetry Azure Monitor exporters.
       APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
-      // Telemetry ingestion with the system identity's Entra token (Monitoring Metrics Publisher).
+      // Application Insights has local auth off: ingestion needs the system identity's Entra token (Monitoring
+      // Metrics Publisher). The host reads this setting; the worker's exporter must be given a TokenCredential.
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
-      CartCall__PublicBaseUrl: 'https://${site.properties.defaultHostName}'
+      // Where ACS calls back (CallsOptions.PublicBaseUrl): on Flex the default host name may be a generated unique
+      // name, not <app>.azurewebsites.net, so it is taken from the site.
+      CartCall__Calls__PublicBaseUrl: 'https://${site.properties.defaultHostName}'
     },
     appSettings
   )

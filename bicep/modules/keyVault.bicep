@@ -1,5 +1,6 @@
 // Key Vault for the few secrets that have no identity-based alternative: the key that signs the shopper's
-// preference cookie. The app reads it through a Key Vault reference app setting, as its managed identity.
+// preference cookie, the operator's admin API key and the Web PubSub access key. The app reads each through a Key
+// Vault reference app setting, as its managed identity.
 
 @description('Azure region for the vault.')
 param location string
@@ -27,6 +28,23 @@ param cookieSigningKeySecretName string
 @secure()
 param cookieSigningKey string
 
+@description('Name of the admin API key secret.')
+param adminKeySecretName string
+
+@description('Value of the admin API key (at least 16 characters). Empty: the secret is not written (set it out of band).')
+@secure()
+param adminKey string
+
+@description('Web PubSub resource whose primary access key is copied into the vault.')
+param webPubSubName string
+
+@description('Name of the Web PubSub access key secret.')
+param webPubSubAccessKeySecretName string
+
+resource webPubSub 'Microsoft.SignalRService/webPubSub@2024-03-01' existing = {
+  name: webPubSubName
+}
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   name: name
   location: location
@@ -48,6 +66,28 @@ resource cookieKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(c
   name: cookieSigningKeySecretName
   properties: {
     value: cookieSigningKey
+    contentType: 'text/plain'
+  }
+}
+
+// The operator's key for the admin API. Like the cookie key it is never generated here: newGuid() would change it on
+// every deployment.
+resource adminKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(adminKey)) {
+  parent: vault
+  name: adminKeySecretName
+  properties: {
+    value: adminKey
+    contentType: 'text/plain'
+  }
+}
+
+// The app's Web PubSub client signs with the access key (it has no Entra path yet). The key is copied here on every
+// deployment, so the app never sees it in a plain app setting; after regenerating keys, redeploy to refresh it.
+resource webPubSubAccessKey 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: webPubSubAccessKeySecretName
+  properties: {
+    value: webPubSub.listKeys().primaryKey
     contentType: 'text/plain'
   }
 }

@@ -31,6 +31,10 @@
       queued: 'Setting up your call…', ringing: 'Your phone is ringing…', ringingB: 'Connecting you in the browser…',
       connected: 'You are connected with our team.', ended: 'The call has ended. Thank you!', failed: 'Sorry, we could not connect the call.',
       scheduled: 'We will call you at {t}.',
+      micHint: 'Your browser will ask to use your microphone. We use it only for this call, and you can mute or hang up at any time.',
+      micAsk: 'Please allow the microphone in your browser’s prompt.', working: 'One moment…',
+      micDenied: 'Without the microphone we cannot talk in the browser. We can call your phone instead.',
+      waitAgent: 'Connecting you with our team…',
     },
     de: {
       title: 'Fragen zu Ihrer Bestellung?', body: 'Sprechen Sie jetzt mit uns: Wir rufen Sie sofort an.', accept: 'Mit uns sprechen', dismiss: 'Nein, danke',
@@ -41,6 +45,10 @@
       queued: 'Ihr Anruf wird vorbereitet…', ringing: 'Ihr Telefon klingelt…', ringingB: 'Verbindung im Browser wird aufgebaut…',
       connected: 'Sie sind mit unserem Team verbunden.', ended: 'Der Anruf ist beendet. Vielen Dank!', failed: 'Der Anruf konnte leider nicht verbunden werden.',
       scheduled: 'Wir rufen Sie um {t} an.',
+      micHint: 'Ihr Browser fragt nach Ihrem Mikrofon. Wir nutzen es nur für diesen Anruf; Sie können jederzeit stummschalten oder auflegen.',
+      micAsk: 'Bitte erlauben Sie das Mikrofon in der Abfrage Ihres Browsers.', working: 'Einen Moment…',
+      micDenied: 'Ohne Mikrofon können wir nicht im Browser sprechen. Wir können Sie stattdessen auf Ihrem Telefon anrufen.',
+      waitAgent: 'Wir verbinden Sie mit unserem Team…',
     },
     fr: {
       title: 'Des questions sur votre commande ?', body: 'Parlez-nous maintenant : nous pouvons vous appeler tout de suite.', accept: 'Nous parler', dismiss: 'Non merci',
@@ -51,6 +59,10 @@
       queued: 'Préparation de votre appel…', ringing: 'Votre téléphone sonne…', ringingB: 'Connexion dans le navigateur…',
       connected: 'Vous êtes en ligne avec notre équipe.', ended: 'L’appel est terminé. Merci !', failed: 'Désolé, l’appel n’a pas pu aboutir.',
       scheduled: 'Nous vous appellerons à {t}.',
+      micHint: 'Votre navigateur va demander l’accès à votre micro. Nous ne l’utilisons que pour cet appel ; vous pouvez couper le micro ou raccrocher à tout moment.',
+      micAsk: 'Veuillez autoriser le micro dans la demande de votre navigateur.', working: 'Un instant…',
+      micDenied: 'Sans micro, nous ne pouvons pas vous parler dans le navigateur. Nous pouvons appeler votre téléphone à la place.',
+      waitAgent: 'Nous vous mettons en relation avec notre équipe…',
     },
     es: {
       title: '¿Preguntas sobre tu pedido?', body: 'Habla con nosotros: te llamamos ahora mismo.', accept: 'Hablar con nosotros', dismiss: 'No, gracias',
@@ -61,11 +73,19 @@
       queued: 'Preparando tu llamada…', ringing: 'Tu teléfono está sonando…', ringingB: 'Conectando en el navegador…',
       connected: 'Estás conectado con nuestro equipo.', ended: 'La llamada ha terminado. ¡Gracias!', failed: 'Lo sentimos, no pudimos conectar la llamada.',
       scheduled: 'Te llamaremos a las {t}.',
+      micHint: 'Tu navegador te pedirá usar el micrófono. Solo lo usamos para esta llamada y puedes silenciarlo o colgar cuando quieras.',
+      micAsk: 'Permite el micrófono en el aviso de tu navegador.', working: 'Un momento…',
+      micDenied: 'Sin micrófono no podemos hablar en el navegador. Podemos llamarte al teléfono.',
+      waitAgent: 'Te estamos conectando con nuestro equipo…',
     },
   };
   const langOf = (l) => String(l || '').slice(0, 2).toLowerCase();
-  const lang = [ds.language, document.documentElement.lang, navigator.language].map(langOf).find((l) => T[l]) || 'en';
+  // One language for every word on screen: the page's, until an offer arrives in another (the shopper's saved
+  // choice, which the app applies); from then on the offer's, so its heading, radios and buttons all agree.
+  let lang = [ds.language, document.documentElement.lang, navigator.language].map(langOf).find((l) => T[l]) || 'en';
   const t = (k) => T[lang][k] || T.en[k];
+  const locale = () => (langOf(navigator.language) === lang ? navigator.language : lang);
+  const money = (value, currency) => new Intl.NumberFormat(locale(), { style: 'currency', currency }).format(value);
 
   // --- sessionStorage, or memory where it is blocked (sandboxed frames) ---
   const mem = {};
@@ -85,7 +105,7 @@
 
   // --- HTTP: always the publishable key; cookies for the preference cookie ---
   async function api(method, path, body) {
-    const headers = { 'x-cartcall-publishable-key': pk };
+    const headers = { 'x-cartcall-publishable-key': pk, 'accept-language': lang };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const r = await fetch(base + path, {
       method, headers, credentials: 'include', mode: 'cors', body: body === undefined ? undefined : JSON.stringify(body),
@@ -234,7 +254,11 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
     panel.focus();
   }
 
+  const inVoiceCall = () => !!(call && call.voice && call.voice.state !== 'ended');
+
   function close() {
+    if (inVoiceCall()) call.voice.hangUp();
+    if (call && call.adapter) call.adapter.dispose();
     panel.hidden = true;
     panel.replaceChildren();
     offer = null;
@@ -254,6 +278,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
   panel.addEventListener('keydown', (e) => {
     if (e.key !== 'Escape') return;
     e.stopPropagation();
+    if (inVoiceCall()) return; // a live call ends with its own hang-up button, never by closing the panel
     if (offer && !accepted) dismiss();
     else close();
   });
@@ -265,8 +290,9 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
     markSeen(o.offerId);
     offer = o;
     const x = o.text || {};
+    if (T[x.language]) lang = x.language;
     const title = x.title || t('title');
-    const body = x.body || t('body');
+    const body = offerBody(o);
     open(title, body, h('div', { class: 'row' },
       h('button', { type: 'button', class: 'pri', onclick: choose }, x.accept || t('accept')),
       h('button', { type: 'button', onclick: dismiss }, x.dismiss || t('dismiss'))));
@@ -279,6 +305,15 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
     }
   }
 
+  // The amount in the shopper's own currency format ("$478.00", "478,00 €"), where the offer gives a template for it.
+  function offerBody(o) {
+    const x = (o && o.text) || {};
+    if (x.bodyTemplate && typeof o.cartValue === 'number' && o.currency) {
+      try { return x.bodyTemplate.replace('{amount}', money(o.cartValue, o.currency)); } catch { /* unknown currency: the app's words */ }
+    }
+    return x.body || t('body');
+  }
+
   function dismiss() {
     if (!offer) return close();
     const id = offer.offerId;
@@ -288,9 +323,10 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
   }
 
   // The choice step: browser (when this browser can do audio) or phone, with consent for the phone.
-  function choose(reason) {
+  // `force` preselects a mode (the phone, after the microphone was refused).
+  function choose(reason, force) {
     const pm = prefs && prefs.mode;
-    const mode = pm === 'phone' || !hasAudio ? 'phone' : 'browser';
+    const mode = force || (pm === 'phone' || !hasAudio ? 'phone' : 'browser');
     const consented = !!(prefs && prefs.consent && prefs.consent.textVersion === CONSENT_VERSION);
     const err = h('p', { class: 'err', role: 'alert' }, typeof reason === 'string' ? reason : '');
     const tel = h('input', { type: 'tel', id: 'cc-tel', name: 'phone', autocomplete: 'tel', inputmode: 'tel', required: true });
@@ -299,25 +335,53 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
     const phoneBox = h('div', { class: 'ph' },
       h('label', { for: 'cc-tel', style: 'display:block;margin:0' }, t('number')), tel,
       h('label', { class: 'small' }, agree, h('span', { id: 'cc-ct' }, t('consent'))));
-    const radio = (value, label) => h('label', {}, h('input', {
-      type: 'radio', name: 'mode', value, checked: value === mode, onchange: sync,
-    }), label);
+    // Said before the browser's own microphone prompt, so the prompt is expected and understood.
+    const micHint = h('p', { class: 'small', id: 'cc-mic' }, t('micHint'));
+    const radio = (value, label, extra) => h('label', {}, h('input', {
+      type: 'radio', name: 'mode', value, checked: value === mode, onchange: sync, ...extra,
+    }), h('span', {}, label));
     const fs = h('fieldset', {}, h('legend', { class: 'sr' }, t('choose')),
-      hasAudio ? radio('browser', t('browser')) : null, radio('phone', t('phone')));
+      hasAudio ? radio('browser', t('browser'), { 'aria-describedby': 'cc-mic' }) : null, radio('phone', t('phone')));
+    const go = h('button', { type: 'submit', class: 'pri' }, t('call'));
+    const wait = h('p', { class: 'small', role: 'status' });
     const form = h('form', { novalidate: true, onsubmit: (e) => { e.preventDefault(); submit(); } },
-      fs, phoneBox, err,
-      h('div', { class: 'row' }, h('button', { type: 'submit', class: 'pri' }, t('call')), h('button', { type: 'button', onclick: dismiss }, t('cancel'))));
+      fs, micHint, phoneBox, err, wait,
+      h('div', { class: 'row' }, go, h('button', { type: 'button', onclick: dismiss }, t('cancel'))));
     const picked = () => (form.querySelector('input[name=mode]:checked') || {}).value || 'phone';
-    function sync() { phoneBox.hidden = picked() !== 'phone'; }
+    function sync() {
+      phoneBox.hidden = picked() !== 'phone';
+      micHint.hidden = picked() !== 'browser';
+    }
     sync();
-    open(t('choose'), (offer && offer.text && offer.text.body) || t('body'), form);
+    open(t('choose'), offerBody(offer), form);
+    let busy = false;
+    const setBusy = (on, text) => {
+      busy = on;
+      go.setAttribute('aria-disabled', String(on));
+      form.setAttribute('aria-busy', String(on));
+      wait.textContent = on ? text : '';
+    };
 
     async function submit() {
+      if (busy) return;
       const m = picked();
       const number = tel.value.trim();
       err.textContent = '';
       if (m === 'phone' && !number) { err.textContent = t('needPhone'); return tel.focus(); }
       if (m === 'phone' && !agree.checked) { err.textContent = t('needConsent'); return agree.focus(); }
+      // At once, before any request: the shopper sees the press was taken.
+      setBusy(true, m === 'browser' ? t('micAsk') : t('working'));
+      let mic = null;
+      if (m === 'browser') {
+        calling().catch(noop); // fetch the calling code while the shopper answers the prompt
+        try {
+          mic = await microphone();
+        } catch {
+          setBusy(false);
+          return choose(t('micDenied'), 'phone');
+        }
+        wait.textContent = t('working');
+      }
       const body = { mode: m, timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC', language: lang };
       // PUT replaces: a browser choice keeps the number on file (and its consent).
       if (m !== 'phone' && prefs && prefs.phoneNumber) body.phoneNumber = prefs.phoneNumber;
@@ -329,27 +393,96 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
       try {
         prefs = await api('PUT', `merchants/${enc(merchantId)}/preferences`, body);
       } catch (e) {
+        stopMic(mic);
+        setBusy(false);
         err.textContent = e.status === 400 ? e.message : t('error');
-        return (m === 'phone' ? tel : form.querySelector('button')).focus();
+        return (m === 'phone' ? tel : go).focus();
       }
-      accept(m);
+      accept(m, mic);
     }
   }
 
-  async function accept(mode) {
-    if (!offer) return;
+  // --- browser calls: the microphone first (so a refusal can still become a phone call), the calling code on demand ---
+  const processing = ds.voiceProcessing !== 'off'; // "off" only for headsets/kiosks and tone tests
+  const microphone = () => navigator.mediaDevices.getUserMedia({
+    audio: { echoCancellation: processing, noiseSuppression: processing, autoGainControl: processing }, video: false,
+  });
+  const stopMic = (mic) => mic && mic.getTracks().forEach((tr) => tr.stop());
+  let callingLoad = null;
+  function calling() {
+    if (!callingLoad) {
+      callingLoad = new Promise((resolve, reject) => {
+        if (window.CartCallCalling) return resolve(window.CartCallCalling);
+        const s = document.createElement('script');
+        s.src = ds.callingSrc || base + 'widget-calling.js';
+        s.async = true;
+        s.onload = () => resolve(window.CartCallCalling);
+        s.onerror = () => { callingLoad = null; reject(new Error('calling script')); };
+        document.head.appendChild(s);
+      });
+    }
+    return callingLoad;
+  }
+
+  async function accept(mode, mic) {
+    if (!offer) return stopMic(mic);
     let r;
     try {
       r = await api('POST', `offers/${enc(offer.offerId)}/accept`, { ...ids(), mode, browserCanDoAudio: hasAudio });
     } catch (e) {
+      stopMic(mic);
       return choose(e.status >= 400 && e.status < 500 ? e.message : t('error'));
     }
     emit('offer-accepted', { offerId: offer.offerId, callId: r.callId, status: r.status, mode: r.mode });
-    if (r.status === 'needs_choice') return choose(r.reason || '');
+    if (r.status === 'needs_choice') { stopMic(mic); return choose(r.reason || ''); }
     accepted = true;
     call = { id: r.callId, mode: r.mode || mode, rank: -1 };
+    if (call.mode !== 'browser' || !r.acsToken || RANK[r.status] === 3) stopMic(mic); // no call to take now
     callUpdate({ callId: r.callId, status: r.status, scheduledFor: r.scheduledFor, detail: r.reason });
+    if (call.mode === 'browser' && r.acsToken && RANK[r.status] < 3) browserCall(r, mic);
     if (r.status === 'queued') pollCall();
+  }
+
+  // The browser call itself: the calling adapter answers the call the app places to this shopper's ACS identity.
+  async function browserCall(r, mic) {
+    const mine = call;
+    try {
+      const C = await calling();
+      const c = r.calling || {};
+      const adapter = await C.createAdapter(c.adapter || ds.calling || 'acs', {
+        token: r.acsToken.token, userId: r.acsToken.userId, signalingUrl: c.signalingUrl,
+        sdkUrl: ds.callingSdkSrc || base + 'widget-calling-acs.js', stream: mic, processing,
+      });
+      mine.adapter = adapter;
+      adapter.on('incoming', async (inc) => {
+        if (mine.voice || call !== mine) return;
+        mine.voice = await inc.accept(); // the shopper asked for this call: answer it
+        const box = h('div', {});
+        const status = root.querySelector('#cc-st');
+        if (status) status.replaceWith(box);
+        const x = root.querySelector('#cc-x'); // closing would end the call: the call's own hang-up button does that
+        if (x) x.remove();
+        mine.panel = C.mountCallPanel(box, mine.voice, {
+          lang,
+          announce,
+          onEnded: () => {
+            adapter.dispose();
+            const done = h('button', { type: 'button', onclick: close }, t('close'));
+            box.append(h('div', { class: 'row' }, done));
+            done.focus();
+          },
+        });
+        panel.dataset.voice = 'on';
+        emit('call-voice', { callId: mine.id, state: 'answered' });
+        mine.voice.on('state', (s) => emit('call-voice', { callId: mine.id, state: s }));
+      });
+      await adapter.ready;
+    } catch {
+      stopMic(mic);
+      mine.voiceFailed = true;
+      const status = root.querySelector('#cc-st');
+      if (status) status.textContent = t('failed');
+    }
   }
 
   // --- call progress: push frames and polling both feed callUpdate; status never goes backwards ---
@@ -358,17 +491,24 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
   function callUpdate(c) {
     if (!call || c.callId !== call.id || !(c.status in RANK) || RANK[c.status] <= call.rank) return;
     call.rank = RANK[c.status];
-    let text = c.status === 'ringing' && call.mode === 'browser' ? t('ringingB') : t(c.status);
+    const browser = call.mode === 'browser';
+    // In a browser call "connected" is the shopper's leg only: the words for talking come from the audio itself.
+    let text = browser && c.status === 'ringing' ? t('ringingB') : browser && c.status === 'connected' ? t('waitAgent') : t(c.status);
     if (c.status === 'scheduled') {
       const at = c.scheduledFor ? new Date(c.scheduledFor) : null;
       text = text.replace('{t}', at ? at.toLocaleString(lang, { weekday: 'short', hour: '2-digit', minute: '2-digit' }) : '…');
     }
     if (c.status === 'failed' && c.detail) text += ' ' + c.detail;
-    const status = root.querySelector('#cc-st');
-    if (status) status.textContent = text;
-    else {
-      open(t('callTitle'), '', h('p', { id: 'cc-st', role: 'status' }, text),
-        h('div', { class: 'row' }, h('button', { type: 'button', onclick: close }, t('close'))));
+    if (call.voice) {
+      if (RANK[c.status] === 3) call.voice.hangUp();
+    } else {
+      const status = root.querySelector('#cc-st');
+      if (status) status.textContent = text;
+      else {
+        open(t('callTitle'), '', h('p', { id: 'cc-st', role: 'status' }, text),
+          h('div', { class: 'row', id: 'cc-x' }, h('button', { type: 'button', onclick: close }, t('close'))));
+      }
+      if (RANK[c.status] === 3 && call.adapter) call.adapter.dispose();
     }
     panel.dataset.callStatus = c.status;
     emit('call-status', { callId: c.callId, status: c.status });

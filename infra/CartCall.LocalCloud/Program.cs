@@ -327,10 +327,14 @@ public static class LocalCloudProgram
         var output = new Option<string?>("--output", "-o") { Description = "Zip to write (default artifacts/cartcall-functions.zip)." };
         var prebuilt = new Option<string?>("--prebuilt") { Description = "Pack this already published app folder instead of running dotnet publish." };
         var configuration = new Option<string>("--configuration", "-c") { Description = "Build configuration to publish.", DefaultValueFactory = _ => "Release" };
-        var command = new Command("package", "Build the Azure Functions deployment zip (host.json, function.json folders, the published custom handler).");
+        var runtime = new Option<string?>("--runtime", "-r") { Description = "Publish for this runtime (e.g. linux-x64, for ReadyToRun). Default: portable, framework-dependent." };
+        var noBuild = new Option<bool>("--no-build") { Description = "Publish the last build of the configuration instead of building again." };
+        var command = new Command("package", "Build the zip Flex Consumption deploys: the isolated worker's dotnet publish output (host.json, functions.metadata, worker.config.json, .azurefunctions) at its root.");
         command.Options.Add(output);
         command.Options.Add(prebuilt);
         command.Options.Add(configuration);
+        command.Options.Add(runtime);
+        command.Options.Add(noBuild);
         command.SetAction(async (parse, ct) =>
         {
             try
@@ -342,11 +346,13 @@ public static class LocalCloudProgram
                     OutputZipPath = parse.GetValue(output) ?? Path.Combine(layout.ArtifactsDirectory, "cartcall-functions.zip"),
                     PrebuiltAppDirectory = parse.GetValue(prebuilt),
                     Configuration = parse.GetValue(configuration) ?? "Release",
+                    RuntimeIdentifier = parse.GetValue(runtime),
+                    NoBuild = parse.GetValue(noBuild),
                 }, ct)).ConfigureAwait(false);
                 AnsiConsole.MarkupLineInterpolated($"[green]Wrote[/] {zip} ({new FileInfo(zip).Length / 1024.0:0} KB)");
                 return ExitOk;
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or ArgumentException)
+            catch (Exception e) when (e is IOException or InvalidDataException or InvalidOperationException or ArgumentException or TimeoutException)
             {
                 return Fail(ExitFailed, e.Message);
             }

@@ -19,6 +19,7 @@ public enum DecisionReasonCode
     DismissedTooOften,
     DailyBudgetExhausted,
     EmptyCart,
+    NotInCheckout,
 }
 
 public sealed record DecisionReason(DecisionReasonCode Code, string Message);

@@ -43,6 +43,11 @@ public static class OfferPolicy
                 Invariant($"Score {value:0.###} is below the threshold {s.Thresholds.MinScore:0.###}.")));
         }
 
+        if (s.Thresholds.RequireCheckout && !f.ReachedCheckout)
+        {
+            reasons.Add(new(DecisionReasonCode.NotInCheckout, "The shopper has not started checking out."));
+        }
+
         if (f.CartValue < s.Thresholds.MinCartValue)
         {
             reasons.Add(new(DecisionReasonCode.BelowCartValue,
@@ -52,7 +57,7 @@ public static class OfferPolicy
         if (ev <= 0)
         {
             reasons.Add(new(DecisionReasonCode.NegativeExpectedValue,
-                Invariant($"Expected value {ev:0.00} (score × margin {f.CartMargin:0.00} × recovery {s.Value.ExpectedRecoveryRate:0.###} − call cost {s.Value.CallCost:0.00}) is not positive.")));
+                Invariant($"Expected value {ev:0.00} (score × margin {f.CartMargin:0.00} × recovery {s.Value.ExpectedRecoveryRate:0.###} − acceptance {s.Value.ExpectedAcceptanceRate:0.###} × call cost {s.Value.CallCost:0.00}) is not positive.")));
         }
 
         if (!s.Hours.IsOpen(now))
@@ -108,12 +113,12 @@ public static class OfferPolicy
         ]);
     }
 
-    /// <summary>EV = score × margin × recovery − call cost.</summary>
+    /// <summary>EV = score × margin × recovery − acceptance × call cost: what an offer saves on average, less the calls it causes.</summary>
     public static decimal ExpectedValue(double score, decimal margin, ValueModel value)
     {
         ArgumentNullException.ThrowIfNull(value);
         var s = double.IsFinite(score) ? (decimal)Math.Clamp(score, 0, 1) : 0m;
-        return (s * margin * value.ExpectedRecoveryRate) - value.CallCost;
+        return (s * margin * value.ExpectedRecoveryRate) - (value.ExpectedAcceptanceRate * value.CallCost);
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

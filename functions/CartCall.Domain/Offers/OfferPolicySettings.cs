@@ -2,11 +2,14 @@ using CartCall.Domain.Preferences;
 
 namespace CartCall.Domain.Offers;
 
-/// <summary>The merchant's economics of a call.</summary>
+/// <summary>The merchant's economics of a call. Expected value of an offer = score × margin × recovery − acceptance × call cost.</summary>
 /// <param name="DefaultMarginRate">Margin assumed for cart lines without a cost (0..1).</param>
-/// <param name="CallCost">What one offered call costs the merchant (agent time plus telephony).</param>
-/// <param name="ExpectedRecoveryRate">Share of at-risk carts a call saves (0..1).</param>
-public sealed record ValueModel(decimal DefaultMarginRate, decimal CallCost, decimal ExpectedRecoveryRate)
+/// <param name="CallCost">What one call costs the merchant (agent time plus telephony).</param>
+/// <param name="ExpectedRecoveryRate">Share of would-be-abandoned carts one offer saves: seen, accepted, connected and
+/// converted (0..1).</param>
+/// <param name="ExpectedAcceptanceRate">Share of offers accepted, i.e. offers that become calls the merchant pays for
+/// (0..1). 1 reads <paramref name="CallCost"/> as the cost of every offer.</param>
+public sealed record ValueModel(decimal DefaultMarginRate, decimal CallCost, decimal ExpectedRecoveryRate, decimal ExpectedAcceptanceRate = 1m)
 {
     public IReadOnlyList<string> Validate()
     {
@@ -26,11 +29,19 @@ public sealed record ValueModel(decimal DefaultMarginRate, decimal CallCost, dec
             problems.Add("value.expectedRecoveryRate must be between 0 and 1.");
         }
 
+        if (ExpectedAcceptanceRate is < 0 or > 1)
+        {
+            problems.Add("value.expectedAcceptanceRate must be between 0 and 1.");
+        }
+
         return problems;
     }
 }
 
-public sealed record ScoringThresholds(double MinScore, decimal MinCartValue)
+/// <param name="RequireCheckout">Offer only to a shopper who has started checking out: before that, help is rarely
+/// wanted (proactive-chat vendors report the best take-up inside the cart and checkout) and the offer uses up the
+/// session's only chance. The shipped default is true.</param>
+public sealed record ScoringThresholds(double MinScore, decimal MinCartValue, bool RequireCheckout = false)
 {
     public IReadOnlyList<string> Validate()
     {
@@ -116,3 +127,28 @@ public sealed record OfferCounters(
     int DismissalsThisSession,
     DateTimeOffset? LastOfferAt,
     int AvailableAgents);
+
+/// <summary>
+/// What a merchant who configures nothing gets: tuned on the shopper simulator's behaviour model (figures and method in
+/// Scoring/README.md, "Calibration"). The app's merchant settings take their defaults from here.
+/// </summary>
+public static class OfferDefaults
+{
+    public const double MinScore = 0.7;
+
+    public const double MinCartValue = 0;
+
+    public const double DefaultMarginRate = 0.3;
+
+    public const double CallCost = 2;
+
+    public const double ExpectedRecoveryRate = 0.03;
+
+    public const double ExpectedAcceptanceRate = 0.08;
+
+    public static ValueModel Value { get; } = new((decimal)DefaultMarginRate, (decimal)CallCost, (decimal)ExpectedRecoveryRate, (decimal)ExpectedAcceptanceRate);
+
+    public const bool RequireCheckout = true;
+
+    public static ScoringThresholds Thresholds { get; } = new(MinScore, (decimal)MinCartValue, RequireCheckout);
+}

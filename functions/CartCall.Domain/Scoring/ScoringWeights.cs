@@ -13,25 +13,28 @@ public sealed record ScoringWeights(double Intercept, IReadOnlyDictionary<string
     /// <summary>Overrides beyond this magnitude would let one feature decide alone; refused as a likely typo.</summary>
     public const double MaxAbsWeight = 20;
 
-    /// <summary>Default model. Intercept −4 puts a fresh browsing session at about 2%.</summary>
+    /// <summary>
+    /// Default model: refitted on the shopper simulator's behaviour model (Scoring/README.md, "Calibration"), so the
+    /// score reads as the chance that a cart is abandoned.
+    /// </summary>
     public static ScoringWeights Default { get; } = new(
-        -4.0,
+        0.95,
         new ReadOnlyDictionary<string, double>(new Dictionary<string, double>(StringComparer.Ordinal)
         {
-            [FeatureNames.CartValue] = 0.15,
-            [FeatureNames.CartMargin] = 0.0,
-            [FeatureNames.ItemCount] = 0.10,
-            [FeatureNames.DistinctItems] = 0.05,
-            [FeatureNames.SecondsInCheckout] = 0.08,
-            [FeatureNames.ShippingDwellSeconds] = 0.25,
-            [FeatureNames.PaymentFailures] = 0.90,
-            [FeatureNames.CouponRejections] = 0.60,
-            [FeatureNames.Revisits] = 0.30,
-            [FeatureNames.IdleSeconds] = 0.12,
-            [FeatureNames.ItemsRemoved] = 0.25,
-            [FeatureNames.CartViews] = 0.10,
-            [FeatureNames.PageViews] = -0.15,
-            [FeatureNames.ReachedCheckout] = 1.50,
+            [FeatureNames.CartValue] = -0.01,
+            [FeatureNames.CartMargin] = 0.00,
+            [FeatureNames.ItemCount] = -0.12,
+            [FeatureNames.DistinctItems] = -0.08,
+            [FeatureNames.SecondsInCheckout] = -0.01,
+            [FeatureNames.ShippingDwellSeconds] = 0.56,
+            [FeatureNames.PaymentFailures] = -0.28,
+            [FeatureNames.CouponRejections] = 0.09,
+            [FeatureNames.Revisits] = -0.01,
+            [FeatureNames.IdleSeconds] = 0.48,
+            [FeatureNames.ItemsRemoved] = 0.94,
+            [FeatureNames.CartViews] = 0.17,
+            [FeatureNames.PageViews] = 0.06,
+            [FeatureNames.ReachedCheckout] = -1.27,
         }));
 
     /// <summary>

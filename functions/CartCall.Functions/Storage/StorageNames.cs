@@ -13,6 +13,21 @@ public static class StorageNames
     /// <summary>Calls: one partition per call id (the call row and its callback-event rows), plus a per-merchant index.</summary>
     public const string CallsTable = "calls";
 
+    /// <summary>Merchant hooks: PK = merchant id, RK = hook id.</summary>
+    public const string HooksTable = "hooks";
+
+    /// <summary>Hook invocations (status, attempts, payload for replay): PK = merchant id, RK = idempotency key.</summary>
+    public const string HookDeliveriesTable = "hookdeliveries";
+
+    /// <summary>The double-entry journal: partition = merchant + month, row = source + posting kind (insert-only).</summary>
+    public const string LedgerTable = "ledger";
+
+    /// <summary>Merchant plans: partition = merchant, row = first local day the plan applies.</summary>
+    public const string PlansTable = "plans";
+
+    /// <summary>Shopper holds for paid calls: partition = call id.</summary>
+    public const string HoldsTable = "holds";
+
     public const string ReevaluateQueue = "reevaluate";
     public const string OfferOutboxQueue = "offer-outbox";
 
@@ -20,7 +35,8 @@ public static class StorageNames
     public const string CallsQueue = "calls";
 
     public static readonly string[] Tables =
-        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, ProfilesTable, CallsTable];
+        [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, ProfilesTable, CallsTable,
+         HooksTable, HookDeliveriesTable, LedgerTable, PlansTable, HoldsTable];
 
     public static readonly string[] Queues = [ReevaluateQueue, OfferOutboxQueue, CallsQueue];
 

@@ -21,9 +21,11 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, byte> _pending = new();
     private readonly ConcurrentDictionary<string, SimCall> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<AcsDeliveredCallback> _delivered = new();
+    private readonly Func<string, bool> _isIssuedUser;
 
-    public AcsCallSimulator(AcsStandInOptions options, AcsCallbackSigner signer, Func<(string, string)> tokenClaims, ILogger logger)
+    public AcsCallSimulator(AcsStandInOptions options, AcsCallbackSigner signer, Func<(string, string)> tokenClaims, ILogger logger, Func<string, bool>? isIssuedUser = null)
     {
+        _isIssuedUser = isIssuedUser ?? (_ => false);
         _options = options;
         _signer = signer;
         _tokenClaims = tokenClaims;
@@ -40,6 +42,26 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
 
     public IReadOnlyCollection<AcsDeliveredCallback> Delivered => _delivered.ToArray();
 
+    /// <summary>The pages of <see cref="PartyBehavior.Browser"/> parties; told of every change of such a leg (under the call's lock).</summary>
+    public IBrowserLegs BrowserLegs { get; set; } = NoBrowserLegs.Instance;
+
+    /// <summary>Calls in which a browser leg of <paramref name="userId"/> is ringing (for a page that signs in late).</summary>
+    public IReadOnlyList<(SimCall Call, SimParty Party)> RingingInBrowser(string userId)
+    {
+        var found = new List<(SimCall, SimParty)>();
+        foreach (var call in _calls.Values)
+        {
+            lock (call.Gate)
+            {
+                found.AddRange(call.Parties
+                    .Where(p => p.InBrowser && p.State == PartyState.Ringing && call.IsLive && string.Equals(p.Party.UserId, userId, StringComparison.Ordinal))
+                    .Select(p => (call, p)));
+            }
+        }
+
+        return found;
+    }
+
     public bool TryGet(string id, out SimCall call) => _calls.TryGetValue(id, out call!);
 
     public IReadOnlyList<AcsStandInCall> Snapshot() =>
@@ -51,8 +73,9 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
         {
             return new AcsStandInCall(
                 c.Id, c.ServerCallId, c.CorrelationId, c.State, c.OperationContext, c.CallbackUri,
-                c.Parties.Select(p => new AcsStandInParty(p.Party.RawId, p.Party.Label, p.Role, p.State, p.Script.Behavior, p.Recognize is not null)).ToList(),
-                c.Timeline.ToList());
+                c.Parties.Select(p => new AcsStandInParty(p.Party.RawId, p.Party.Label, p.Role, p.State, p.Script.Behavior, p.Recognize is not null, p.Muted)).ToList(),
+                c.Timeline.ToList(),
+                c.CreatedAt);
         }
     }
 
@@ -61,6 +84,7 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
         if (Parties.TryGetValue(party.RawId, out var s)) return s;
         if (party.PhoneNumber is { } phone && Parties.TryGetValue(phone, out s)) return s;
         if (party.UserId is { } user && Parties.TryGetValue(user, out s)) return s;
+        if (party.UserId is { } issued && _options.IssuedUserParty is { } browser && _isIssuedUser(issued)) return browser;
         return _options.DefaultParty;
     }
 
@@ -157,12 +181,8 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
             });
             if (!string.IsNullOrEmpty(party.Script.DtmfKeys))
             {
-                var keys = party.Script.DtmfKeys;
-                for (var i = 0; i < keys.Length; i++)
-                {
-                    var key = keys[i];
-                    Schedule(call, party.Script.DtmfDelay * (i + 1), c => PressKeyLocked(c, party, key));
-                }
+                // One key at a time, each scheduled by the one before: separate timers could fire out of order under load.
+                PressKeysFrom(call, party, party.Script.DtmfKeys, 0);
             }
 
             return null;
@@ -191,6 +211,15 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
                 case "dtmf" when party.State == PartyState.Connected && !string.IsNullOrEmpty(keys):
                     foreach (var key in keys) PressKeyLocked(call, party, key);
                     return true;
+                case "mute" or "unmute" when party.State == PartyState.Connected:
+                    if (party.Muted != (action == "mute"))
+                    {
+                        party.Muted = action == "mute";
+                        Note(call, $"{party.Party.Label} {(party.Muted ? "muted" : "unmuted")}");
+                        EmitParticipantsUpdated(call);
+                    }
+
+                    return true;
                 default:
                     return false;
             }
@@ -217,6 +246,10 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
             case PartyBehavior.Manual:
                 Schedule(call, ringTimeout, c => Fail(c, party, AcsWire.Result(408, 0, "Call was not answered."), "no answer"));
                 break;
+            case PartyBehavior.Browser:
+                Schedule(call, ringTimeout, c => Fail(c, party, AcsWire.Result(408, 0, "Call was not answered."), "no answer"));
+                BrowserLegs.Ring(call, party);
+                break;
         }
     }
 
@@ -230,7 +263,10 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
             call.State = "connected";
             // Only the first target to answer joins; the others stop ringing.
             foreach (var other in call.Parties.Where(p => p != party && p.Role == "target" && p.State == PartyState.Ringing))
+            {
                 other.State = PartyState.Failed;
+                if (other.InBrowser) BrowserLegs.Gone(call, other, "answered by another participant");
+            }
             Emit(call, "CallConnected", Common(call, call.OperationContext, AcsWire.Result(200, 0, "")), null);
         }
         else
@@ -242,6 +278,7 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
         }
 
         EmitParticipantsUpdated(call);
+        if (party.InBrowser) BrowserLegs.Joined(call, party);
         if (party.Script.HangUpAfter is { } after) Schedule(call, after, c => Leave(c, party));
     }
 
@@ -250,6 +287,7 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
         if (party.State != PartyState.Ringing || !call.IsLive) return;
         party.State = PartyState.Failed;
         Note(call, $"{party.Party.Label}: {why}");
+        if (party.InBrowser) BrowserLegs.Gone(call, party, why);
         if (party.Role == "target")
         {
             if (call.State != "connecting" || call.Parties.Any(p => p.Role == "target" && p.State == PartyState.Ringing)) return;
@@ -270,6 +308,7 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
         party.State = PartyState.Left;
         party.Recognize = null;
         Note(call, $"{party.Party.Label} hung up");
+        if (party.InBrowser) BrowserLegs.Gone(call, party, "hung up");
         EmitParticipantsUpdated(call);
         if (!call.Parties.Any(p => p.State == PartyState.Connected))
             EndCall(call, AcsWire.Result(200, 7000, "The conversation has ended."));
@@ -279,17 +318,30 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
     {
         if (!call.IsLive) return;
         call.State = "disconnected";
+        call.EndedAt = _time.GetUtcNow();
         foreach (var p in call.Parties)
         {
             p.Recognize = null;
+            var was = p.State;
             if (p.State == PartyState.Ringing) p.State = PartyState.Failed;
             else if (p.State == PartyState.Connected) p.State = PartyState.Left;
+            if (p.InBrowser && was is PartyState.Ringing or PartyState.Connected) BrowserLegs.Gone(call, p, "call ended");
         }
 
         Note(call, "call disconnected");
         Emit(call, "CallDisconnected", Common(call, null, result), null);
         call.Outbox.Writer.TryComplete();
     }
+
+    private void PressKeysFrom(SimCall call, SimParty party, string keys, int index) =>
+        Schedule(call, party.Script.DtmfDelay, c =>
+        {
+            PressKeyLocked(c, party, keys[index]);
+            if (index + 1 < keys.Length)
+            {
+                PressKeysFrom(c, party, keys, index + 1);
+            }
+        });
 
     private void PressKeyLocked(SimCall call, SimParty party, char key)
     {
@@ -330,7 +382,7 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
             ["correlationId"] = call.CorrelationId,
             ["sequenceNumber"] = call.Sequence,
             ["participants"] = new JsonArray(call.Parties.Where(p => p.State == PartyState.Connected)
-                .Select(p => (JsonNode)new JsonObject { ["identifier"] = p.Party.ToModel(), ["isMuted"] = false, ["isOnHold"] = false })
+                .Select(p => (JsonNode)new JsonObject { ["identifier"] = p.Party.ToModel(), ["isMuted"] = p.Muted, ["isOnHold"] = false })
                 .ToArray()),
             ["resultInformation"] = AcsWire.Result(200, 0, ""),
         };
@@ -363,6 +415,9 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
     }
 
     private void Note(SimCall call, string text) => call.Timeline.Add(new AcsTimelineEntry(_time.GetUtcNow(), text));
+
+    /// <summary>Adds to the call's timeline; the caller holds the call's lock.</summary>
+    public void NoteLocked(SimCall call, string text) => Note(call, text);
 
     private void Emit(SimCall call, string type, JsonObject data, Uri? destination)
     {
@@ -521,5 +576,35 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
 
         _http.Dispose();
         _stopping.Dispose();
+    }
+}
+
+/// <summary>What the simulator tells the pages of browser legs. Called under the call's lock: implementations only queue.</summary>
+internal interface IBrowserLegs
+{
+    /// <summary>The leg starts ringing: ring every page signed in as its user.</summary>
+    void Ring(SimCall call, SimParty party);
+
+    /// <summary>The leg answered and is in the call.</summary>
+    void Joined(SimCall call, SimParty party);
+
+    /// <summary>The leg stopped ringing or left the call (declined, no answer, hung up, call ended).</summary>
+    void Gone(SimCall call, SimParty party, string reason);
+}
+
+internal sealed class NoBrowserLegs : IBrowserLegs
+{
+    public static readonly NoBrowserLegs Instance = new();
+
+    public void Ring(SimCall call, SimParty party)
+    {
+    }
+
+    public void Joined(SimCall call, SimParty party)
+    {
+    }
+
+    public void Gone(SimCall call, SimParty party, string reason)
+    {
     }
 }

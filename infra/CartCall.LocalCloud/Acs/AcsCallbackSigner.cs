@@ -41,6 +41,25 @@ internal sealed class AcsCallbackSigner : IDisposable
         return _handler.CreateToken(descriptor);
     }
 
+    /// <summary>The claims of a token this signer issued for <paramref name="audience"/>, or null when it is not one (forged, expired, other key).</summary>
+    public async Task<IDictionary<string, object>?> ValidateAsync(string token, string issuer, string audience)
+    {
+        var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = issuer,
+            ValidAudience = audience,
+            IssuerSigningKey = _key,
+            ValidateLifetime = true,
+            ClockSkew = TimeSpan.FromMinutes(1),
+            LifetimeValidator = (notBefore, expires, _, _) =>
+            {
+                var now = _time.GetUtcNow().UtcDateTime;
+                return (notBefore is null || notBefore <= now.AddMinutes(1)) && expires is { } e && e > now;
+            },
+        }).ConfigureAwait(false);
+        return result.IsValid ? result.Claims : null;
+    }
+
     public JsonObject Jwks()
     {
         var p = _rsa.ExportParameters(includePrivateParameters: false);

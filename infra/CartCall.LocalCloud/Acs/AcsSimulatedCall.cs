@@ -21,9 +21,10 @@ public sealed record AcsStandInCall(
     string? OperationContext,
     Uri CallbackUri,
     IReadOnlyList<AcsStandInParty> Parties,
-    IReadOnlyList<AcsTimelineEntry> Timeline);
+    IReadOnlyList<AcsTimelineEntry> Timeline,
+    DateTimeOffset CreatedAt = default);
 
-public sealed record AcsStandInParty(string RawId, string Label, string Role, PartyState State, PartyBehavior Behavior, bool Recognizing);
+public sealed record AcsStandInParty(string RawId, string Label, string Role, PartyState State, PartyBehavior Behavior, bool Recognizing, bool Muted = false);
 
 public sealed record AcsTimelineEntry(DateTimeOffset At, string Text);
 
@@ -46,6 +47,18 @@ internal sealed class SimParty(AcsWire.Party party, PartyScript script, string r
     public string? OperationContext { get; init; }
     public Uri? OperationCallbackUri { get; init; }
     public SimRecognize? Recognize { get; set; }
+
+    /// <summary>The party's own microphone state (pages report it; scripted parties never mute).</summary>
+    public bool Muted { get; set; }
+
+    /// <summary>A party that answers in a browser page (<see cref="PartyBehavior.Browser"/>).</summary>
+    public bool InBrowser => Script.Behavior == PartyBehavior.Browser;
+
+    /// <summary>The page that answered this browser leg; its SDP and ICE go to <see cref="Peer"/>.</summary>
+    public object? Page { get; set; }
+
+    /// <summary>The other browser leg this one exchanges media with, once both are connected.</summary>
+    public SimParty? Peer { get; set; }
 }
 
 internal sealed class SimRecognize
@@ -85,4 +98,7 @@ internal sealed class SimCall
     public TaskCompletionSource FirstDelivered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public bool IsLive => State is "connecting" or "connected";
+
+    /// <summary>When the call ended (for the measurements of browser calls).</summary>
+    public DateTimeOffset? EndedAt { get; set; }
 }

@@ -18,6 +18,7 @@ public sealed class AcsStandIn : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly AcsCallSimulator _simulator;
+    private readonly AcsBrowserSignaling _signaling;
     private readonly AcsCallbackSigner _signer;
     private readonly AcsHmacVerifier _verifier;
     private readonly AcsStandInOptions _options;
@@ -34,7 +35,9 @@ public sealed class AcsStandIn : IAsyncDisposable
         AccessKey = accessKey;
         ResourceId = resourceId;
         _verifier = new AcsHmacVerifier(Convert.FromBase64String(accessKey), options.TimeProvider, options.MaxClockSkew);
-        _simulator = new AcsCallSimulator(options, signer, () => (Issuer, ResourceId), logger) { Faults = options.Faults };
+        _simulator = new AcsCallSimulator(options, signer, () => (Issuer, ResourceId), logger, _users.ContainsKey) { Faults = options.Faults };
+        _signaling = new AcsBrowserSignaling(_simulator, AuthenticatePageAsync, options.SignalingAuthTimeout, logger);
+        _simulator.BrowserLegs = _signaling;
     }
 
     public Uri Endpoint { get; private set; } = null!;
@@ -51,6 +54,15 @@ public sealed class AcsStandIn : IAsyncDisposable
     public Uri OpenIdConfigurationUri => new(Endpoint, "calling/.well-known/acsopenidconfiguration");
 
     public Uri JwksUri => new(Endpoint, "calling/keys");
+
+    /// <summary>
+    /// The calling WebSocket (<c>ws://127.0.0.1:{port}/calling/signaling</c>) where pages of
+    /// <see cref="PartyBehavior.Browser"/> parties sign in with their voip token, are rung, and exchange SDP and ICE.
+    /// </summary>
+    public Uri SignalingUri => new($"ws://{Endpoint.Authority}{AcsBrowserSignaling.Path}");
+
+    /// <summary>Calling pages signed in on <see cref="SignalingUri"/> now.</summary>
+    public int SignedInPages => _signaling.SignedInPages;
 
     /// <summary>Party scripts by phone number, raw id or user id; changes apply to calls placed afterwards.</summary>
     public ConcurrentDictionary<string, PartyScript> Parties => _simulator.Parties;
@@ -107,6 +119,7 @@ public sealed class AcsStandIn : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _signaling.DisposeAsync().ConfigureAwait(false);
         await _simulator.DisposeAsync().ConfigureAwait(false);
         await _app.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
@@ -117,6 +130,8 @@ public sealed class AcsStandIn : IAsyncDisposable
 
     private void Map(WebApplication app)
     {
+        app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(20) });
+        app.Map(AcsBrowserSignaling.Path, _signaling.HandleAsync);
         app.MapGet("/", () => Results.Content(AcsStandInPage.Html, "text/html; charset=utf-8"));
         app.MapGet("/_standin/calls", () => Results.Json(_simulator.Snapshot(), AcsWire.Json));
         app.MapPost("/_standin/calls/{callId}/parties/{partyId}/{action}", (string callId, string partyId, string action, string? keys) =>
@@ -430,6 +445,15 @@ public sealed class AcsStandIn : IAsyncDisposable
         }
 
         return Task.FromResult(AcsWire.Error(404, "NotFound", "No such identity operation."));
+    }
+
+    /// <summary>The user a page's token names, when this stand-in issued it with the voip scope for a user it knows.</summary>
+    private async Task<string?> AuthenticatePageAsync(string token)
+    {
+        var claims = await _signer.ValidateAsync(token, Issuer, ResourceId).ConfigureAwait(false);
+        if (claims is null || !claims.TryGetValue("skypeid", out var user) || user?.ToString() is not { } userId || !_users.ContainsKey(userId)) return null;
+        var scopes = claims.TryGetValue("scp", out var scp) ? scp?.ToString() ?? "" : "";
+        return scopes.Split(' ').Contains("voip", StringComparer.Ordinal) ? userId : null;
     }
 
     private JsonObject? TokenFor(string userId, JsonArray scopes, JsonNode? expiresInMinutes)

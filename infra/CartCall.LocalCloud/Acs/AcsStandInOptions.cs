@@ -17,6 +17,13 @@ public enum PartyBehavior
 
     /// <summary>Rings until a person answers or declines on the stand-in's page (or the ring timeout, 408).</summary>
     Manual,
+
+    /// <summary>
+    /// An ACS user who answers in a browser: rings every page signed in as that identity on the stand-in's calling
+    /// WebSocket (<c>/calling/signaling</c>) and follows what the page does (answer, decline, mute, hang up); the
+    /// stand-in relays SDP and loopback ICE between two such pages in one call. Unanswered: the ring timeout (408).
+    /// </summary>
+    Browser,
 }
 
 /// <summary>Fault knobs for callback delivery.</summary>
@@ -66,6 +73,7 @@ public sealed record PartyScript
     public static PartyScript NeverAnswers() => new() { Behavior = PartyBehavior.NoAnswer };
     public static PartyScript Rejects() => new() { Behavior = PartyBehavior.Reject, AnswerAfter = TimeSpan.FromMilliseconds(50) };
     public static PartyScript ByPerson() => new() { Behavior = PartyBehavior.Manual };
+    public static PartyScript InBrowser() => new() { Behavior = PartyBehavior.Browser };
 }
 
 /// <summary>Settings for <see cref="AcsStandIn"/>.</summary>
@@ -88,6 +96,16 @@ public sealed class AcsStandInOptions
 
     /// <summary>For anyone not in <see cref="Parties"/>: answers after 200 ms and stays.</summary>
     public PartyScript DefaultParty { get; set; } = PartyScript.Default;
+
+    /// <summary>
+    /// For ACS users this stand-in's Identity API created and <see cref="Parties"/> does not name (the shoppers'
+    /// browser identities the app creates at accept); null uses <see cref="DefaultParty"/>. Set it to
+    /// <see cref="PartyScript.InBrowser"/> so a browser call rings the shopper's page.
+    /// </summary>
+    public PartyScript? IssuedUserParty { get; set; }
+
+    /// <summary>How long a page has to send its <c>auth</c> frame on the calling WebSocket before it is closed.</summary>
+    public TimeSpan SignalingAuthTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Faults for every call (a party's own script may override).</summary>
     public AcsFaults Faults { get; set; } = AcsFaults.None;

@@ -10,22 +10,29 @@ public sealed record PackageOptions
     public required string OutputZipPath { get; init; }
 
     /// <summary>
-    /// An already published app folder to pack as <c>app/</c>. When set, <c>dotnet publish</c> is skipped
-    /// (tests, or a CI step that published before).
+    /// An already published app folder (the <c>dotnet publish</c> output of <see cref="AppProject"/>) to pack. When
+    /// set, <c>dotnet publish</c> is skipped.
     /// </summary>
     public string? PrebuiltAppDirectory { get; init; }
 
-    /// <summary>The custom-handler project, relative to <see cref="RepositoryRoot"/>.</summary>
+    /// <summary>The isolated worker project, relative to <see cref="RepositoryRoot"/>.</summary>
     public string AppProject { get; init; } = Path.Combine("functions", "CartCall.Functions");
-
-    /// <summary>The folder of <c>&lt;FunctionName&gt;/function.json</c> folders, relative to <see cref="RepositoryRoot"/>.</summary>
-    public string DefinitionsDirectory { get; init; } = Path.Combine("functions", "Definitions");
 
     /// <summary>Build configuration for <c>dotnet publish</c>.</summary>
     public string Configuration { get; init; } = "Release";
 
-    /// <summary>Runtime identifier: Flex Consumption is Linux x64.</summary>
-    public string RuntimeIdentifier { get; init; } = "linux-x64";
+    /// <summary>
+    /// Runtime identifier, or null for a portable (RID-less) framework-dependent publish, which is what Flex Consumption's
+    /// dotnet-isolated stack runs (<c>dotnet CartCall.Functions.dll</c>, as worker.config.json says) and what Core Tools
+    /// deploys. Set <c>linux-x64</c> for ReadyToRun; the publish stays framework-dependent either way.
+    /// </summary>
+    public string? RuntimeIdentifier { get; init; }
+
+    /// <summary>
+    /// Publish what the last build of <see cref="Configuration"/> produced (<c>--no-build</c>) instead of building
+    /// again: for tests and CI steps that built before.
+    /// </summary>
+    public bool NoBuild { get; init; }
 
     /// <summary>The <c>dotnet</c> executable used to publish.</summary>
     public string DotnetPath { get; init; } = "dotnet";
@@ -49,6 +56,11 @@ public sealed record PackageOptions
         if (PrebuiltAppDirectory is not null && string.IsNullOrWhiteSpace(PrebuiltAppDirectory))
         {
             throw new ArgumentException("PrebuiltAppDirectory, when given, must not be blank.", nameof(PrebuiltAppDirectory));
+        }
+
+        if (RuntimeIdentifier is not null && string.IsNullOrWhiteSpace(RuntimeIdentifier))
+        {
+            throw new ArgumentException("RuntimeIdentifier, when given, must not be blank.", nameof(RuntimeIdentifier));
         }
 
         if (PublishTimeout <= TimeSpan.Zero)

@@ -23,6 +23,12 @@ public sealed record SimulatedEvent(TimeSpan Offset, CartEventMessage Message);
 public sealed record SimulatedSession(string SessionId, string? ShopperId, SessionOutcome Outcome, string LastStep, IReadOnlyList<SimulatedEvent> Events)
 {
     public TimeSpan Span => Events.Count == 0 ? TimeSpan.Zero : Events[^1].Offset;
+
+    /// <summary>The shopper's hidden situation (intent, reason for leaving, how long the page stays open).</summary>
+    public ShopperProfile Profile { get; init; } = ShopperProfile.Unknown;
+
+    /// <summary>True when the visit ever had something in its cart.</summary>
+    public bool HadCart => Events.Any(e => e.Message.Cart?.Items is { Count: > 0 });
 }
 
 /// <summary>Knobs of the shopper model; the defaults describe a small apparel store.</summary>
@@ -57,20 +63,29 @@ public sealed record ShopperSessionGeneratorOptions
     /// <summary>Logged-in shoppers are drawn from this many, so some return on other visits.</summary>
     public int ShopperPool { get; init; } = 200;
 
-    /// <summary>A runaway walk is cut off here (counts as abandoned).</summary>
+    /// <summary>A visit is cut off after this many events (counts as abandoned).</summary>
     public int MaxEventsPerSession { get; init; } = 60;
+
+    /// <summary>Who comes, why they leave, how they answer offers: Simulator/README.md.</summary>
+    public ShopperBehaviourModel Behaviour { get; init; } = new();
 }
 
 /// <summary>
-/// Generates realistic shopper visits from a small Markov model over storefront steps (browse, add, view cart,
-/// checkout, shipping, coupon rejected, payment failed, order completed, leave), with log-normal dwell times per step
-/// and the odd return after a long absence. Deterministic for a seed, so tests and benchmarks can repeat a run.
-/// Not thread-safe: one generator per producer.
+/// Generates shopper visits from the behaviour model in Simulator/README.md: each visit first draws a hidden profile
+/// (browser, buyer, or abandoner with a reason), then walks the storefront the way such a shopper does: browsing and
+/// building a cart, then at checkout the steps that reason produces (long shipping reads and coupons for extra costs,
+/// declined cards for payment trouble, a stop right after starting for a required account...), with log-normal dwell
+/// times per step, the odd pause or return after a long break. Deterministic for a seed, so tests, benchmarks and the
+/// calibration repeat exactly. Not thread-safe: one generator per producer.
 /// </summary>
 public sealed class ShopperSessionGenerator
 {
+    private static readonly TimeSpan MaxLinger = TimeSpan.FromMinutes(30);
+
     private readonly Random random;
     private readonly ShopperSessionGeneratorOptions options;
+    private readonly ShopperBehaviourModel model;
+    private readonly (AbandonReason Reason, double Share)[] reasons;
 
     public ShopperSessionGenerator(int seed, ShopperSessionGeneratorOptions? options = null)
     {
@@ -80,6 +95,15 @@ public sealed class ShopperSessionGenerator
             throw new ArgumentException("The catalog needs at least one product.", nameof(options));
         }
 
+        model = this.options.Behaviour ?? throw new ArgumentException("A behaviour model is required.", nameof(options));
+        var problems = model.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems), nameof(options));
+        }
+
+        // Fixed order, so a seed means the same draws whatever order the dictionary enumerates in.
+        reasons = [.. model.Reasons.Where(r => r.Value.Share > 0).OrderBy(r => r.Key).Select(r => (r.Key, r.Value.Share))];
         random = new Random(seed);
     }
 
@@ -94,10 +118,9 @@ public sealed class ShopperSessionGenerator
         CouponRejected,
         PaymentFailed,
         Complete,
-        Leave,
     }
 
-    /// <summary>The next visit; its events carry <c>occurredAt = start + offset</c>.</summary>
+    /// <summary>The next visit; its events carry <c>occurredAt = start + offset</c> (shopper time).</summary>
     public SimulatedSession Next(DateTimeOffset start)
     {
         var sessionId = "sim-" + Convert.ToHexStringLower(RandomBytes(6));
@@ -105,151 +128,229 @@ public sealed class ShopperSessionGenerator
             ? "shopper-" + random.Next(options.ShopperPool).ToString("D4", CultureInfo.InvariantCulture)
             : null;
 
-        var cart = new List<LineItemMessage>();
-        var events = new List<SimulatedEvent>();
-        var offset = TimeSpan.Zero;
-        var step = Step.Browse;
-        var returned = false;
-        var lastStep = "browse";
-        var outcome = SessionOutcome.Abandoned;
-
-        while (true)
+        var profile = DrawProfile();
+        var walk = new Walk(this, sessionId, shopperId, start);
+        switch (profile.Intent)
         {
-            if (step == Step.Leave)
-            {
-                // Some shoppers with a cart come back after a long break (another tab, the commute): a revisit.
-                if (!returned && cart.Count > 0 && random.NextDouble() < 0.15 && events.Count < options.MaxEventsPerSession - 2)
+            case ShopperIntent.Browser:
+                BrowseOnly(walk);
+                break;
+            case ShopperIntent.Buyer:
+                BuildCart(walk, profile);
+                Buy(walk);
+                break;
+            default:
+                BuildCart(walk, profile);
+                if (profile.Reason != AbandonReason.NotReady || random.NextDouble() < 0.15)
                 {
-                    returned = true;
-                    offset += TimeSpan.FromMinutes(35 + (random.NextDouble() * 85));
-                    step = random.NextDouble() < 0.6 ? Step.ViewCart : Step.Browse;
-                    continue;
-                }
-
-                break;
-            }
-
-            if (events.Count >= options.MaxEventsPerSession - 1 && step != Step.Complete)
-            {
-                break;
-            }
-
-            var (type, page) = Apply(step, cart);
-            var sequence = events.Count + 1;
-            events.Add(new SimulatedEvent(offset, new CartEventMessage
-            {
-                EventId = string.Create(CultureInfo.InvariantCulture, $"{sessionId}-{sequence:D3}"),
-                SessionId = sessionId,
-                ShopperId = shopperId,
-                OccurredAt = start + offset,
-                Type = type,
-                PageUrl = new Uri(options.StoreUrl, page).AbsoluteUri,
-                Cart = new CartMessage { Currency = options.Currency, Items = cart.Select(Copy).ToList() },
-            }));
-            lastStep = type;
-
-            if (step == Step.Complete)
-            {
-                outcome = SessionOutcome.Completed;
-                break;
-            }
-
-            offset += Dwell(step);
-            step = NextStep(step, cart.Count > 0);
-        }
-
-        return new SimulatedSession(sessionId, shopperId, outcome, lastStep, events);
-    }
-
-    /// <summary>Applies the step to the cart; returns its wire event type and the page it happened on.</summary>
-    private (string Type, string Page) Apply(Step step, List<LineItemMessage> cart)
-    {
-        switch (step)
-        {
-            case Step.AddItem:
-                var product = options.Catalog[random.Next(options.Catalog.Count)];
-                var quantity = random.NextDouble() switch { < 0.8 => 1, < 0.95 => 2, _ => 3 };
-                var line = cart.Find(l => l.Sku == product.Sku);
-                if (line is null)
-                {
-                    cart.Add(new LineItemMessage { Sku = product.Sku, Title = product.Title, Quantity = quantity, UnitPrice = product.UnitPrice, UnitCost = product.UnitCost });
+                    LeaveAtCheckout(walk, profile.Reason);
                 }
                 else
                 {
-                    line.Quantity += quantity;
+                    // Not ready: a last look around or at the cart, then gone.
+                    walk.Emit(random.NextDouble() < 0.5 ? Step.Browse : Step.ViewCart);
                 }
 
-                return ("item_added", "products/" + product.Slug);
-            case Step.RemoveItem:
-                var victim = cart[random.Next(cart.Count)];
-                if (victim.Quantity > 1 && random.NextDouble() < 0.5)
-                {
-                    victim.Quantity--;
-                }
-                else
-                {
-                    cart.Remove(victim);
-                }
-
-                return ("item_removed", "cart");
-            case Step.Browse:
-                return ("page_viewed", random.NextDouble() < 0.25 ? "collections/all" : "products/" + options.Catalog[random.Next(options.Catalog.Count)].Slug);
-            case Step.ViewCart: return ("cart_viewed", "cart");
-            case Step.Checkout: return ("checkout_started", "checkout");
-            case Step.Shipping: return ("shipping_viewed", "checkout/shipping");
-            case Step.CouponRejected: return ("coupon_rejected", "checkout/payment");
-            case Step.PaymentFailed: return ("payment_failed", "checkout/payment");
-            case Step.Complete: return ("order_completed", "checkout/thank-you");
-            default: throw new ArgumentOutOfRangeException(nameof(step), step, "Leave is not an event.");
+                break;
         }
+
+        var events = walk.Events;
+        var outcome = events.Count > 0 && events[^1].Message.Type == "order_completed" ? SessionOutcome.Completed : SessionOutcome.Abandoned;
+        if (outcome == SessionOutcome.Abandoned)
+        {
+            var median = model.For(profile).LingerMedianSeconds;
+            profile = profile with { Linger = median > 0 ? LogNormal(median, 0.8, MaxLinger.TotalSeconds) : TimeSpan.Zero };
+        }
+
+        var last = events.Count == 0 ? "browse" : events[^1].Message.Type!;
+        return new SimulatedSession(sessionId, shopperId, outcome, last, events) { Profile = profile };
     }
 
-    private Step NextStep(Step from, bool hasItems)
+    private ShopperProfile DrawProfile()
     {
-        // Weights of the next step from each step; steps that need items are dropped when the cart is empty.
-        (Step To, double Weight)[] choices = from switch
+        if (random.NextDouble() >= model.CartShare)
         {
-            Step.Browse => [(Step.Browse, 0.45), (Step.AddItem, 0.28), (Step.ViewCart, 0.10), (Step.Leave, 0.17)],
-            Step.AddItem => [(Step.Browse, 0.38), (Step.AddItem, 0.14), (Step.ViewCart, 0.38), (Step.Leave, 0.10)],
-            Step.RemoveItem => [(Step.ViewCart, 0.45), (Step.Browse, 0.30), (Step.Leave, 0.25)],
-            Step.ViewCart => [(Step.Checkout, 0.45), (Step.RemoveItem, 0.14), (Step.Browse, 0.21), (Step.Leave, 0.20)],
-            Step.Checkout => [(Step.Shipping, 0.82), (Step.Leave, 0.18)],
-            // The shipping step is where carts die: costs appear. Some reread it, some try a coupon, some pay.
-            Step.Shipping => [(Step.Complete, 0.40), (Step.PaymentFailed, 0.11), (Step.CouponRejected, 0.13), (Step.Shipping, 0.05), (Step.ViewCart, 0.05), (Step.Leave, 0.26)],
-            Step.CouponRejected => [(Step.Complete, 0.35), (Step.Shipping, 0.22), (Step.CouponRejected, 0.06), (Step.PaymentFailed, 0.04), (Step.Leave, 0.33)],
-            Step.PaymentFailed => [(Step.Complete, 0.45), (Step.PaymentFailed, 0.15), (Step.Leave, 0.40)],
-            _ => [(Step.Leave, 1.0)],
-        };
-
-        var total = 0.0;
-        foreach (var (to, weight) in choices)
-        {
-            total += Allowed(to, hasItems) ? weight : 0;
+            return new ShopperProfile(ShopperIntent.Browser, AbandonReason.None, TimeSpan.Zero);
         }
 
-        var pick = random.NextDouble() * total;
-        foreach (var (to, weight) in choices)
+        if (random.NextDouble() >= model.CartAbandonmentRate)
         {
-            if (!Allowed(to, hasItems))
-            {
-                continue;
-            }
+            return new ShopperProfile(ShopperIntent.Buyer, AbandonReason.None, TimeSpan.Zero);
+        }
 
-            pick -= weight;
+        var pick = random.NextDouble() * reasons.Sum(r => r.Share);
+        foreach (var (reason, share) in reasons)
+        {
+            pick -= share;
             if (pick < 0)
             {
-                return to;
+                return new ShopperProfile(ShopperIntent.Abandoner, reason, TimeSpan.Zero);
             }
         }
 
-        return Step.Leave;
+        return new ShopperProfile(ShopperIntent.Abandoner, reasons[^1].Reason, TimeSpan.Zero);
     }
 
-    private static bool Allowed(Step to, bool hasItems) =>
-        hasItems || to is Step.Browse or Step.AddItem or Step.Leave;
+    private void BrowseOnly(Walk walk)
+    {
+        walk.Emit(Step.Browse);
+        while (random.NextDouble() < 0.6 && walk.Emit(Step.Browse))
+        {
+        }
+    }
+
+    /// <summary>Browse, add one to five products with some browsing between, look at the cart; maybe take a long break.</summary>
+    private void BuildCart(Walk walk, ShopperProfile profile)
+    {
+        walk.Emit(Step.Browse);
+        while (random.NextDouble() < 0.4)
+        {
+            walk.Emit(Step.Browse);
+        }
+
+        var adds = 1;
+        while (adds < 5 && random.NextDouble() < 0.45)
+        {
+            adds++;
+        }
+
+        for (var i = 0; i < adds; i++)
+        {
+            walk.Emit(Step.AddItem);
+            if (random.NextDouble() < 0.3)
+            {
+                walk.Emit(Step.ViewCart);
+            }
+
+            if (i + 1 < adds)
+            {
+                walk.Emit(Step.Browse);
+            }
+        }
+
+        // Price-sensitive shoppers trim the cart (never to empty: an empty cart has nothing to check out).
+        var trims = profile.Reason is AbandonReason.ExtraCosts or AbandonReason.NotReady ? 0.25 : 0.06;
+        if (walk.Units > 1 && random.NextDouble() < trims)
+        {
+            walk.Emit(Step.RemoveItem);
+        }
+
+        walk.Emit(Step.ViewCart);
+        if (random.NextDouble() < model.BreakRate)
+        {
+            walk.Break(TimeSpan.FromMinutes(35 + (random.NextDouble() * 85)));
+            walk.Emit(random.NextDouble() < 0.6 ? Step.ViewCart : Step.Browse);
+        }
+    }
+
+    private void Buy(Walk walk)
+    {
+        walk.Emit(Step.Checkout);
+        if (random.NextDouble() < model.BuyerPauseRate)
+        {
+            walk.Pause(LogNormal(model.BuyerPauseMedianSeconds, 0.7, 900));
+        }
+
+        walk.Emit(Step.Shipping, shippingMedian: 50);
+        if (random.NextDouble() < 0.05)
+        {
+            walk.Emit(Step.Shipping, shippingMedian: 30);
+        }
+
+        if (random.NextDouble() < model.BuyerCouponRejectRate)
+        {
+            walk.Emit(Step.CouponRejected);
+        }
+
+        if (random.NextDouble() < model.BuyerDeclineRate)
+        {
+            walk.Emit(Step.PaymentFailed);
+            if (random.NextDouble() < 0.15)
+            {
+                walk.Emit(Step.PaymentFailed);
+            }
+        }
+
+        walk.Emit(Step.Complete);
+    }
+
+    /// <summary>The checkout steps a shopper who leaves for <paramref name="reason"/> takes before going.</summary>
+    private void LeaveAtCheckout(Walk walk, AbandonReason reason)
+    {
+        switch (reason)
+        {
+            case AbandonReason.AccountRequired:
+                walk.Emit(Step.Checkout);
+                break;
+            case AbandonReason.ExtraCosts:
+                walk.Emit(Step.Checkout);
+                walk.Emit(Step.Shipping, shippingMedian: 110);
+                if (random.NextDouble() < 0.4)
+                {
+                    walk.Emit(Step.ViewCart);
+                    walk.Emit(Step.Shipping, shippingMedian: 60);
+                }
+
+                if (random.NextDouble() < 0.45)
+                {
+                    walk.Emit(Step.CouponRejected);
+                    if (random.NextDouble() < 0.25)
+                    {
+                        walk.Emit(Step.CouponRejected);
+                    }
+                }
+
+                if (walk.Units > 1 && random.NextDouble() < 0.25)
+                {
+                    walk.Emit(Step.RemoveItem);
+                    walk.Emit(Step.Shipping, shippingMedian: 60);
+                }
+
+                break;
+            case AbandonReason.ComplicatedCheckout:
+                walk.Emit(Step.Checkout, checkoutMedian: 90);
+                walk.Emit(Step.Shipping, shippingMedian: 100);
+                if (random.NextDouble() < 0.3)
+                {
+                    // Back to the cart to check what was ordered, then on through the steps again.
+                    walk.Emit(Step.ViewCart);
+                    walk.Emit(Step.Shipping, shippingMedian: 80);
+                }
+
+                break;
+            case AbandonReason.DeliveryOrReturns:
+                walk.Emit(Step.Checkout);
+                walk.Emit(Step.Shipping, shippingMedian: 100);
+                if (random.NextDouble() < 0.3)
+                {
+                    walk.Emit(Step.Shipping, shippingMedian: 60);
+                }
+
+                break;
+            case AbandonReason.PaymentTrouble:
+                walk.Emit(Step.Checkout);
+                walk.Emit(Step.Shipping, shippingMedian: 50);
+                walk.Emit(Step.PaymentFailed);
+                if (random.NextDouble() < 0.5)
+                {
+                    walk.Emit(Step.PaymentFailed);
+                    if (random.NextDouble() < 0.25)
+                    {
+                        walk.Emit(Step.PaymentFailed);
+                    }
+                }
+
+                break;
+            default:
+                // Trust, and the not-ready few who look at shipping before going.
+                walk.Emit(Step.Checkout);
+                walk.Emit(Step.Shipping, shippingMedian: 60);
+                break;
+        }
+    }
 
     /// <summary>Time spent on a step before the next event: log-normal around a typical dwell, clamped.</summary>
-    private TimeSpan Dwell(Step step)
+    private TimeSpan Dwell(Step step, double? medianOverride)
     {
         var (medianSeconds, sigma, maxSeconds) = step switch
         {
@@ -258,12 +359,17 @@ public sealed class ShopperSessionGenerator
             Step.RemoveItem => (10.0, 0.6, 120.0),
             Step.ViewCart => (30.0, 0.7, 300.0),
             Step.Checkout => (45.0, 0.6, 400.0),
-            Step.Shipping => (75.0, 0.9, 720.0),
+            Step.Shipping => (75.0, 0.8, 720.0),
             Step.CouponRejected => (35.0, 0.7, 300.0),
             Step.PaymentFailed => (50.0, 0.7, 400.0),
             _ => (10.0, 0.5, 60.0),
         };
 
+        return LogNormal(medianOverride ?? medianSeconds, sigma, maxSeconds);
+    }
+
+    private TimeSpan LogNormal(double medianSeconds, double sigma, double maxSeconds)
+    {
         var seconds = medianSeconds * Math.Exp(sigma * NextGaussian());
         // Whole milliseconds keep offsets exact through JSON and across runs.
         return TimeSpan.FromMilliseconds(Math.Round(Math.Clamp(seconds, 2.0, maxSeconds) * 1000));
@@ -286,4 +392,109 @@ public sealed class ShopperSessionGenerator
 
     private static LineItemMessage Copy(LineItemMessage l) =>
         new() { Sku = l.Sku, Title = l.Title, Quantity = l.Quantity, UnitPrice = l.UnitPrice, UnitCost = l.UnitCost };
+
+    /// <summary>One visit being written: the cart, the clock and the events so far.</summary>
+    private sealed class Walk(ShopperSessionGenerator generator, string sessionId, string? shopperId, DateTimeOffset start)
+    {
+        private readonly List<LineItemMessage> cart = [];
+        private TimeSpan offset;
+        private TimeSpan? pendingDwell;
+
+        public List<SimulatedEvent> Events { get; } = [];
+
+        public int Units => cart.Sum(l => l.Quantity);
+
+        /// <summary>Adds the step's event after the previous step's dwell; false (and nothing) once the visit is full.</summary>
+        public bool Emit(Step step, double? shippingMedian = null, double? checkoutMedian = null)
+        {
+            var max = generator.options.MaxEventsPerSession;
+            if (Events.Count >= max || (Events.Count >= max - 1 && step != Step.Complete))
+            {
+                return false;
+            }
+
+            if (step is Step.ViewCart or Step.Checkout or Step.Shipping or Step.CouponRejected or Step.PaymentFailed or Step.Complete or Step.RemoveItem
+                && cart.Count == 0)
+            {
+                return false;
+            }
+
+            offset += pendingDwell ?? TimeSpan.Zero;
+            var (type, page) = Apply(step);
+            Events.Add(new SimulatedEvent(offset, new CartEventMessage
+            {
+                EventId = string.Create(CultureInfo.InvariantCulture, $"{sessionId}-{Events.Count + 1:D3}"),
+                SessionId = sessionId,
+                ShopperId = shopperId,
+                OccurredAt = start + offset,
+                Type = type,
+                PageUrl = new Uri(generator.options.StoreUrl, page).AbsoluteUri,
+                Cart = new CartMessage { Currency = generator.options.Currency, Items = cart.Select(Copy).ToList() },
+            }));
+
+            var median = step switch
+            {
+                Step.Shipping => shippingMedian,
+                Step.Checkout => checkoutMedian,
+                _ => null,
+            };
+            pendingDwell = generator.Dwell(step, median);
+            return true;
+        }
+
+        /// <summary>Silence on top of the current step's dwell (the shopper stepped away and came back).</summary>
+        public void Pause(TimeSpan pause) => pendingDwell = (pendingDwell ?? TimeSpan.Zero) + pause;
+
+        /// <summary>A long absence: the next event comes after it.</summary>
+        public void Break(TimeSpan gap) => Pause(gap);
+
+        private (string Type, string Page) Apply(Step step)
+        {
+            var random = generator.random;
+            var catalog = generator.options.Catalog;
+            switch (step)
+            {
+                case Step.AddItem:
+                    var product = catalog[random.Next(catalog.Count)];
+                    var quantity = random.NextDouble() switch { < 0.8 => 1, < 0.95 => 2, _ => 3 };
+                    var line = cart.Find(l => l.Sku == product.Sku);
+                    if (line is null)
+                    {
+                        cart.Add(new LineItemMessage { Sku = product.Sku, Title = product.Title, Quantity = quantity, UnitPrice = product.UnitPrice, UnitCost = product.UnitCost });
+                    }
+                    else
+                    {
+                        line.Quantity += quantity;
+                    }
+
+                    return ("item_added", "products/" + product.Slug);
+                case Step.RemoveItem:
+                    var victim = cart[random.Next(cart.Count)];
+                    if (victim.Quantity > 1 && (cart.Count == 1 || random.NextDouble() < 0.5))
+                    {
+                        victim.Quantity--;
+                    }
+                    else if (cart.Count > 1)
+                    {
+                        cart.Remove(victim);
+                    }
+                    else
+                    {
+                        // The only line with a single unit: removing it would empty the cart; take nothing.
+                        return ("cart_viewed", "cart");
+                    }
+
+                    return ("item_removed", "cart");
+                case Step.Browse:
+                    return ("page_viewed", random.NextDouble() < 0.25 ? "collections/all" : "products/" + catalog[random.Next(catalog.Count)].Slug);
+                case Step.ViewCart: return ("cart_viewed", "cart");
+                case Step.Checkout: return ("checkout_started", "checkout");
+                case Step.Shipping: return ("shipping_viewed", "checkout/shipping");
+                case Step.CouponRejected: return ("coupon_rejected", "checkout/payment");
+                case Step.PaymentFailed: return ("payment_failed", "checkout/payment");
+                case Step.Complete: return ("order_completed", "checkout/thank-you");
+                default: throw new ArgumentOutOfRangeException(nameof(step), step, null);
+            }
+        }
+    }
 }

@@ -138,7 +138,8 @@ public sealed class ShopperSimulator
     {
         // Per-visit randomness derived from the seed, so which events are swapped or repeated does not depend on
         // which worker happened to take the visit.
-        var chance = new Random(HashCode.Combine(options.Seed, index));
+        var chance = new Random(SeedMix.Of(options.Seed, index));
+        var stamps = RealTimes(session.Events, DateTimeOffset.UtcNow);
         var order = SendOrder(session.Events, chance);
         var started = Stopwatch.GetTimestamp();
 
@@ -155,6 +156,7 @@ public sealed class ShopperSimulator
             }
 
             await pacer.WaitAsync(stopSending).ConfigureAwait(false);
+            e.Message.OccurredAt = stamps[e.Message.EventId!];
             var body = JsonSerializer.SerializeToUtf8Bytes(e.Message, AppJson.Options);
             await SendAsync(body).ConfigureAwait(false);
             if (options.DuplicateRate > 0 && chance.NextDouble() < options.DuplicateRate)
@@ -165,6 +167,26 @@ public sealed class ShopperSimulator
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// When each event happened on the real clock: the visit's real start plus its offset compressed by the time scale
+    /// (each is sent once that time has come). With no waiting, the events are a millisecond apart and end at the
+    /// visit's start, so shopper order survives and no stamp is ahead of the clock. The app checks event times
+    /// against its own clock and measures idle time from them, so they must be real, never shopper time running
+    /// ahead. A swapped or repeated delivery keeps its event's own time, as a storefront's retry does.
+    /// </summary>
+    internal Dictionary<string, DateTimeOffset> RealTimes(IReadOnlyList<SimulatedEvent> events, DateTimeOffset realStart)
+    {
+        var stamps = new Dictionary<string, DateTimeOffset>(events.Count, StringComparer.Ordinal);
+        for (var i = 0; i < events.Count; i++)
+        {
+            stamps[events[i].Message.EventId!] = options.TimeScale > 0
+                ? realStart + TimeSpan.FromTicks((long)(events[i].Offset.Ticks / options.TimeScale))
+                : realStart - TimeSpan.FromMilliseconds(events.Count - 1 - i);
+        }
+
+        return stamps;
     }
 
     /// <summary>The visit's events in the order they are sent: shopper order with some neighbours swapped.</summary>

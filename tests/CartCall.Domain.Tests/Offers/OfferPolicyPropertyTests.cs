@@ -39,6 +39,9 @@ public class OfferPolicyPropertyTests
         from marginRate in Fraction
         from callCost in Money(2_000)
         from recovery in Fraction
+        from acceptance in Gen.Frequency((3, Fraction), (1, Gen.Constant(1.0)))
+        from requireCheckout in Gen.Elements(false, true)
+        from reachedCheckout in Gen.Frequency((4, Gen.Constant(true)), (1, Gen.Constant(false)))
         from minScore in Gen.Choose(0, 500).Select(v => v / 1000.0)
         from minCart in Money(20_000)
         from hours in Hours
@@ -55,10 +58,10 @@ public class OfferPolicyPropertyTests
         let now = T0.AddMinutes(minutesIntoWeek)
         select new Case(
             new Score(value, ScoreStates.BuildingCart, []),
-            SessionFeatures.None with { CartValue = cartValue, CartMargin = margin, ItemCount = items, OrderCompleted = featuresCompleted },
+            SessionFeatures.None with { CartValue = cartValue, CartMargin = margin, ItemCount = items, OrderCompleted = featuresCompleted, ReachedCheckout = reachedCheckout },
             new OfferPolicySettings(
-                new ValueModel((decimal)marginRate, callCost, (decimal)recovery),
-                new ScoringThresholds(minScore, minCart),
+                new ValueModel((decimal)marginRate, callCost, (decimal)recovery, (decimal)acceptance),
+                new ScoringThresholds(minScore, minCart, requireCheckout),
                 hours.Hours,
                 new FrequencyCaps(caps[0], caps[1], TimeSpan.FromSeconds(caps[2] * 150), caps[3]),
                 budget),
@@ -73,7 +76,7 @@ public class OfferPolicyPropertyTests
     {
         var failing = new HashSet<DecisionReasonCode>();
         var s = c.Settings;
-        var ev = ((decimal)c.Score.Value * c.Features.CartMargin * s.Value.ExpectedRecoveryRate) - s.Value.CallCost;
+        var ev = ((decimal)c.Score.Value * c.Features.CartMargin * s.Value.ExpectedRecoveryRate) - (s.Value.ExpectedAcceptanceRate * s.Value.CallCost);
         var utc = c.Now.UtcDateTime;
         var open = c.HoursKind switch
         {
@@ -94,6 +97,7 @@ public class OfferPolicyPropertyTests
         FailIf(c.Features.ItemCount == 0 || c.Features.CartValue == 0, DecisionReasonCode.EmptyCart);
         FailIf(c.Score.Value < s.Thresholds.MinScore, DecisionReasonCode.BelowScoreThreshold);
         FailIf(c.Features.CartValue < s.Thresholds.MinCartValue, DecisionReasonCode.BelowCartValue);
+        FailIf(s.Thresholds.RequireCheckout && !c.Features.ReachedCheckout, DecisionReasonCode.NotInCheckout);
         FailIf(ev <= 0, DecisionReasonCode.NegativeExpectedValue);
         FailIf(!open, DecisionReasonCode.OutsideBusinessHours);
         FailIf(c.Counters.AvailableAgents == 0, DecisionReasonCode.NoAgentAvailable);

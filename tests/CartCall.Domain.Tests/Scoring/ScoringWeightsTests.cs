@@ -40,6 +40,7 @@ public class ScoringWeightsTests
     [Fact]
     public void With_Override_ReplacesOnlyTheNamedWeight()
     {
+        var before = ScoringWeights.Default.WeightOf(FeatureNames.CartMargin);
         var merchant = ScoringWeights.Default.With(new Dictionary<string, double> { [FeatureNames.CartMargin] = 0.4 });
 
         Assert.Equal(0.4, merchant.WeightOf(FeatureNames.CartMargin));
@@ -49,7 +50,8 @@ public class ScoringWeightsTests
             Assert.Equal(ScoringWeights.Default.WeightOf(name), merchant.WeightOf(name));
         }
 
-        Assert.Equal(0.0, ScoringWeights.Default.WeightOf(FeatureNames.CartMargin)); // defaults untouched
+        Assert.NotEqual(0.4, before);
+        Assert.Equal(before, ScoringWeights.Default.WeightOf(FeatureNames.CartMargin)); // defaults untouched
     }
 
     [Fact]
@@ -69,8 +71,9 @@ public class ScoringWeightsTests
     [Fact]
     public void Equals_ComparesWeightsByValue()
     {
-        var same = ScoringWeights.Default.With(new Dictionary<string, double> { [FeatureNames.Revisits] = 0.30 });
+        var revisits = ScoringWeights.Default.WeightOf(FeatureNames.Revisits);
+        var same = ScoringWeights.Default.With(new Dictionary<string, double> { [FeatureNames.Revisits] = revisits });
         Assert.Equal(ScoringWeights.Default, same);
-        Assert.NotEqual(ScoringWeights.Default, ScoringWeights.Default.With(new Dictionary<string, double> { [FeatureNames.Revisits] = 0.31 }));
+        Assert.NotEqual(ScoringWeights.Default, ScoringWeights.Default.With(new Dictionary<string, double> { [FeatureNames.Revisits] = revisits + 0.01 }));
     }
 }

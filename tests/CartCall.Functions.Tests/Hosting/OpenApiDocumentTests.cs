@@ -26,4 +26,19 @@ public sealed class OpenApiDocumentTests(AppFixture app)
         // Preflights are plumbing, not API.
         Assert.Null(paths[path]?["options"]);
     }
+
+    [Fact]
+    public async Task Document_HasExactlyTheHttpTriggersRoutesAndMethods_BothWays()
+    {
+        using var client = app.CreateClient();
+        var paths = JsonNode.Parse(await client.GetStringAsync("/api/openapi.json"))!["paths"]!.AsObject();
+        var documented = paths.SelectMany(p => p.Value!.AsObject().Select(m => $"{m.Key.ToUpperInvariant()} {p.Key}")).Order().ToList();
+
+        var triggers = app.App.Host.Functions
+            .Where(f => f.Kind == CartCall.LocalCloud.FunctionsHost.TriggerKind.Http)
+            .SelectMany(f => f.Trigger.Texts("methods")!.Where(m => m != "options").Select(m => $"{m.ToUpperInvariant()} /api/{f.Trigger.Text("route")}"))
+            .Order().ToList();
+
+        Assert.Equal(triggers, documented);
+    }
 }

@@ -26,6 +26,15 @@ public sealed partial class BicepTemplateTests(CompiledMainTemplate compiled) : 
     // Suppressions the templates may carry; each is explained in bicep/README.md ("Linter suppressions").
     private static readonly string[] DocumentedSuppressions = ["BCP081"];
 
+    // App settings Flex Consumption rejects or ignores (Learn: functions-app-settings, "Flex Consumption plan deprecations").
+    private static readonly string[] FlexDeprecatedSettings =
+    [
+        "FUNCTIONS_WORKER_RUNTIME", "FUNCTIONS_WORKER_RUNTIME_VERSION", "FUNCTIONS_EXTENSION_VERSION", "FUNCTIONS_MAX_HTTP_CONCURRENCY",
+        "FUNCTIONS_WORKER_PROCESS_COUNT", "WEBSITE_RUN_FROM_PACKAGE", "WEBSITE_CONTENTSHARE", "WEBSITE_CONTENTAZUREFILECONNECTIONSTRING",
+        "WEBSITE_CONTENTOVERVNET", "WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT", "WEBSITE_USE_PLACEHOLDER_DOTNETISOLATED",
+        "SCM_DO_BUILD_DURING_DEPLOYMENT", "ENABLE_ORYX_BUILD", "WEBSITE_TIME_ZONE",
+    ];
+
     [Fact]
     public void MainTemplate_Builds_WithNoWarningsOrErrors()
     {
@@ -66,34 +75,90 @@ public sealed partial class BicepTemplateTests(CompiledMainTemplate compiled) : 
         Assert.Equal("+18005550100", (string?)parameters["acsSourcePhoneNumber"]?["value"]);
     }
 
-    [Fact]
-    public async Task ProdParameterFile_SplitsCorsOrigins_FromTheEnvironment()
+    [Theory]
+    [InlineData("dev")]
+    [InlineData("prod")]
+    public async Task ParameterFiles_TakeTheAdminKey_FromTheEnvironment(string environment)
     {
-        var result = await BuildParamsAsync("prod", new Dictionary<string, string>
+        var result = await BuildParamsAsync(environment, new Dictionary<string, string>
         {
-            ["CARTCALL_CORS_ORIGINS"] = "https://shop.example.com,https://www.example.com",
+            ["CARTCALL_ADMIN_KEY"] = "an-operator-admin-key-0123456789",
         });
 
         Assert.Equal(0, result.ExitCode);
-        var origins = Parameters(result)["corsAllowedOrigins"]!["value"]!.AsArray().Select(n => (string)n!).ToArray();
-        Assert.Equal(["https://shop.example.com", "https://www.example.com"], origins);
+        var parameters = Parameters(result);
+        Assert.Equal("an-operator-admin-key-0123456789", (string?)parameters["adminKey"]?["value"]);
+        Assert.Equal("securestring", (string?)compiled.Template["parameters"]?["adminKey"]?["type"]);
     }
 
     [Fact]
-    public void FunctionApp_IsACustomHandlerOnFlexConsumption_WithASystemIdentity()
+    public void FunctionApp_IsTheIsolatedWorkerOnFlexConsumption_WithASystemIdentity()
     {
         var site = Created("Microsoft.Web/sites");
         Assert.Equal("functionapp,linux", (string?)site.Body["kind"]);
         Assert.Equal("SystemAssigned", (string?)site.Body["identity"]?["type"]);
         var config = site.Properties?["functionAppConfig"];
-        Assert.Equal("custom", (string?)config?["runtime"]?["name"]);
-        Assert.Equal("1.0", (string?)config?["runtime"]?["version"]);
+        // Flex lists dotnet-isolated 10.0 among its runtimes (and not custom).
+        Assert.Equal("dotnet-isolated", (string?)config?["runtime"]?["name"]);
+        Assert.Equal("10.0", (string?)config?["runtime"]?["version"]);
         Assert.Equal("blobContainer", (string?)config?["deployment"]?["storage"]?["type"]);
         Assert.Equal("SystemAssignedIdentity", (string?)config?["deployment"]?["storage"]?["authentication"]?["type"]);
 
         var plan = Created("Microsoft.Web/serverfarms");
         Assert.Equal("FC1", (string?)plan.Body["sku"]?["name"]);
         Assert.Equal("FlexConsumption", (string?)plan.Body["sku"]?["tier"]);
+    }
+
+    [Fact]
+    public void FunctionApp_KeepsOneAlwaysReadyInstance_ForTheDurableGroup()
+    {
+        // Flex scales every orchestration, activity and entity trigger as the group "durable"; the Durable Azure
+        // Storage provider docs ask for one always-ready instance for it.
+        var site = Created("Microsoft.Web/sites");
+        var variables = (JsonObject)site.Template["variables"]!;
+        var alwaysReady = ArmExpression.Unwrap((string?)site.Properties?["functionAppConfig"]?["scaleAndConcurrency"]?["alwaysReady"]);
+        Assert.NotNull(alwaysReady);
+        Assert.True(ArmExpression.TryCall(alwaysReady, "concat", out var parts), alwaysReady);
+        // Unconditional: the first part is the durable entry itself, whatever the HTTP count.
+        Assert.True(ArmExpression.TryCall(parts[0], "createArray", out var entries) && entries.Count == 1, parts[0]);
+        Assert.True(ArmExpression.TryCall(entries[0], "variables", out var name) && name.Count == 1, entries[0]);
+        Assert.True(ArmExpression.TryString(name[0], out var variable), name[0]);
+        var durable = variables[variable]!;
+        Assert.Equal("durable", (string?)durable["name"]);
+        Assert.True((int)durable["instanceCount"]! >= 1);
+    }
+
+    [Fact]
+    public void PlatformCors_StaysEmpty_SoThePerMerchantRulesApply()
+    {
+        // Empty, or absent (Flex then has none); main.bicep sets it empty so a redeploy clears portal edits.
+        var site = Created("Microsoft.Web/sites");
+        if (site.Properties?["siteConfig"]?["cors"] is JsonObject cors)
+        {
+            Assert.True(cors["allowedOrigins"] is null or JsonArray { Count: 0 }, $"platform CORS allows {cors["allowedOrigins"]?.ToJsonString()}");
+            Assert.False((bool?)cors["supportCredentials"] ?? false);
+        }
+
+        // Nothing else sets origins (a sites/config 'web' resource, a parameter that feeds them).
+        Assert.True(AllowedOrigins().Matches(compiled.Template.ToRawJson()).Count <= 1);
+        Assert.DoesNotContain(((JsonObject)compiled.Template["parameters"]!).Select(p => p.Key), n => n.Contains("cors", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void HostJson_PollsTheDurableQueues_AtMost10SecondsApart()
+    {
+        // Durable on Flex Consumption: the Azure Storage provider docs ask for a queue polling interval of 10 s or less
+        // (its default is 30 s, so the setting must be there).
+        using var hostJson = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.Root, "host.json")));
+        var durable = hostJson.RootElement.GetProperty("extensions").GetProperty("durableTask");
+        var provider = durable.GetProperty("storageProvider");
+        Assert.Equal("AzureStorage", provider.GetProperty("type").GetString());
+        Assert.False(string.IsNullOrWhiteSpace(durable.GetProperty("hubName").GetString()));
+        Assert.True(provider.TryGetProperty("maxQueuePollingInterval", out var polling), "host.json sets no maxQueuePollingInterval (default 30 s)");
+        var interval = TimeSpan.Parse(polling.GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(interval, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10));
+        // An app setting could override host.json (AzureFunctionsJobHost__extensions__...): the template sets none.
+        Assert.DoesNotContain("AzureFunctionsJobHost__", compiled.Template.ToRawJson(), StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -109,8 +174,16 @@ public sealed partial class BicepTemplateTests(CompiledMainTemplate compiled) : 
         Assert.Contains("parameters('appSettings')", text, StringComparison.Ordinal);
         Assert.Contains("'CartCall__Acs__ImmutableResourceId', reference('communication').outputs.immutableResourceId.value", passed, StringComparison.Ordinal);
         Assert.Contains("@Microsoft.KeyVault(", passed, StringComparison.Ordinal);
-        // Flex Consumption rejects FUNCTIONS_WORKER_RUNTIME as an app setting: the runtime comes from functionAppConfig.
-        Assert.DoesNotContain("FUNCTIONS_WORKER_RUNTIME", compiled.Template.ToRawJson(), StringComparison.Ordinal);
+        Assert.Contains("'APPLICATIONINSIGHTS_CONNECTION_STRING', reference('appInsights').ConnectionString", text, StringComparison.Ordinal);
+        Assert.Contains("'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', 'Authorization=AAD'", text, StringComparison.Ordinal);
+        // Settings Flex Consumption rejects or ignores ("Flex Consumption plan deprecations"): the runtime comes from
+        // functionAppConfig, deployment from its blob container, and there is no content share.
+        var json = compiled.Template.ToRawJson();
+        foreach (var setting in FlexDeprecatedSettings)
+        {
+            Assert.DoesNotContain(setting, json, StringComparison.OrdinalIgnoreCase);
+        }
+
         Assert.DoesNotContain("AccountKey=", compiled.Template.ToRawJson(), StringComparison.Ordinal);
         Assert.DoesNotMatch(ListFunction(), text);
     }
@@ -123,7 +196,7 @@ public sealed partial class BicepTemplateTests(CompiledMainTemplate compiled) : 
 
         var variables = (JsonObject)compiled.Template["variables"]!;
         Assert.Equal(
-            ["merchants", "sessions", "offers", "counters", "agents", "profiles", "calls"],
+            ["merchants", "sessions", "offers", "counters", "agents", "profiles", "calls", "hooks", "hookdeliveries", "ledger", "plans", "holds"],
             variables["tableNames"]!.AsArray().Select(n => (string?)n));
         Assert.Equal(["reevaluate", "offer-outbox", "calls"], variables["queueNames"]!.AsArray().Select(n => (string?)n));
         var storageModule = ArmTemplate.ModuleTemplate(compiled.Template, "storage").ToRawJson();
@@ -173,6 +246,10 @@ public sealed partial class BicepTemplateTests(CompiledMainTemplate compiled) : 
             ["webPubSubServiceOwner"] = "12cf5a90-567b-43ae-8102-96cf46c7d9b4",
             ["contributor"] = "b24988ac-6180-42a0-ab88-20f7382dd24c",
         };
+        // Durable's Azure Storage provider needs blob (leases; Owner also covers the host's keys and the Flex package),
+        // queue (control and work-item queues, the queue triggers) and table (history and instances) data roles on
+        // the account AzureWebJobsStorage names. Storage Account Contributor is documented only for blob triggers.
+        string[] storageRoles = ["storageBlobDataOwner", "storageQueueDataContributor", "storageTableDataContributor"];
         foreach (var (name, id) in expected)
         {
             Assert.Equal(id, roleIds.GetValueOrDefault(name));
@@ -182,6 +259,10 @@ public sealed partial class BicepTemplateTests(CompiledMainTemplate compiled) : 
                 .ToList();
             Assert.True(granted.Count == 1, $"expected one assignment of {name}, found {granted.Count}");
             Assert.Equal("[parameters('appPrincipalId')]", (string?)granted[0].Properties?["principalId"]);
+            if (storageRoles.Contains(name))
+            {
+                Assert.Equal("[resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))]", (string?)granted[0].Body["scope"]);
+            }
         }
     }
 
@@ -287,6 +368,9 @@ public sealed partial class BicepTemplateTests(CompiledMainTemplate compiled) : 
         var envelope = JsonNode.Parse(result.StandardOutput)!;
         return (JsonObject)JsonNode.Parse((string)envelope["parametersJson"]!)!["parameters"]!;
     }
+
+    [GeneratedRegex("\"allowedOrigins\"")]
+    private static partial Regex AllowedOrigins();
 
     [GeneratedRegex(@"\blist[A-Za-z]*\(")]
     private static partial Regex ListFunction();

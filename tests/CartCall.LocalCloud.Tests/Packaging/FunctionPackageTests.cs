@@ -5,28 +5,36 @@ using CartCall.LocalCloud.Packaging;
 namespace CartCall.LocalCloud.Tests.Packaging;
 
 /// <summary>
-/// Builds packages from a throw-away repository layout (host.json, two function folders, a prebuilt app folder), so
-/// no <c>dotnet publish</c> runs here.
+/// The packer's rules, on a throw-away repository and a publish folder laid out as the Worker SDK lays out the real one
+/// (PublishedPackageTests packs the real one). No <c>dotnet publish</c> runs here.
 /// </summary>
 public sealed class FunctionPackageTests : IDisposable
 {
     private const string HostJson = """
         {
           "version": "2.0",
-          "customHandler": {
-            "description": { "defaultExecutablePath": "app/CartCall.Functions", "workingDirectory": "app", "arguments": [] },
-            "enableProxyingHttpRequest": true
-          }
+          "extensions": { "durableTask": { "hubName": "CartCall", "storageProvider": { "type": "AzureStorage", "maxQueuePollingInterval": "00:00:10" } } }
         }
         """;
 
-    private const string HttpFunctionJson = """
-        { "bindings": [ { "type": "httpTrigger", "direction": "in", "name": "req", "route": "offers/deliveries", "methods": ["post", "options"], "authLevel": "function" },
-                        { "type": "http", "direction": "out", "name": "res" } ] }
+    private const string WorkerConfig = """
+        { "description": { "language": "dotnet-isolated", "extensions": [ ".dll" ], "defaultExecutablePath": "dotnet", "defaultWorkerPath": "CartCall.Functions.dll", "workerIndexing": "true" } }
         """;
 
-    private const string QueueFunctionJson = """
-        { "bindings": [ { "type": "queueTrigger", "direction": "in", "name": "message", "queueName": "calls", "connection": "AzureWebJobsStorage" } ] }
+    private const string FunctionsMetadata = """
+        [
+          { "name": "DeliverOffer", "scriptFile": "CartCall.Functions.dll", "language": "dotnet-isolated",
+            "bindings": [ { "name": "req", "direction": "In", "type": "httpTrigger", "methods": [ "post" ], "route": "offers/deliveries" },
+                          { "name": "$return", "type": "http", "direction": "Out" } ] },
+          { "name": "PlaceCall", "scriptFile": "CartCall.Functions.dll", "language": "dotnet-isolated",
+            "bindings": [ { "name": "message", "direction": "In", "type": "queueTrigger", "queueName": "calls" } ] }
+        ]
+        """;
+
+    private const string ExtensionsJson = """
+        { "extensions": [
+            { "name": "AzureStorageQueues", "typeName": "Queues.Startup", "hintPath": "./.azurefunctions/Microsoft.Azure.WebJobs.Extensions.Storage.Queues.dll" },
+            { "name": "Startup", "typeName": "Loader.Startup", "hintPath": "./.azurefunctions/Microsoft.Azure.WebJobs.Extensions.FunctionMetadataLoader.dll" } ] }
         """;
 
     private readonly string _root = Directory.CreateTempSubdirectory("cartcall-package-test-").FullName;
@@ -34,26 +42,29 @@ public sealed class FunctionPackageTests : IDisposable
     public FunctionPackageTests()
     {
         Write("host.json", HostJson);
-        Write("functions/Definitions/DeliverOffer/function.json", HttpFunctionJson);
-        Write("functions/Definitions/PlaceCall/function.json", QueueFunctionJson);
-        Write("functions/Definitions/PlaceCall/notes.txt", "not deployed");
         Write("local.settings.json", """{ "Values": { "Secret": "root" } }""");
-        Write("prebuilt/CartCall.Functions", "#!/bin/sh\necho handler\n");
-        Write("prebuilt/CartCall.Functions.dll", "dll");
-        Write("prebuilt/appsettings.json", "{}");
-        Write("prebuilt/local.settings.json", """{ "Values": { "Secret": "app" } }""");
-        Write("prebuilt/wwwroot/widget.js", "console.log('widget');");
+        Write("published/host.json", HostJson);
+        Write("published/worker.config.json", WorkerConfig);
+        Write("published/functions.metadata", FunctionsMetadata);
+        Write("published/extensions.json", ExtensionsJson);
+        Write("published/.azurefunctions/Microsoft.Azure.WebJobs.Extensions.Storage.Queues.dll", "queues extension");
+        Write("published/.azurefunctions/Microsoft.Azure.WebJobs.Extensions.FunctionMetadataLoader.dll", "metadata loader");
+        Write("published/CartCall.Functions.dll", "worker");
+        Write("published/CartCall.Functions.deps.json", "{}");
+        Write("published/CartCall.Functions.runtimeconfig.json", """{ "runtimeOptions": { "tfm": "net10.0" } }""");
+        Write("published/local.settings.json", """{ "Values": { "Secret": "app" } }""");
+        Write("published/runtimes/win/lib/net10.0/System.Native.dll", "native");
         if (!OperatingSystem.IsWindows())
         {
-            // As a Windows publish would leave it: the handler without its execute bit.
-            File.SetUnixFileMode(Path.Combine(_root, "prebuilt/CartCall.Functions"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            // As a build may leave it: group-writable and executable. The package does not carry that over.
+            File.SetUnixFileMode(Path.Combine(_root, "published/CartCall.Functions.dll"), (UnixFileMode)0x1FD);
         }
     }
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [Fact]
-    public async Task BuildAsync_LaysOutHostJsonFunctionsAndApp_AsTheFunctionsHostExpects()
+    public async Task BuildAsync_PutsThePublishOutputAtTheZipRoot()
     {
         var zipPath = await FunctionPackage.BuildAsync(Options(), CancellationToken.None);
 
@@ -61,18 +72,20 @@ public sealed class FunctionPackageTests : IDisposable
         using var zip = ZipFile.OpenRead(zipPath);
         Assert.Equal(
             [
+                ".azurefunctions/Microsoft.Azure.WebJobs.Extensions.FunctionMetadataLoader.dll",
+                ".azurefunctions/Microsoft.Azure.WebJobs.Extensions.Storage.Queues.dll",
+                "CartCall.Functions.deps.json",
+                "CartCall.Functions.dll",
+                "CartCall.Functions.runtimeconfig.json",
+                "extensions.json",
+                "functions.metadata",
                 "host.json",
-                "DeliverOffer/function.json",
-                "PlaceCall/function.json",
-                "app/CartCall.Functions",
-                "app/CartCall.Functions.dll",
-                "app/appsettings.json",
-                "app/wwwroot/widget.js",
+                "runtimes/win/lib/net10.0/System.Native.dll",
+                "worker.config.json",
             ],
             zip.Entries.Select(e => e.FullName));
         Assert.Equal(HostJson, Read(zip, "host.json"));
-        Assert.Equal(QueueFunctionJson, Read(zip, "PlaceCall/function.json"));
-        Assert.Equal("#!/bin/sh\necho handler\n", Read(zip, "app/CartCall.Functions"));
+        Assert.Equal(FunctionsMetadata, Read(zip, "functions.metadata"));
     }
 
     [Fact]
@@ -86,15 +99,12 @@ public sealed class FunctionPackageTests : IDisposable
     }
 
     [Fact]
-    public async Task BuildAsync_MarksTheHandlerExecutable_ForTheLinuxHost()
+    public async Task BuildAsync_GivesEveryEntryTheSamePlainFileMode()
     {
         var zipPath = await FunctionPackage.BuildAsync(Options(), CancellationToken.None);
 
         using var zip = ZipFile.OpenRead(zipPath);
-        var handlerMode = (zip.GetEntry("app/CartCall.Functions")!.ExternalAttributes >> 16) & 0x1FF;
-        var dllMode = (zip.GetEntry("app/CartCall.Functions.dll")!.ExternalAttributes >> 16) & 0x1FF;
-        Assert.Equal(0x1ED, handlerMode); // rwxr-xr-x
-        Assert.Equal(0, dllMode & 0x49); // no execute bits on a plain file
+        Assert.All(zip.Entries, e => Assert.Equal(0x81A4, (e.ExternalAttributes >> 16) & 0xFFFF)); // regular file, rw-r--r--
     }
 
     [Fact]
@@ -107,7 +117,7 @@ public sealed class FunctionPackageTests : IDisposable
     }
 
     [Fact]
-    public async Task BuildAsync_WithoutHostJson_ThrowsFileNotFound()
+    public async Task BuildAsync_WithoutHostJsonInTheRepository_ThrowsFileNotFound()
     {
         File.Delete(Path.Combine(_root, "host.json"));
 
@@ -117,54 +127,109 @@ public sealed class FunctionPackageTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_root, "out", "cartcall.zip")));
     }
 
-    [Fact]
-    public async Task BuildAsync_WhenTheAppLacksTheHandlerHostJsonNames_Throws()
+    [Theory]
+    [InlineData("host.json")]
+    [InlineData("functions.metadata")]
+    [InlineData("worker.config.json")]
+    [InlineData("extensions.json")]
+    public async Task BuildAsync_WhenTheHostsFileIsMissing_NamesIt(string file)
     {
-        File.Delete(Path.Combine(_root, "prebuilt/CartCall.Functions"));
+        File.Delete(Path.Combine(_root, "published", file));
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => FunctionPackage.BuildAsync(Options(), CancellationToken.None));
+        var error = await BuildFailsAsync();
 
-        Assert.Contains("app/CartCall.Functions", error.Message, StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(_root, "out", "cartcall.zip")));
+        Assert.Contains($"no {file}", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task BuildAsync_WhenHostJsonIsNotACustomHandler_Throws()
+    public async Task BuildAsync_WithoutTheExtensionFolder_Throws()
     {
-        Write("host.json", """{ "version": "2.0" }""");
+        Directory.Delete(Path.Combine(_root, "published", ".azurefunctions"), recursive: true);
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => FunctionPackage.BuildAsync(Options(), CancellationToken.None));
+        var error = await BuildFailsAsync();
 
-        Assert.Contains("defaultExecutablePath", error.Message, StringComparison.Ordinal);
+        Assert.Contains("no .azurefunctions folder", error.Message, StringComparison.Ordinal);
+        // extensions.json now points at files that are not there.
+        Assert.Contains("AzureStorageQueues", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task BuildAsync_WhenAFunctionFolderHasNoFunctionJson_NamesTheFolder()
+    public async Task BuildAsync_WhenThePublishedHostJsonIsStale_Throws()
     {
-        Directory.CreateDirectory(Path.Combine(_root, "functions/Definitions/AcceptOffer"));
+        Write("host.json", HostJson.Replace("00:00:10", "00:00:05", StringComparison.Ordinal));
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => FunctionPackage.BuildAsync(Options(), CancellationToken.None));
+        var error = await BuildFailsAsync();
 
-        Assert.Contains("AcceptOffer", error.Message, StringComparison.Ordinal);
+        Assert.Contains("host.json differs from the repository's", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task BuildAsync_WhenAFunctionJsonHasNoBindings_Throws()
+    public async Task BuildAsync_WhenHostJsonIsACustomHandlers_Throws()
     {
-        Write("functions/Definitions/DeliverOffer/function.json", """{ "disabled": false }""");
+        const string custom = """{ "version": "2.0", "customHandler": { "description": { "defaultExecutablePath": "app/CartCall.Functions" } } }""";
+        Write("host.json", custom);
+        Write("published/host.json", custom);
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => FunctionPackage.BuildAsync(Options(), CancellationToken.None));
+        var error = await BuildFailsAsync();
 
-        Assert.Contains("bindings", error.Message, StringComparison.Ordinal);
+        Assert.Contains("customHandler", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("\"language\": \"dotnet-isolated\"", "\"language\": \"custom\"", "language 'custom'")]
+    [InlineData("\"defaultExecutablePath\": \"dotnet\"", "\"defaultExecutablePath\": \"{WorkerRoot}CartCall.Functions\"", "framework-dependent")]
+    [InlineData("\"defaultWorkerPath\": \"CartCall.Functions.dll\"", "\"defaultWorkerPath\": \"Other.dll\"", "'Other.dll', which is not in the package")]
+    public async Task BuildAsync_WhenWorkerConfigDoesNotStartTheWorkerWithDotnet_Throws(string from, string to, string expected)
+    {
+        Write("published/worker.config.json", WorkerConfig.Replace(from, to, StringComparison.Ordinal));
+
+        var error = await BuildFailsAsync();
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task BuildAsync_WithoutAnyFunctions_Throws()
+    public async Task BuildAsync_WhenTheOutputHasFunctionJsonFolders_Throws()
     {
-        Directory.Delete(Path.Combine(_root, "functions/Definitions"), recursive: true);
-        Directory.CreateDirectory(Path.Combine(_root, "functions/Definitions"));
+        Write("published/PlaceCall/function.json", """{ "bindings": [ { "type": "queueTrigger" } ] }""");
 
-        await Assert.ThrowsAsync<InvalidDataException>(() => FunctionPackage.BuildAsync(Options(), CancellationToken.None));
+        var error = await BuildFailsAsync();
+
+        Assert.Contains("PlaceCall/function.json", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BuildAsync_WhenTheOutputHasAnAppHostExecutable_Throws()
+    {
+        Write("published/CartCall.Functions", "\u007fELF");
+
+        var error = await BuildFailsAsync();
+
+        Assert.Contains("UseAppHost=false", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BuildAsync_WhenABindingsExtensionIsNotLoaded_NamesTheFunction()
+    {
+        Write("published/functions.metadata", FunctionsMetadata.Replace(
+            "\"type\": \"queueTrigger\", \"queueName\": \"calls\"",
+            "\"type\": \"orchestrationTrigger\"",
+            StringComparison.Ordinal));
+
+        var error = await BuildFailsAsync();
+
+        Assert.Contains("PlaceCall has a orchestrationTrigger binding", error.Message, StringComparison.Ordinal);
+        Assert.Contains("DurableTask", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BuildAsync_WhenFunctionsMetadataListsNoFunctions_Throws()
+    {
+        Write("published/functions.metadata", "[]");
+
+        var error = await BuildFailsAsync();
+
+        Assert.Contains("lists no functions", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -186,11 +251,28 @@ public sealed class FunctionPackageTests : IDisposable
             FunctionPackage.BuildAsync(Options() with { RepositoryRoot = " " }, CancellationToken.None));
     }
 
+    [Theory]
+    [InlineData(null, false, "publish|{project}|-c|Release|-o|{out}|--nologo|-p:UseAppHost=false")]
+    [InlineData("linux-x64", true, "publish|{project}|-c|Release|-o|{out}|--nologo|-p:UseAppHost=false|-r|linux-x64|--self-contained|false|--no-build")]
+    public void PublishArguments_AreFrameworkDependent_WithoutAnAppHost(string? runtime, bool noBuild, string expected)
+    {
+        var arguments = FunctionPackage.PublishArguments(Options() with { RuntimeIdentifier = runtime, NoBuild = noBuild }, "{project}", "{out}");
+
+        Assert.Equal(expected.Split('|'), arguments);
+    }
+
+    private async Task<InvalidDataException> BuildFailsAsync()
+    {
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => FunctionPackage.BuildAsync(Options(), CancellationToken.None));
+        Assert.False(File.Exists(Path.Combine(_root, "out", "cartcall.zip")), "a zip was written for a layout that failed");
+        return error;
+    }
+
     private PackageOptions Options() => new()
     {
         RepositoryRoot = _root,
         OutputZipPath = Path.Combine(_root, "out", "cartcall.zip"),
-        PrebuiltAppDirectory = Path.Combine(_root, "prebuilt"),
+        PrebuiltAppDirectory = Path.Combine(_root, "published"),
     };
 
     private void Write(string relativePath, string content)

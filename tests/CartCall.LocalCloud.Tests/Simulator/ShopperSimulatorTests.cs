@@ -111,6 +111,40 @@ public sealed class ShopperSimulatorTests
         Assert.NotEmpty(summary.SampleErrors);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(20_000)]
+    public async Task Run_StampsEventsWithRealTimes_WhateverTheTimeScale(double timeScale)
+    {
+        var app = new FakeApp();
+        var started = DateTimeOffset.UtcNow;
+
+        await new ShopperSimulator(Options() with { TimeScale = timeScale }, app).RunAsync(CancellationToken.None);
+
+        var finished = DateTimeOffset.UtcNow;
+        foreach (var times in app.Sessions.Values)
+        {
+            // Never shopper time running ahead of the clock (the app refuses events from the future), and in order.
+            // Without waiting, a visit's events are stamped a millisecond apart, ending when it starts.
+            Assert.All(times, t => Assert.InRange(t, started.AddSeconds(-1), finished));
+            Assert.Equal(times.Order(), times);
+        }
+    }
+
+    [Fact]
+    public void RealTimes_CompressShopperTimeByTheScale_AndKeepOrderWithoutWaiting()
+    {
+        var session = new ShopperSessionGenerator(5).Next(DateTimeOffset.UnixEpoch);
+        var realStart = new DateTimeOffset(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
+
+        var scaled = new ShopperSimulator(Options() with { TimeScale = 300 }, new FakeApp()).RealTimes(session.Events, realStart);
+        var immediate = new ShopperSimulator(Options(), new FakeApp()).RealTimes(session.Events, realStart);
+
+        Assert.All(session.Events, e => Assert.InRange((scaled[e.Message.EventId!] - (realStart + (e.Offset / 300))).Ticks, -1, 1));
+        var n = session.Events.Count;
+        Assert.Equal(session.Events.Select((e, i) => realStart.AddMilliseconds(i - (n - 1))), session.Events.Select(e => immediate[e.Message.EventId!]));
+    }
+
     [Fact]
     public void SendOrder_WithoutReordering_KeepsShopperOrder()
     {

@@ -53,6 +53,12 @@ public sealed class AcsCallClient
             CallbackUri = request.CallbackUri.AbsoluteUri,
         };
         using var message = _pipeline.CreateMessage(RequestMethod.Post, "/calling/callConnections", _apiVersion, repeatable: true);
+        if (request.Repeatability is { } repeat)
+        {
+            message.Request.Headers.SetValue(RepeatabilityPolicy.RequestIdHeader, repeat.RequestId.ToString());
+            message.Request.Headers.SetValue(RepeatabilityPolicy.FirstSentHeader, repeat.FirstSent.ToString("r", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
         AcsPipeline.SetJson(message, body, AcsJsonContext.Default.CreateCallRequestModel);
         var response = await _pipeline.SendAsync(message, "CreateCall", Created, cancellationToken).ConfigureAwait(false);
         return ToProperties(AcsPipeline.ReadJson(response, AcsJsonContext.Default.CallConnectionPropertiesModel, "CreateCall"));
@@ -80,6 +86,39 @@ public sealed class AcsCallClient
         using var message = _pipeline.CreateMessage(RequestMethod.Get, CallPath(callConnectionId), _apiVersion, repeatable: false);
         var response = await _pipeline.SendAsync(message, "GetCall", Ok, cancellationToken).ConfigureAwait(false);
         return ToProperties(AcsPipeline.ReadJson(response, AcsJsonContext.Default.CallConnectionPropertiesModel, "GetCall"));
+    }
+
+    /// <summary>The call, or null when the service has no such call (never placed, or over).</summary>
+    public async Task<CallConnectionProperties?> FindCallAsync(string callConnectionId, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await GetCallAsync(callConnectionId, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AcsRequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Who is on the call now; null when the service has no such call.</summary>
+    public async Task<IReadOnlyList<CommunicationIdentifier>?> ListParticipantsAsync(string callConnectionId, CancellationToken cancellationToken = default)
+    {
+        var all = new List<CommunicationIdentifier>();
+        using var message = _pipeline.CreateMessage(RequestMethod.Get, CallPath(callConnectionId) + "/participants", _apiVersion, repeatable: false);
+        Azure.Response response;
+        try
+        {
+            response = await _pipeline.SendAsync(message, "GetParticipants", Ok, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AcsRequestFailedException e) when (e.Status == 404)
+        {
+            return null;
+        }
+
+        var page = AcsPipeline.ReadJson(response, AcsJsonContext.Default.ParticipantsPageModel, "GetParticipants");
+        all.AddRange(page.Value.Where(p => p.Identifier is not null).Select(p => CommunicationIdentifier.FromModel(p.Identifier!)));
+        return all;
     }
 
     public async Task<AddParticipantResult> AddParticipantAsync(

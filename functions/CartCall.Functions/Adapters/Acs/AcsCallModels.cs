@@ -10,6 +10,26 @@ public sealed record CreateCallRequest(IReadOnlyList<CommunicationIdentifier> Ta
 
     /// <summary>Echoed back on the call's events; CartCall puts its call id here.</summary>
     public string? OperationContext { get; init; }
+
+    /// <summary>
+    /// The request's repeatability id and first-sent time, when the caller must be able to send the same create-call
+    /// again (after a crash, from another process) and have the service answer it as a repeat, never dial twice.
+    /// </summary>
+    public Repeatability? Repeatability { get; init; }
+}
+
+/// <summary><c>Repeatability-Request-ID</c> and <c>Repeatability-First-Sent</c> chosen by the caller.</summary>
+public sealed record Repeatability(Guid RequestId, DateTimeOffset FirstSent)
+{
+    /// <summary>A stable id for one logical request, e.g. "dial attempt 1 of call X": the same name gives the same id.</summary>
+    public static Repeatability For(string name, DateTimeOffset firstSent)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x40); // version 4 layout, as the header expects a UUID
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Repeatability(new Guid(hash.AsSpan(0, 16), bigEndian: true), firstSent);
+    }
 }
 
 /// <summary>The state of a call connection as the service reports it.</summary>

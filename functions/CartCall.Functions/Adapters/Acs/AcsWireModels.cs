@@ -72,6 +72,13 @@ internal sealed class CallParticipantModel
     public bool? IsOnHold { get; set; }
 }
 
+/// <summary>One page of <c>GET /calling/callConnections/{id}/participants</c>.</summary>
+internal sealed class ParticipantsPageModel
+{
+    public List<CallParticipantModel> Value { get; set; } = [];
+    public string? NextLink { get; set; }
+}
+
 internal sealed class AddParticipantResponseModel
 {
     public CallParticipantModel? Participant { get; set; }
@@ -216,6 +223,7 @@ internal sealed class AcsEventDataModel
 [JsonSerializable(typeof(CallConnectionPropertiesModel))]
 [JsonSerializable(typeof(AddParticipantRequestModel))]
 [JsonSerializable(typeof(AddParticipantResponseModel))]
+[JsonSerializable(typeof(ParticipantsPageModel))]
 [JsonSerializable(typeof(PlayRequestModel))]
 [JsonSerializable(typeof(RecognizeRequestModel))]
 [JsonSerializable(typeof(CommunicationErrorResponseModel))]

@@ -110,12 +110,34 @@ public static class WebhookSignatures
     public static string SignCartCall(ReadOnlySpan<byte> body, string secret, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(secret);
+        return SignCartCall(body, [secret], at);
+    }
+
+    /// <summary>
+    /// Signs a body with each secret (one <c>v1</c> per secret). CartCall signs what it sends to merchants (hook
+    /// webhooks) this way, with both secrets during a rotation, so <see cref="VerifyCartCall"/> on the merchant's side
+    /// accepts it whichever secret the merchant holds: one scheme, one verifier, both directions.
+    /// </summary>
+    public static string SignCartCall(ReadOnlySpan<byte> body, IReadOnlyList<string> secrets, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
+        if (secrets.Count == 0)
+        {
+            throw new ArgumentException("At least one secret is needed to sign.", nameof(secrets));
+        }
+
         var t = at.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var prefix = Encoding.UTF8.GetBytes(t + ".");
         var message = new byte[prefix.Length + body.Length];
         prefix.CopyTo(message, 0);
         body.CopyTo(message.AsSpan(prefix.Length));
-        return $"t={t},v1={Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), message))}";
+        var header = new StringBuilder("t=").Append(t);
+        foreach (var secret in secrets)
+        {
+            header.Append(",v1=").Append(Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), message)));
+        }
+
+        return header.ToString();
     }
 
     private static bool TryHex(string value, out byte[] bytes)

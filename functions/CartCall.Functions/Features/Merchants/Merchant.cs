@@ -55,8 +55,8 @@ public sealed class Merchant
     public DateTimeOffset? UpdatedAt { get; set; }
 
     public OfferPolicySettings ToPolicySettings() => new(
-        new ValueModel(ValueModel.DefaultMarginRate, ValueModel.CallCost, ValueModel.ExpectedRecoveryRate),
-        new ScoringThresholds(Scoring.MinScore, Scoring.MinCartValue),
+        new ValueModel(ValueModel.DefaultMarginRate, ValueModel.CallCost, ValueModel.ExpectedRecoveryRate, ValueModel.ExpectedAcceptanceRate),
+        new ScoringThresholds(Scoring.MinScore, Scoring.MinCartValue, Scoring.RequireCheckout),
         new BusinessHours(TimeZone, BusinessHours.Select(w => w.ToDomain()).ToList()),
         new FrequencyCaps(
             FrequencyCaps.MaxOffersPerSession,
@@ -112,11 +112,16 @@ public sealed class OpeningWindowDto
 
 public sealed class ScoringSettingsDto
 {
+    // Defaults come from the domain, where they were calibrated (Scoring/README.md).
+
     /// <summary>Offer only when the abandonment-risk score is at least this (0–1).</summary>
-    public double MinScore { get; set; } = 0.6;
+    public double MinScore { get; set; } = OfferDefaults.MinScore;
 
     /// <summary>Offer only for carts worth at least this, in the merchant's currency.</summary>
-    public decimal MinCartValue { get; set; } = 50m;
+    public decimal MinCartValue { get; set; } = (decimal)OfferDefaults.MinCartValue;
+
+    /// <summary>Offer only once the shopper has started checking out.</summary>
+    public bool RequireCheckout { get; set; } = OfferDefaults.RequireCheckout;
 
     /// <summary>Per-feature weight overrides of the default scoring model, by feature name.</summary>
     [JsonPropertyName("weightOverrides")]
@@ -126,13 +131,16 @@ public sealed class ScoringSettingsDto
 public sealed class ValueModelDto
 {
     /// <summary>Margin assumed for line items that carry no unit cost (0–1).</summary>
-    public decimal DefaultMarginRate { get; set; } = 0.3m;
+    public decimal DefaultMarginRate { get; set; } = (decimal)OfferDefaults.DefaultMarginRate;
 
     /// <summary>What one call costs the merchant, in its currency.</summary>
-    public decimal CallCost { get; set; } = 2m;
+    public decimal CallCost { get; set; } = (decimal)OfferDefaults.CallCost;
 
-    /// <summary>Share of at-risk carts a call is expected to save (0–1).</summary>
-    public decimal ExpectedRecoveryRate { get; set; } = 0.25m;
+    /// <summary>Share of would-be-abandoned carts one offer saves (0–1).</summary>
+    public decimal ExpectedRecoveryRate { get; set; } = (decimal)OfferDefaults.ExpectedRecoveryRate;
+
+    /// <summary>Share of offers that become calls the merchant pays for (0–1).</summary>
+    public decimal ExpectedAcceptanceRate { get; set; } = (decimal)OfferDefaults.ExpectedAcceptanceRate;
 }
 
 public sealed class FrequencyCapsDto

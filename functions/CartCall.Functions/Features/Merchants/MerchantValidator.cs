@@ -84,6 +84,11 @@ public static partial class MerchantValidator
             problems.Add("valueModel.expectedRecoveryRate must be between 0 and 1.");
         }
 
+        if (m.ValueModel.ExpectedAcceptanceRate is < 0 or > 1)
+        {
+            problems.Add("valueModel.expectedAcceptanceRate must be between 0 and 1.");
+        }
+
         if (m.ValueModel.CallCost < 0)
         {
             problems.Add("valueModel.callCost must not be negative.");

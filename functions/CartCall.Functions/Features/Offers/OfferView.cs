@@ -25,8 +25,13 @@ public sealed record OfferView(
     }
 }
 
-/// <summary>The words of an offer: heading, sentence, and the two buttons.</summary>
-public sealed record OfferText(string Title, string Body, string Accept, string Dismiss);
+/// <summary>
+/// The words of an offer: heading, sentence, and the two buttons, all in <paramref name="Language"/> (the widget shows
+/// its own words in the same language). <paramref name="BodyTemplate"/> is the sentence with <c>{amount}</c> where the
+/// cart value goes, for clients that format money in the shopper's locale (the widget uses <c>Intl.NumberFormat</c>:
+/// "$478.00"); <paramref name="Body"/> is the same sentence with the amount and its ISO code, for everyone else.
+/// </summary>
+public sealed record OfferText(string Title, string Body, string Accept, string Dismiss, string Language, string BodyTemplate);
 
 /// <summary>Offer wording per language (en, de, fr, es); anything else gets English.</summary>
 public static class OfferTexts
@@ -45,8 +50,11 @@ public static class OfferTexts
 
     public static OfferText For(string? language, decimal cartValue, string currency)
     {
-        var t = Templates.GetValueOrDefault(language ?? "en") ?? Templates["en"];
-        return new OfferText(t.Title, string.Format(CultureInfo.InvariantCulture, t.Body, Money(cartValue, currency, t.Culture)), t.Accept, t.Dismiss);
+        var key = language is not null && Templates.ContainsKey(language) ? language : "en";
+        var t = Templates[key];
+        return new OfferText(
+            t.Title, string.Format(CultureInfo.InvariantCulture, t.Body, Money(cartValue, currency, t.Culture)), t.Accept, t.Dismiss,
+            key, string.Format(CultureInfo.InvariantCulture, t.Body, "{amount}"));
     }
 
     // The amount in the language's number format with the ISO code, which is unambiguous whatever the currency.

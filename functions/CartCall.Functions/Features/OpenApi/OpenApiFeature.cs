@@ -17,6 +17,9 @@ public static partial class OpenApiDocument
     /// <summary>host.json's <c>extensions.http.routePrefix</c>; a test keeps the two in step.</summary>
     public const string RoutePrefix = "api";
 
+    // The app's conventions (camelCase, enums as strings), with the reflection resolver the schema exporter needs.
+    private static readonly JsonSerializerOptions SchemaOptions = new(AppJson.Options) { TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
+
     private static readonly Lazy<string> Json = new(() => Build(typeof(CartCallApp).Assembly).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
 
     public static string Text => Json.Value;
@@ -175,7 +178,7 @@ public static partial class OpenApiDocument
         var name = type.Name;
         if (!schemas.ContainsKey(name))
         {
-            schemas[name] = AppJson.Options.GetJsonSchemaAsNode(type, new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true });
+            schemas[name] = SchemaOptions.GetJsonSchemaAsNode(type, new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true });
         }
 
         return new JsonObject { ["$ref"] = "#/components/schemas/" + name };

@@ -28,15 +28,15 @@ public sealed partial class DependencyFailureMiddleware(ILogger<DependencyFailur
         {
             await next(context).ConfigureAwait(false);
         }
-        catch (Exception e) when (Map(e, context) is { } answer)
+        catch (Exception e) when (Map(e, FunctionAttributes.Http(context), context.FunctionDefinition.Name, logger) is { } answer)
         {
             FunctionAttributes.Answer(context, answer);
         }
     }
 
-    private IResult? Map(Exception e, FunctionContext context)
+    /// <summary>The answer for a failed dependency, or null when <paramref name="e"/> is not one (it then propagates).</summary>
+    internal static IResult? Map(Exception e, HttpContext http, string function, ILogger logger)
     {
-        var http = FunctionAttributes.Http(context);
         var aborted = http.RequestAborted.IsCancellationRequested;
         if (e is SessionConflictException || e.InnerException is SessionConflictException)
         {
@@ -51,13 +51,13 @@ public sealed partial class DependencyFailureMiddleware(ILogger<DependencyFailur
 
         if (DependencyFailures.IsConfiguration(e))
         {
-            LogMisconfigured(e, context.FunctionDefinition.Name);
+            LogMisconfigured(logger, e, function);
             return Problems.ServerError("A service CartCall depends on refused its request; the operator has been alerted.");
         }
 
         if (DependencyFailures.IsTransient(e, http.RequestAborted) || (e is OperationCanceledException && !aborted))
         {
-            LogTransient(context.FunctionDefinition.Name, e.GetType().Name, e.Message.Split('\n')[0]);
+            LogTransient(logger, function, e.GetType().Name, e.Message.Split('\n')[0]);
             return Unavailable(http, e is Azure.RequestFailedException r
                 ? $"A storage or messaging call failed ({r.Status} {r.ErrorCode}); retry the request."
                 : "A dependency could not be reached; retry the request.");
@@ -73,8 +73,8 @@ public sealed partial class DependencyFailureMiddleware(ILogger<DependencyFailur
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Function}: a dependency refused CartCall (configuration error, not retried)")]
-    private partial void LogMisconfigured(Exception e, string function);
+    private static partial void LogMisconfigured(ILogger logger, Exception e, string function);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Function}: a dependency failed ({Type}: {Reason}); answered 503")]
-    private partial void LogTransient(string function, string type, string reason);
+    private static partial void LogTransient(ILogger logger, string function, string type, string reason);
 }

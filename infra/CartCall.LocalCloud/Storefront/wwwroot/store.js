@@ -71,38 +71,39 @@
       });
     },
 
+    // Each checkout step takes over its form's submit before it awaits anything: a quick shopper's press must never
+    // fall through to the browser's own form submission (a reload that loses what was typed).
     async details() {
-      const cart = await api('GET', '/cart');
-      showCount(cart);
-      summary(cart);
       const form = $('#details');
-      if (cart.details) Object.entries(cart.details).forEach(([k, v]) => { if (form.elements[k]) form.elements[k].value = v; });
       form.addEventListener('submit', async (e) => {
         e.preventDefault();
         try { await api('POST', '/checkout/details', Object.fromEntries(new FormData(form))); location.href = '/checkout/shipping'; }
         catch (err) { status(err.message, true); }
       });
+      const cart = await api('GET', '/cart');
+      showCount(cart);
+      summary(cart);
+      // Saved details fill only fields the shopper has not typed into meanwhile.
+      if (cart.details) Object.entries(cart.details).forEach(([k, v]) => { if (form.elements[k] && !form.elements[k].value) form.elements[k].value = v; });
     },
 
     async shipping() {
+      const form = $('#shipping');
+      form.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        if (!form.elements.option) return; // the options are still loading
+        try { await api('POST', '/checkout/shipping', { option: form.elements.option.value }); location.href = '/checkout/payment'; }
+        catch (err) { status(err.message, true); }
+      });
       const cart = await api('GET', '/cart');
       showCount(cart);
       summary(cart);
       $('#shipping-options').replaceChildren(...cart.shippingOptions.map((s, i) => el('label', {},
         el('input', { type: 'radio', name: 'option', value: s.id, checked: cart.shipping ? cart.shipping.id === s.id : i === 0 }),
-        `${s.label}: ${money(s.price, cart.currency)}`)));
-      const form = $('#shipping');
-      form.addEventListener('submit', async (e) => {
-        e.preventDefault();
-        try { await api('POST', '/checkout/shipping', { option: form.elements.option.value }); location.href = '/checkout/payment'; }
-        catch (err) { status(err.message, true); }
-      });
+        el('span', { textContent: `${s.label}: ${money(s.price, cart.currency)}` }))));
     },
 
     async payment() {
-      const cart = await api('GET', '/cart');
-      showCount(cart);
-      summary(cart);
       const form = $('#payment');
       form.addEventListener('submit', async (e) => {
         e.preventDefault();
@@ -111,6 +112,9 @@
         try { const r = await api('POST', '/checkout/payment', Object.fromEntries(new FormData(form))); location.href = r.url; }
         catch (err) { status(err.message, true); $('#pay').disabled = false; }
       });
+      const cart = await api('GET', '/cart');
+      showCount(cart);
+      summary(cart);
     },
 
     async order() {

@@ -1,0 +1,255 @@
+namespace CartCall.Domain.Calls.Flow;
+
+/// <summary>
+/// A call's life as a pure function: from the state and one signal (a callback, an activity's result, a deadline),
+/// the next state and the commands to carry out. Nothing here waits, reads a clock or does I/O; the driver (the
+/// call's Durable orchestration) passes the time in, performs the commands and feeds their results back.
+/// Every waiting state has a deadline and every deadline an outcome: a lost callback is found out by asking the
+/// service (<see cref="Reconcile"/>), never by waiting forever. Late, repeated and reordered signals change nothing.
+/// </summary>
+public static class CallFlow
+{
+    public const string Greeting = "greeting";
+    public const string Apology = "apology";
+
+    public static CallStep Begin(CallPlan plan, DateTimeOffset now, CallTimings timings)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(timings);
+        var state = new CallState
+        {
+            CallId = plan.CallId,
+            Mode = plan.Mode,
+            ShopperRawId = plan.ShopperRawId,
+            IsCallback = plan.IsCallback,
+            CallbackWhenNoAgent = plan.CallbackWhenNoAgent,
+            HasGreeting = plan.HasGreeting,
+            HasApology = plan.HasApology,
+        };
+        if (plan.NotBefore is { } at && at > now)
+        {
+            return new(state with { Stage = CallStage.Scheduled, Deadline = new(CallDeadlineKind.StartTime, at) }, [new RecordCall()]);
+        }
+
+        return DialNow(state, 1, now, timings, [new RecordCall()]);
+    }
+
+    public static CallStep Apply(CallState state, CallSignal signal, DateTimeOffset now, CallTimings timings)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(signal);
+        ArgumentNullException.ThrowIfNull(timings);
+        if (state.IsOver)
+        {
+            return CallStep.Unchanged(state);
+        }
+
+        var s = state;
+        return signal switch
+        {
+            DeadlinePassed d when s.Deadline?.Kind == d.Kind => OnDeadline(s, d.Kind, now, timings),
+            Reconciled r when s.Reconciling => OnReconciled(s with { Reconciling = false }, r, now, timings),
+            PrecheckDone p when s.Stage == CallStage.Prechecking =>
+                p.Proceed ? DialNow(s, 1, now, timings, [new RecordCall()]) : End(s, now, CallOutcomes.AgentUnavailable, false, p.Detail),
+            Dialled d when s.Stage == CallStage.Dialing && s.CallConnectionId is null => new(s with { CallConnectionId = d.CallConnectionId }, [new RecordCall()]),
+            DialRefused d when s.Stage == CallStage.Dialing => End(s, now, CallOutcomes.DialFailed, true, d.Detail),
+            ShopperConnected c when s.Stage == CallStage.Dialing => Connected(s with { CallConnectionId = s.CallConnectionId ?? c.CallConnectionId }, c.At, now, timings),
+            ShopperNotReached n when s.Stage == CallStage.Dialing => NotReached(s, n.Code, n.Detail, now),
+            AgentInvited a when s.Stage == CallStage.AddingAgent && a.Attempt == s.AgentAttempt && s.InvitedAgentId is null =>
+                new(s with { InvitedAgentId = a.AgentId, InvitedAgentRawId = a.AgentRawId, AgentsTried = s.AgentsTried.Add(a.AgentId) }, [new RecordCall()]),
+            NoAgentAvailable n when s.Stage == CallStage.AddingAgent && n.Attempt == s.AgentAttempt && s.InvitedAgentId is null => NobodyLeft(s, now, timings),
+            AgentJoined j when s.Stage == CallStage.AddingAgent && j.Attempt == s.AgentAttempt && s.InvitedAgentId is not null => Talking(s, now, timings),
+            AgentDidNotJoin f when s.Stage == CallStage.AddingAgent && f.Attempt == s.AgentAttempt && s.InvitedAgentId is not null =>
+                NextAgent(s with { Detail = $"agent {s.InvitedAgentId} did not join ({f.Detail})" }, now, timings),
+            ParticipantsChanged p => OnParticipants(s, p, now, timings),
+            PlayFinished p when p.What == Apology && s.Stage == CallStage.Apologizing => HangUpNow(s, now, timings, null, null),
+            Disconnected d => OnDisconnected(s, d, now),
+            _ => CallStep.Unchanged(s),
+        };
+    }
+
+    private static CallStep DialNow(CallState s, int attempt, DateTimeOffset now, CallTimings t, IReadOnlyList<CallCommand> before) =>
+        new(s with { Stage = CallStage.Dialing, DialAttempt = attempt, CallConnectionId = null, Deadline = new(CallDeadlineKind.Ringing, now + t.Ringing) },
+            [.. before, new Dial(attempt)]);
+
+    private static CallStep Connected(CallState s, DateTimeOffset at, DateTimeOffset now, CallTimings t)
+    {
+        var next = s with { ConnectedAt = at, ShopperPresent = true, Stage = CallStage.AddingAgent, AgentAttempt = 1 };
+        var commands = new List<CallCommand> { new RecordCall() };
+        if (s.HasGreeting)
+        {
+            // The greeting plays while the first agent's phone rings: the shopper hears why they wait.
+            commands.Add(new PlayPrompt(Greeting));
+        }
+
+        commands.Add(new InviteAgent(1, []));
+        return new(next with { Deadline = new(CallDeadlineKind.AgentInvitation, now + t.AgentInvitation) }, commands);
+    }
+
+    private static CallStep NotReached(CallState s, int? code, string detail, DateTimeOffset now)
+    {
+        var outcome = CallOutcomes.FromShopperLegCode(code);
+        return End(s, now, outcome ?? CallOutcomes.Failed, outcome is null, detail);
+    }
+
+    private static CallStep Talking(CallState s, DateTimeOffset now, CallTimings t) =>
+        new(s with { Stage = CallStage.Talking, AgentId = s.InvitedAgentId, AgentPresent = true, Deadline = TalkingDeadline(s, now, t) }, [new RecordCall()]);
+
+    private static CallDeadline TalkingDeadline(CallState s, DateTimeOffset now, CallTimings t)
+    {
+        var check = now + t.CheckInterval;
+        var longest = (s.ConnectedAt ?? now) + t.MaxCallLength;
+        return check < longest ? new(CallDeadlineKind.Check, check) : new(CallDeadlineKind.MaxLength, longest);
+    }
+
+    private static CallStep NextAgent(CallState s, DateTimeOffset now, CallTimings t)
+    {
+        var commands = new List<CallCommand>();
+        if (s.InvitedAgentId is { } previous)
+        {
+            commands.Add(new ReleaseAgent(previous, Talked: false));
+        }
+
+        var attempt = s.AgentAttempt + 1;
+        commands.Add(new InviteAgent(attempt, s.AgentsTried));
+        return new(s with { AgentAttempt = attempt, InvitedAgentId = null, InvitedAgentRawId = null, AgentPresent = false, Deadline = new(CallDeadlineKind.AgentInvitation, now + t.AgentInvitation) }, commands);
+    }
+
+    private static CallStep NobodyLeft(CallState s, DateTimeOffset now, CallTimings t)
+    {
+        var next = s with { Outcome = CallOutcomes.AgentUnavailable };
+        return s.HasApology
+            ? new(next with { Stage = CallStage.Apologizing, Deadline = new(CallDeadlineKind.Prompt, now + t.Prompt) }, [new RecordCall(), new PlayPrompt(Apology)])
+            : HangUpNow(next, now, t, null, null);
+    }
+
+    private static CallStep HangUpNow(CallState s, DateTimeOffset now, CallTimings t, string? outcome, string? detail) =>
+        new(s with
+        {
+            Stage = CallStage.HangingUp,
+            HangUps = s.HangUps + 1,
+            Outcome = s.Outcome ?? outcome,
+            Detail = detail ?? s.Detail,
+            Deadline = new(CallDeadlineKind.HangUp, now + t.HangUp),
+        }, [new HangUp(), new RecordCall()]);
+
+    private static CallStep OnDeadline(CallState s, CallDeadlineKind kind, DateTimeOffset now, CallTimings t) => kind switch
+    {
+        CallDeadlineKind.StartTime => new(s with { Stage = CallStage.Prechecking, Deadline = null }, [new Precheck()]),
+        CallDeadlineKind.MaxLength => HangUpNow(s, now, t, null, "the call reached its longest allowed length"),
+        CallDeadlineKind.Prompt => HangUpNow(s, now, t, null, null),
+        _ => new(s with { Reconciling = true, Deadline = null }, [new Reconcile()]),
+    };
+
+    private static CallStep OnReconciled(CallState s, Reconciled r, DateTimeOffset now, CallTimings t)
+    {
+        var shopper = r.RawIds.Contains(s.ShopperRawId, StringComparer.OrdinalIgnoreCase);
+        var agent = s.InvitedAgentRawId is { } raw && r.RawIds.Contains(raw, StringComparer.OrdinalIgnoreCase);
+        switch (s.Stage)
+        {
+            case CallStage.Dialing when !r.CallExists:
+                // No record of the call: if it was never seen placed, place it once more; otherwise it rang out unseen.
+                if (s.CallConnectionId is null && s.DialAttempt < 2)
+                {
+                    return DialNow(s with { Detail = "the service had no record of the call; dialled again" }, s.DialAttempt + 1, now, t, [new RecordCall()]);
+                }
+
+                return s.CallConnectionId is null
+                    ? End(s, now, CallOutcomes.Failed, true, "the service had no record of the call after it was dialled again")
+                    : End(s, now, CallOutcomes.ShopperNoAnswer, false, "the call ended before the shopper answered");
+            case CallStage.Dialing when shopper:
+                return Connected(s, now, now, t);
+            case CallStage.Dialing:
+                return HangUpNow(s, now, t, CallOutcomes.ShopperNoAnswer, "the shopper did not answer in time");
+            case CallStage.AddingAgent when !r.CallExists:
+                return End(s, now, CallOutcomes.ShopperHungUp, false, "the call ended while an agent was being added");
+            case CallStage.AddingAgent when !shopper:
+                return HangUpNow(s, now, t, CallOutcomes.ShopperHungUp, "the shopper left while an agent was being added");
+            case CallStage.AddingAgent when agent:
+                return Talking(s with { ShopperPresent = true }, now, t);
+            case CallStage.AddingAgent:
+                return NextAgent(s with { Detail = s.InvitedAgentId is null ? s.Detail : $"agent {s.InvitedAgentId} did not join in time" }, now, t);
+            case CallStage.Talking when !r.CallExists:
+                return End(s, now, CallOutcomes.Completed, false, "the call ended");
+            case CallStage.Talking when !shopper || !agent:
+                return HangUpNow(s with { ShopperPresent = shopper, AgentPresent = agent }, now, t, CallOutcomes.Completed, !shopper ? "the shopper left" : "the agent left");
+            case CallStage.Talking:
+                return new(s with { Deadline = TalkingDeadline(s, now, t) }, []);
+            case CallStage.HangingUp when !r.CallExists:
+                return End(s, now, s.AgentId is null ? CallOutcomes.ShopperHungUp : CallOutcomes.Completed, false, null);
+            case CallStage.HangingUp when s.HangUps < 2:
+                return HangUpNow(s, now, t, null, null);
+            case CallStage.HangingUp:
+                return End(s, now, s.AgentId is null ? CallOutcomes.ShopperHungUp : CallOutcomes.Completed, false, "the call did not end after two hang-ups");
+            default:
+                return CallStep.Unchanged(s);
+        }
+    }
+
+    private static CallStep OnParticipants(CallState s, ParticipantsChanged p, DateTimeOffset now, CallTimings t)
+    {
+        var sequence = p.Sequence ?? s.LastParticipantsSequence + 1;
+        if (sequence <= s.LastParticipantsSequence)
+        {
+            return CallStep.Unchanged(s); // an older picture, overtaken by a newer one
+        }
+
+        var shopper = p.RawIds.Contains(s.ShopperRawId, StringComparer.OrdinalIgnoreCase);
+        var agent = s.InvitedAgentRawId is { } raw && p.RawIds.Contains(raw, StringComparer.OrdinalIgnoreCase);
+        var next = s with { LastParticipantsSequence = sequence };
+        return s.Stage switch
+        {
+            CallStage.Talking when !shopper || !agent =>
+                HangUpNow(next with { ShopperPresent = shopper, AgentPresent = agent }, now, t, CallOutcomes.Completed, !shopper ? "the shopper left" : "the agent left"),
+            CallStage.AddingAgent when s.ConnectedAt is not null && !shopper =>
+                HangUpNow(next with { ShopperPresent = false }, now, t, CallOutcomes.ShopperHungUp, "the shopper left while an agent was being added"),
+            // The picture overtook the invitation's reply: the agent is there.
+            CallStage.AddingAgent when agent => Talking(next, now, t),
+            _ => new(next with { ShopperPresent = shopper, AgentPresent = agent }, []),
+        };
+    }
+
+    private static CallStep OnDisconnected(CallState s, Disconnected d, DateTimeOffset now)
+    {
+        if (s.Stage is CallStage.Scheduled or CallStage.Prechecking)
+        {
+            return CallStep.Unchanged(s);
+        }
+
+        if (s.ConnectedAt is null && s.Outcome is null)
+        {
+            return NotReached(s, d.Code, d.Detail, now);
+        }
+
+        var outcome = s.AgentId is not null ? CallOutcomes.Completed : CallOutcomes.ShopperHungUp;
+        return End(s, now, outcome, false, null);
+    }
+
+    private static CallStep End(CallState s, DateTimeOffset now, string outcome, bool failed, string? detail)
+    {
+        var final = s with
+        {
+            Stage = CallStage.Ended,
+            Outcome = s.Outcome ?? outcome,
+            Failed = failed && s.Outcome is null,
+            Detail = detail ?? s.Detail,
+            EndedAt = now,
+            Deadline = null,
+            Reconciling = false,
+            ShopperPresent = false,
+            AgentPresent = false,
+        };
+        var commands = new List<CallCommand> { new RecordCall(), new PublishEnded() };
+        if (s.ReservedAgentId is { } agent)
+        {
+            commands.Add(new ReleaseAgent(agent, Talked: s.AgentId is not null));
+        }
+
+        if (final.Outcome == CallOutcomes.AgentUnavailable && s.CallbackWhenNoAgent && !s.IsCallback)
+        {
+            commands.Add(new ScheduleCallback());
+        }
+
+        return new(final, commands);
+    }
+}

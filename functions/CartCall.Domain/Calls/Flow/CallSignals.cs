@@ -1,0 +1,49 @@
+namespace CartCall.Domain.Calls.Flow;
+
+/// <summary>Something that happened to a call: a callback from the telephony service, an activity's result, or a deadline.</summary>
+public abstract record CallSignal;
+
+/// <summary>The telephony service accepted the create-call request: the shopper's leg is ringing.</summary>
+public sealed record Dialled(string CallConnectionId) : CallSignal;
+
+/// <summary>The create-call request was refused for good (not a transient failure, which is retried before this).</summary>
+public sealed record DialRefused(string Detail) : CallSignal;
+
+/// <summary>The shopper answered: the call is connected.</summary>
+public sealed record ShopperConnected(DateTimeOffset At, string? CallConnectionId) : CallSignal;
+
+/// <summary>The shopper's leg was not answered (busy, no answer, declined) or could not be set up.</summary>
+public sealed record ShopperNotReached(int? Code, string Detail) : CallSignal;
+
+/// <summary>An agent was reserved and invited for attempt <paramref name="Attempt"/>.</summary>
+public sealed record AgentInvited(int Attempt, string AgentId, string AgentRawId) : CallSignal;
+
+/// <summary>No agent was left to invite.</summary>
+public sealed record NoAgentAvailable(int Attempt) : CallSignal;
+
+public sealed record AgentJoined(int Attempt) : CallSignal;
+
+public sealed record AgentDidNotJoin(int Attempt, string Detail) : CallSignal;
+
+/// <summary>Who is on the call now, by raw identifier. Older pictures (by sequence number) are ignored.</summary>
+public sealed record ParticipantsChanged(long? Sequence, IReadOnlyList<string> RawIds) : CallSignal;
+
+public sealed record PlayFinished(string What) : CallSignal;
+
+/// <summary>The call ended for the app's leg (everyone hung up, or the service ended it).</summary>
+public sealed record Disconnected(int? Code, string Detail) : CallSignal;
+
+/// <summary>The app's hang-up request went through.</summary>
+public sealed record HungUp : CallSignal;
+
+/// <summary>The deadline the state set has passed without the signal it waited for.</summary>
+public sealed record DeadlinePassed(CallDeadlineKind Kind) : CallSignal;
+
+/// <summary>
+/// The call's real state, read from the telephony service when a deadline passed: whether it knows the call at all,
+/// and who is on it.
+/// </summary>
+public sealed record Reconciled(bool CallExists, IReadOnlyList<string> RawIds) : CallSignal;
+
+/// <summary>What the checks before a scheduled call found (quiet hours over, an agent free).</summary>
+public sealed record PrecheckDone(bool Proceed, string? Detail) : CallSignal;

@@ -1,0 +1,252 @@
+using CartCall.Domain.Calls;
+using CartCall.Domain.Calls.Flow;
+using CartCall.Domain.Preferences;
+
+namespace CartCall.Domain.Tests.Calls.Flow;
+
+public sealed class CallFlowTests
+{
+    private const string Shopper = "4:+14255550123";
+    private static readonly DateTimeOffset T0 = new(2026, 11, 30, 10, 0, 0, TimeSpan.Zero);
+    private static readonly CallTimings Timings = CallTimings.Default;
+
+    private sealed class Driver
+    {
+        public Driver(CallPlan plan) => Apply(CallFlow.Begin(plan, Now, Timings));
+
+        public DateTimeOffset Now { get; set; } = T0;
+
+        public CallState State { get; private set; } = default!;
+
+        public List<CallCommand> Commands { get; } = [];
+
+        public List<CallCommand> Last { get; private set; } = [];
+
+        public Driver Send(CallSignal signal, TimeSpan? after = null)
+        {
+            Now += after ?? TimeSpan.FromSeconds(1);
+            Apply(CallFlow.Apply(State, signal, Now, Timings));
+            return this;
+        }
+
+        /// <summary>Lets the current deadline pass.</summary>
+        public Driver Expire()
+        {
+            var deadline = State.Deadline ?? throw new InvalidOperationException("no deadline set in " + State.Stage);
+            Now = deadline.At;
+            Apply(CallFlow.Apply(State, new DeadlinePassed(deadline.Kind), Now, Timings));
+            return this;
+        }
+
+        private void Apply(CallStep step)
+        {
+            State = step.State;
+            Last = [.. step.Commands];
+            Commands.AddRange(step.Commands);
+        }
+    }
+
+    private static CallPlan Plan(CallMode mode = CallMode.Phone, DateTimeOffset? notBefore = null, bool apology = true, bool callback = true) =>
+        new("ca_1", mode, Shopper, notBefore, IsCallback: false, CallbackWhenNoAgent: callback, HasGreeting: false, HasApology: apology);
+
+    private static Driver Talking()
+    {
+        var d = new Driver(Plan());
+        d.Send(new Dialled("conn-1")).Send(new ShopperConnected(T0, "conn-1")).Send(new AgentInvited(1, "alice", "4:+1999")).Send(new AgentJoined(1));
+        Assert.Equal(CallStage.Talking, d.State.Stage);
+        return d;
+    }
+
+    [Fact]
+    public void HappyPath_DialsOnce_InvitesAnAgent_TalksAndEndsCompleted_ReleasingTheAgentAfterTalking()
+    {
+        var d = new Driver(Plan());
+        Assert.Equal([new RecordCall(), new Dial(1)], d.Last);
+
+        d.Send(new Dialled("conn-1")).Send(new ShopperConnected(T0.AddSeconds(3), "conn-1"));
+        Assert.Contains(new InviteAgent(1, []), d.Last);
+        d.Send(new AgentInvited(1, "alice", "4:+1999")).Send(new AgentJoined(1)).Send(new Disconnected(null, "everyone left"), TimeSpan.FromMinutes(4));
+
+        Assert.Equal(CallStage.Ended, d.State.Stage);
+        Assert.Equal(CallOutcomes.Completed, d.State.Outcome);
+        Assert.Equal("alice", d.State.AgentId);
+        Assert.Single(d.Commands.OfType<Dial>());
+        Assert.Contains(new ReleaseAgent("alice", Talked: true), d.Last);
+        Assert.Contains(new PublishEnded(), d.Last);
+        Assert.Null(d.State.Deadline);
+    }
+
+    [Theory]
+    [InlineData(486, CallOutcomes.ShopperBusy)]
+    [InlineData(480, CallOutcomes.ShopperNoAnswer)]
+    [InlineData(603, CallOutcomes.ShopperDeclined)]
+    [InlineData(500, CallOutcomes.Failed)]
+    public void ShopperNotReached_EndsWithAnOutcome_AndReservesNobody(int code, string outcome)
+    {
+        var d = new Driver(Plan()).Send(new Dialled("c")).Send(new ShopperNotReached(code, "leg failed"));
+
+        Assert.Equal(outcome, d.State.Outcome);
+        Assert.Equal(code == 500, d.State.Failed);
+        Assert.Empty(d.Commands.OfType<InviteAgent>());
+        Assert.Empty(d.Commands.OfType<ReleaseAgent>());
+    }
+
+    [Fact]
+    public void AgentWhoDoesNotJoin_IsReleased_AndTheNextIsInvited_NotRetriedAgain()
+    {
+        var d = new Driver(Plan()).Send(new Dialled("c")).Send(new ShopperConnected(T0, "c")).Send(new AgentInvited(1, "alice", "4:+1001"));
+
+        d.Send(new AgentDidNotJoin(1, "no answer"));
+
+        Assert.Contains(new ReleaseAgent("alice", Talked: false), d.Last);
+        var invite = Assert.Single(d.Last.OfType<InviteAgent>());
+        Assert.Equal(2, invite.Attempt);
+        Assert.Equal(["alice"], invite.AlreadyTried);
+    }
+
+    [Fact]
+    public void StaleReplies_FromAnEarlierAttempt_ChangeNothing()
+    {
+        var d = new Driver(Plan()).Send(new Dialled("c")).Send(new ShopperConnected(T0, "c")).Send(new AgentInvited(1, "alice", "4:+1001"))
+            .Send(new AgentDidNotJoin(1, "timeout")).Send(new AgentInvited(2, "bob", "4:+1002"));
+        var before = d.State;
+
+        d.Send(new AgentJoined(1)).Send(new AgentDidNotJoin(1, "late")).Send(new ShopperConnected(T0, "c"));
+
+        Assert.Equal(before with { }, d.State);
+        Assert.Empty(d.Last);
+    }
+
+    [Fact]
+    public void NobodyLeft_PlaysTheApology_HangsUp_EndsAgentUnavailable_AndSchedulesOneCallback()
+    {
+        var d = new Driver(Plan()).Send(new Dialled("c")).Send(new ShopperConnected(T0, "c")).Send(new NoAgentAvailable(1));
+        Assert.Contains(new PlayPrompt(CallFlow.Apology), d.Last);
+
+        d.Send(new PlayFinished(CallFlow.Apology));
+        Assert.Contains(new HangUp(), d.Last);
+        d.Send(new HungUp()).Send(new Disconnected(null, "hung up"));
+
+        Assert.Equal(CallOutcomes.AgentUnavailable, d.State.Outcome);
+        Assert.Single(d.Commands.OfType<ScheduleCallback>());
+    }
+
+    [Fact]
+    public void ACallback_ThatFindsNobodyEither_DoesNotScheduleAnother()
+    {
+        var d = new Driver(Plan() with { IsCallback = true }).Send(new Dialled("c")).Send(new ShopperConnected(T0, "c")).Send(new NoAgentAvailable(1))
+            .Expire().Send(new Disconnected(null, "hung up"));
+
+        Assert.Equal(CallOutcomes.AgentUnavailable, d.State.Outcome);
+        Assert.Empty(d.Commands.OfType<ScheduleCallback>());
+    }
+
+    [Fact]
+    public void QuietHours_WaitForTheStartTime_ThenCheckAgain_ThenDial()
+    {
+        var d = new Driver(Plan(notBefore: T0.AddHours(8)));
+        Assert.Equal(CallStage.Scheduled, d.State.Stage);
+        Assert.Equal(new CallDeadline(CallDeadlineKind.StartTime, T0.AddHours(8)), d.State.Deadline);
+        Assert.Empty(d.Commands.OfType<Dial>());
+
+        d.Expire();
+        Assert.Equal([new Precheck()], d.Last);
+        d.Send(new PrecheckDone(true, null));
+
+        Assert.Equal(CallStage.Dialing, d.State.Stage);
+        Assert.Single(d.Commands.OfType<Dial>());
+    }
+
+    [Fact]
+    public void LostAnswer_TheShopperIsOn_ButNoCallbackCame_ReconcileAddsAnAgent()
+    {
+        var d = new Driver(Plan()).Send(new Dialled("c")).Expire();
+        Assert.Equal([new Reconcile()], d.Last);
+
+        d.Send(new Reconciled(true, [Shopper]));
+
+        Assert.Equal(CallStage.AddingAgent, d.State.Stage);
+        Assert.Contains(new InviteAgent(1, []), d.Last);
+    }
+
+    [Fact]
+    public void NeverPlaced_TheServiceKnowsNoSuchCall_IsDialledOnceMore_AndOnlyOnce()
+    {
+        var d = new Driver(Plan()).Expire().Send(new Reconciled(false, []));
+        Assert.Equal(new Dial(2), d.Last.OfType<Dial>().Single());
+
+        d.Expire().Send(new Reconciled(false, []));
+
+        Assert.Equal(CallStage.Ended, d.State.Stage);
+        Assert.Equal(2, d.Commands.OfType<Dial>().Count());
+        Assert.True(d.State.Failed);
+    }
+
+    [Fact]
+    public void ShopperHungUpWhileTheAppWasDown_APeriodicCheckFindsOut_AndHangsUpTheAgentsLeg()
+    {
+        var d = Talking().Expire();
+        Assert.Equal([new Reconcile()], d.Last);
+
+        d.Send(new Reconciled(true, ["4:+1999"]));
+
+        Assert.Equal(CallStage.HangingUp, d.State.Stage);
+        Assert.Contains(new HangUp(), d.Last);
+        d.Send(new Disconnected(null, "agent left too"));
+        Assert.Equal(CallOutcomes.Completed, d.State.Outcome);
+        Assert.Contains(new ReleaseAgent("alice", true), d.Last);
+    }
+
+    [Fact]
+    public void EvenIfNothingEverAnswersAgain_TheCallEnds_WithinTheLongestCallPlusAMargin()
+    {
+        var d = Talking();
+        var connected = d.State.ConnectedAt!.Value;
+        for (var i = 0; i < 1000 && !d.State.IsOver; i++)
+        {
+            if (d.State.Reconciling)
+            {
+                d.Send(new Reconciled(true, [Shopper, "4:+1999"]), TimeSpan.Zero);
+            }
+            else
+            {
+                d.Expire();
+            }
+        }
+
+        Assert.True(d.State.IsOver);
+        Assert.True(d.State.EndedAt <= connected + Timings.LongestOpenAfterConnect, $"ended at {d.State.EndedAt}");
+    }
+
+    [Fact]
+    public void ParticipantsThatOvertakeTheInvitationsReply_StillMakeTheCallTalking()
+    {
+        var d = new Driver(Plan()).Send(new Dialled("c")).Send(new ShopperConnected(T0, "c")).Send(new AgentInvited(1, "alice", "4:+1999"));
+
+        d.Send(new ParticipantsChanged(3, [Shopper, "4:+1999"])).Send(new AgentJoined(1)).Send(new ParticipantsChanged(2, [Shopper]));
+
+        Assert.Equal(CallStage.Talking, d.State.Stage);
+        Assert.Equal("alice", d.State.AgentId);
+    }
+
+    [Fact]
+    public void BrowserCalls_WhenNobodyIsFree_AreCalledBackToo()
+    {
+        var d = new Driver(Plan(CallMode.Browser)).Send(new Dialled("c")).Send(new ShopperConnected(T0, "c")).Send(new NoAgentAvailable(1))
+            .Send(new PlayFinished(CallFlow.Apology)).Send(new Disconnected(null, "x"));
+
+        Assert.Single(d.Commands.OfType<ScheduleCallback>());
+    }
+
+    [Fact]
+    public void AfterTheEnd_NothingChangesTheCall()
+    {
+        var d = Talking().Send(new Disconnected(null, "bye"));
+        var ended = d.State;
+
+        d.Send(new ShopperConnected(T0, "c")).Send(new AgentJoined(1)).Send(new Disconnected(null, "again")).Send(new DeadlinePassed(CallDeadlineKind.Check));
+
+        Assert.Equal(ended, d.State);
+        Assert.Empty(d.Last);
+    }
+}
