@@ -486,6 +486,13 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
 
     private async Task SendAsync(SimCall call, OutboundEvent ev, CancellationToken stop)
     {
+        if (call.Faults.Drop.Contains(ev.Type))
+        {
+            lock (call.Gate) Note(call, $"callback {ev.Type} dropped (fault injected)");
+            call.FirstDelivered.TrySetResult();
+            return;
+        }
+
         if (call.Faults.CallbackDelay > TimeSpan.Zero) await Task.Delay(call.Faults.CallbackDelay, _time, stop).ConfigureAwait(false);
         var copies = call.Faults.DeliverTwice ? 2 : 1;
         for (var copy = 0; copy < copies; copy++)

@@ -244,11 +244,13 @@ public sealed class AcsStandIn : IAsyncDisposable
         if (slash >= 0) { id = rest[..slash]; op = rest[slash..]; }
         else if (colon >= 0) { id = rest[..colon]; op = rest[colon..]; }
 
-        if (!_simulator.TryGet(id, out var call)) return AcsWire.Error(404, "CallNotFound", $"Call connection {id} was not found.");
+        // As the service does, a call that has ended is no longer found.
+        if (!_simulator.TryGet(id, out var call) || (method == "GET" && !call.IsLive)) return AcsWire.Error(404, "CallNotFound", $"Call connection {id} was not found.");
 
         return (method, op) switch
         {
             ("GET", "") => Results.Json(Properties(call), AcsWire.Json),
+            ("GET", "/participants") => Results.Json(Participants(call), AcsWire.Json),
             ("DELETE", "") => HangUp(call, forEveryone: false),
             ("POST", ":terminate") => HangUp(call, forEveryone: true),
             ("POST", "/participants:add") => AddParticipant(ctx, call, body),
@@ -256,6 +258,19 @@ public sealed class AcsStandIn : IAsyncDisposable
             ("POST", ":recognize") => Recognize(call, body),
             _ => AcsWire.Error(404, "NotFound", $"{method} {op} is not supported by the stand-in."),
         };
+    }
+
+    private static JsonObject Participants(SimCall call)
+    {
+        lock (call.Gate)
+        {
+            return new JsonObject
+            {
+                ["value"] = new JsonArray(call.Parties.Where(p => p.State == PartyState.Connected)
+                    .Select(p => (JsonNode)new JsonObject { ["identifier"] = p.Party.ToModel(), ["isMuted"] = p.Muted, ["isOnHold"] = false })
+                    .ToArray()),
+            };
+        }
     }
 
     private async Task<IResult> CreateCallAsync(HttpContext ctx, JsonObject? body)

@@ -43,7 +43,10 @@ public sealed record AcsFaults
     /// <summary>The create-call HTTP reply is held until the call's first callback was delivered.</summary>
     public bool CallbacksBeforeReply { get; init; }
 
-    public bool Any => DeliverTwice || CallbackDelay > TimeSpan.Zero || OutOfOrder || CallbacksBeforeReply;
+    /// <summary>Callbacks of these types (e.g. <c>CallConnected</c>) are never sent, as if lost on the way.</summary>
+    public IReadOnlySet<string> Drop { get; init; } = new HashSet<string>();
+
+    public bool Any => DeliverTwice || CallbackDelay > TimeSpan.Zero || OutOfOrder || CallbacksBeforeReply || Drop.Count > 0;
 }
 
 /// <summary>A simulated party's script.</summary>
