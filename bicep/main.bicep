@@ -140,7 +140,6 @@ var tableNames = [
 var queueNames = [
   'reevaluate'
   'offer-outbox'
-  'calls'
 ]
 var deploymentContainerName = 'app-package'
 var deadLetterContainerName = 'eventgrid-deadletters'

@@ -94,7 +94,7 @@ public sealed class FunctionsApp : IAsyncDisposable
             Launcher = launcher,
             Settings = settings,
             HttpPort = options.HttpPort,
-            DurablePollingInterval = TimeSpan.FromMilliseconds(500),
+            DurablePollingInterval = TimeSpan.FromMilliseconds(100),
             QueuePollingInterval = options.QueuePollingInterval,
             LoggerFactory = loggers,
             OnWorkerLog = (_, log) =>

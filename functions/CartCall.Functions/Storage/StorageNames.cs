@@ -31,14 +31,11 @@ public static class StorageNames
     public const string ReevaluateQueue = "reevaluate";
     public const string OfferOutboxQueue = "offer-outbox";
 
-    /// <summary>Calls to place (PlaceCall); scheduled callbacks are delayed messages on it.</summary>
-    public const string CallsQueue = "calls";
-
     public static readonly string[] Tables =
         [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, ProfilesTable, CallsTable,
          HooksTable, HookDeliveriesTable, LedgerTable, PlansTable, HoldsTable];
 
-    public static readonly string[] Queues = [ReevaluateQueue, OfferOutboxQueue, CallsQueue];
+    public static readonly string[] Queues = [ReevaluateQueue, OfferOutboxQueue];
 
     /// <summary>The Functions host's naming for a queue's dead letters.</summary>
     public static string Poison(string queue) => queue + "-poison";

@@ -48,7 +48,8 @@ public static class CallFlow
         return signal switch
         {
             DeadlinePassed d when s.Deadline?.Kind == d.Kind => OnDeadline(s, d.Kind, now, timings),
-            Reconciled r when s.Reconciling => OnReconciled(s with { Reconciling = false }, r, now, timings),
+            Reconciled r when s.Reconciling => OnReconciled(s with { Reconciling = false, ReconcilingFor = null, ReconcileFailures = 0 }, r, now, timings),
+            ReconcileFailed f when s.Reconciling => OnReconcileFailed(s, f, now, timings),
             PrecheckDone p when s.Stage == CallStage.Prechecking =>
                 p.Proceed ? DialNow(s, 1, now, timings, [new RecordCall()]) : End(s, now, CallOutcomes.AgentUnavailable, false, p.Detail),
             Dialled d when s.Stage == CallStage.Dialing && s.CallConnectionId is null => new(s with { CallConnectionId = d.CallConnectionId }, [new RecordCall()]),
@@ -138,8 +139,24 @@ public static class CallFlow
         CallDeadlineKind.StartTime => new(s with { Stage = CallStage.Prechecking, Deadline = null }, [new Precheck()]),
         CallDeadlineKind.MaxLength => HangUpNow(s, now, t, null, "the call reached its longest allowed length"),
         CallDeadlineKind.Prompt => HangUpNow(s, now, t, null, null),
-        _ => new(s with { Reconciling = true, Deadline = null }, [new Reconcile()]),
+        _ => new(s with { Reconciling = true, ReconcilingFor = kind, Deadline = null }, [new Reconcile()]),
     };
+
+    /// <summary>Most checks in a row the service may fail before the call is given up as failed.</summary>
+    public const int MaxReconcileFailures = 3;
+
+    private static CallStep OnReconcileFailed(CallState s, ReconcileFailed f, DateTimeOffset now, CallTimings t)
+    {
+        var failures = s.ReconcileFailures + 1;
+        var next = s with { Reconciling = false, ReconcileFailures = failures };
+        if (failures >= MaxReconcileFailures)
+        {
+            // Nothing can be learnt or done through the service: end the record; the service ends its own call.
+            return End(next, now, s.AgentId is not null ? CallOutcomes.Completed : CallOutcomes.Failed, s.AgentId is null, $"the telephony service could not be reached: {f.Detail}");
+        }
+
+        return new(next with { Deadline = new(s.ReconcilingFor ?? CallDeadlineKind.Check, now + t.CheckInterval), ReconcilingFor = null }, []);
+    }
 
     private static CallStep OnReconciled(CallState s, Reconciled r, DateTimeOffset now, CallTimings t)
     {

@@ -1,6 +1,28 @@
+using System.Text.Json.Serialization;
+
 namespace CartCall.Domain.Calls.Flow;
 
-/// <summary>Something that happened to a call: a callback from the telephony service, an activity's result, or a deadline.</summary>
+/// <summary>
+/// Something that happened to a call: a callback from the telephony service, an activity's result, or a deadline.
+/// Signals travel as JSON (activity results, external events), so each names its kind.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "signal")]
+[JsonDerivedType(typeof(Dialled), "dialled")]
+[JsonDerivedType(typeof(DialRefused), "dial_refused")]
+[JsonDerivedType(typeof(ShopperConnected), "shopper_connected")]
+[JsonDerivedType(typeof(ShopperNotReached), "shopper_not_reached")]
+[JsonDerivedType(typeof(AgentInvited), "agent_invited")]
+[JsonDerivedType(typeof(NoAgentAvailable), "no_agent_available")]
+[JsonDerivedType(typeof(AgentJoined), "agent_joined")]
+[JsonDerivedType(typeof(AgentDidNotJoin), "agent_did_not_join")]
+[JsonDerivedType(typeof(ParticipantsChanged), "participants_changed")]
+[JsonDerivedType(typeof(PlayFinished), "play_finished")]
+[JsonDerivedType(typeof(Disconnected), "disconnected")]
+[JsonDerivedType(typeof(HungUp), "hung_up")]
+[JsonDerivedType(typeof(DeadlinePassed), "deadline_passed")]
+[JsonDerivedType(typeof(Reconciled), "reconciled")]
+[JsonDerivedType(typeof(PrecheckDone), "precheck_done")]
+[JsonDerivedType(typeof(ReconcileFailed), "reconcile_failed")]
 public abstract record CallSignal;
 
 /// <summary>The telephony service accepted the create-call request: the shopper's leg is ringing.</summary>
@@ -44,6 +66,9 @@ public sealed record DeadlinePassed(CallDeadlineKind Kind) : CallSignal;
 /// and who is on it.
 /// </summary>
 public sealed record Reconciled(bool CallExists, IReadOnlyList<string> RawIds) : CallSignal;
+
+/// <summary>The telephony service could not be asked (it is down, or refused); the flow asks again later.</summary>
+public sealed record ReconcileFailed(string Detail) : CallSignal;
 
 /// <summary>What the checks before a scheduled call found (quiet hours over, an agent free).</summary>
 public sealed record PrecheckDone(bool Proceed, string? Detail) : CallSignal;

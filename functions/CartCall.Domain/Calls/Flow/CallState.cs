@@ -146,6 +146,12 @@ public sealed record CallState
     /// <summary>A reconcile was asked for and its answer is awaited.</summary>
     public bool Reconciling { get; init; }
 
+    /// <summary>The deadline that made the flow reconcile, set again if the service cannot be asked.</summary>
+    public CallDeadlineKind? ReconcilingFor { get; init; }
+
+    /// <summary>Reconciles in a row that could not reach the service.</summary>
+    public int ReconcileFailures { get; init; }
+
     /// <summary>How many times the app asked for the call to end.</summary>
     public int HangUps { get; init; }
 

@@ -53,11 +53,7 @@ public sealed class AcsCallClient
             CallbackUri = request.CallbackUri.AbsoluteUri,
         };
         using var message = _pipeline.CreateMessage(RequestMethod.Post, "/calling/callConnections", _apiVersion, repeatable: true);
-        if (request.Repeatability is { } repeat)
-        {
-            message.Request.Headers.SetValue(RepeatabilityPolicy.RequestIdHeader, repeat.RequestId.ToString());
-            message.Request.Headers.SetValue(RepeatabilityPolicy.FirstSentHeader, repeat.FirstSent.ToString("r", System.Globalization.CultureInfo.InvariantCulture));
-        }
+        Stamp(message, request.Repeatability);
 
         AcsPipeline.SetJson(message, body, AcsJsonContext.Default.CreateCallRequestModel);
         var response = await _pipeline.SendAsync(message, "CreateCall", Created, cancellationToken).ConfigureAwait(false);
@@ -88,19 +84,6 @@ public sealed class AcsCallClient
         return ToProperties(AcsPipeline.ReadJson(response, AcsJsonContext.Default.CallConnectionPropertiesModel, "GetCall"));
     }
 
-    /// <summary>The call, or null when the service has no such call (never placed, or over).</summary>
-    public async Task<CallConnectionProperties?> FindCallAsync(string callConnectionId, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            return await GetCallAsync(callConnectionId, cancellationToken).ConfigureAwait(false);
-        }
-        catch (AcsRequestFailedException e) when (e.Status == 404)
-        {
-            return null;
-        }
-    }
-
     /// <summary>Who is on the call now; null when the service has no such call.</summary>
     public async Task<IReadOnlyList<CommunicationIdentifier>?> ListParticipantsAsync(string callConnectionId, CancellationToken cancellationToken = default)
     {
@@ -128,6 +111,7 @@ public sealed class AcsCallClient
         int invitationTimeoutSeconds = 30,
         string? operationContext = null,
         Uri? operationCallbackUri = null,
+        Repeatability? repeatability = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(participant);
@@ -145,6 +129,7 @@ public sealed class AcsCallClient
             OperationCallbackUri = operationCallbackUri?.AbsoluteUri,
         };
         using var message = _pipeline.CreateMessage(RequestMethod.Post, CallPath(callConnectionId) + "/participants:add", _apiVersion, repeatable: true);
+        Stamp(message, repeatability);
         AcsPipeline.SetJson(message, body, AcsJsonContext.Default.AddParticipantRequestModel);
         var response = await _pipeline.SendAsync(message, "AddParticipant", Accepted, cancellationToken).ConfigureAwait(false);
         var reply = AcsPipeline.ReadJson(response, AcsJsonContext.Default.AddParticipantResponseModel, "AddParticipant");
@@ -206,6 +191,16 @@ public sealed class AcsCallClient
             ? _pipeline.CreateMessage(RequestMethod.Post, CallPath(callConnectionId) + ":terminate", _apiVersion, repeatable: true)
             : _pipeline.CreateMessage(RequestMethod.Delete, CallPath(callConnectionId), _apiVersion, repeatable: false);
         await _pipeline.SendAsync(message, forEveryone ? "TerminateCall" : "HangUp", NoContent, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A caller-chosen repeatability id (else the pipeline gives each request its own).</summary>
+    private static void Stamp(HttpMessage message, Repeatability? repeatability)
+    {
+        if (repeatability is { } repeat)
+        {
+            message.Request.Headers.SetValue(RepeatabilityPolicy.RequestIdHeader, repeat.RequestId.ToString());
+            message.Request.Headers.SetValue(RepeatabilityPolicy.FirstSentHeader, repeat.FirstSent.ToString("r", System.Globalization.CultureInfo.InvariantCulture));
+        }
     }
 
     private static string CallPath(string callConnectionId)

@@ -14,5 +14,5 @@ public sealed class ListAgents(TableAgentStore agents)
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "merchants/{merchantId}/agents")] HttpRequest request,
         string merchantId, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await agents.ListAsync(merchantId, availableOnly: false, cancellationToken).ConfigureAwait(false));
+        TypedResults.Ok(await agents.ListAsync(merchantId, cancellationToken).ConfigureAwait(false));
 }

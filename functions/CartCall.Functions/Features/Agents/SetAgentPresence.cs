@@ -41,7 +41,6 @@ public sealed class SetAgentPresence(IMerchantStore merchants, TableAgentStore a
         }
 
         agent.UpdatedAt = time.GetUtcNow();
-        await agents.UpsertAsync(merchantId, agent, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(agent);
+        return TypedResults.Ok(await agents.UpsertAsync(merchantId, agent, cancellationToken).ConfigureAwait(false));
     }
 }

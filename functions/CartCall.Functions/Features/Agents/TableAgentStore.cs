@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Azure;
 using Azure.Data.Tables;
+using CartCall.Domain.Calls;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Storage;
 using Microsoft.Extensions.Caching.Memory;
@@ -8,42 +10,72 @@ using Microsoft.Extensions.Options;
 namespace CartCall.Functions.Features.Agents;
 
 /// <summary>
-/// Agents in the <c>agents</c> table, one partition per merchant. The offer policy asks "is anyone available?"
-/// on every evaluation, so that answer is cached per instance for <see cref="PresenceCacheFor"/>; the accept
-/// path reads fresh. The cache is bounded (<see cref="CacheOptions.AgentPresenceEntries"/>).
+/// Agents in the <c>agents</c> table, one partition per merchant: the profile (<c>Document</c>) and the agent's
+/// availability (<c>State</c>, see <see cref="AgentAvailability"/>). Every change of availability is a
+/// compare-and-swap on the row's ETag, so two calls can never reserve the same agent. The offer policy asks "is
+/// anyone available?" on every evaluation, so that answer is cached per instance for <see cref="PresenceCacheFor"/>;
+/// the accept and routing read fresh. The cache is bounded (<see cref="CacheOptions.AgentPresenceEntries"/>).
 /// </summary>
-public sealed class TableAgentStore(StorageClients storage, IOptions<CacheOptions> options, TimeProvider time) : IDisposable
+public sealed class TableAgentStore(StorageClients storage, OptimisticConcurrency concurrency, IOptions<CacheOptions> options, TimeProvider time) : IDisposable
 {
     public static readonly TimeSpan PresenceCacheFor = TimeSpan.FromSeconds(2);
 
     private readonly TableClient table = storage.Table(StorageNames.AgentsTable);
     private readonly MemoryCache presence = BoundedCache.Create(options.Value.AgentPresenceEntries, time);
 
-    public async Task UpsertAsync(string merchantId, Agent agent, CancellationToken cancellationToken)
+    /// <summary>Creates or updates an agent's profile; <see cref="Agent.Available"/> sets them available or away (on a call: away after it).</summary>
+    public async Task<Agent> UpsertAsync(string merchantId, Agent agent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(agent);
-        var entity = new TableEntity(merchantId, agent.Id)
+        var saved = await concurrency.ExecuteAsync($"Agent {merchantId}/{agent.Id}", async ct =>
         {
-            ["Available"] = agent.Available,
-            ["Priority"] = agent.Priority,
-            ["Document"] = JsonSerializer.Serialize(agent, AppJson.Options),
-        };
-        await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            var now = time.GetUtcNow();
+            var current = await ReadAsync(merchantId, agent.Id, ct).ConfigureAwait(false);
+            var availability = current is null
+                ? AgentAvailability.Initial(agent.Available, now)
+                : current.Value.Availability.SetPresence(agent.Available, now);
+            var entity = Entity(merchantId, agent, availability);
+            if (current is null)
+            {
+                try
+                {
+                    await table.AddEntityAsync(entity, ct).ConfigureAwait(false);
+                }
+                catch (RequestFailedException e) when (e.Status == 409)
+                {
+                    throw OptimisticConcurrency.Lost($"Agent {merchantId}/{agent.Id}");
+                }
+            }
+            else
+            {
+                await ReplaceAsync(entity, current.Value.ETag, ct).ConfigureAwait(false);
+            }
+
+            return View(agent, availability, now);
+        }, cancellationToken).ConfigureAwait(false);
         presence.Remove(merchantId);
+        return saved;
     }
 
-    public async Task<IReadOnlyList<Agent>> ListAsync(string merchantId, bool availableOnly, CancellationToken cancellationToken)
+    /// <summary>The merchant's agents in the order calls try them, each with what they are doing now.</summary>
+    public async Task<IReadOnlyList<Agent>> ListAsync(string merchantId, CancellationToken cancellationToken)
     {
-        var filter = availableOnly
-            ? TableClient.CreateQueryFilter($"PartitionKey eq {merchantId} and Available eq true")
-            : TableClient.CreateQueryFilter($"PartitionKey eq {merchantId}");
+        var now = time.GetUtcNow();
         var agents = new List<Agent>();
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {merchantId}");
         await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
         {
-            agents.Add(JsonSerializer.Deserialize<Agent>(entity.GetString("Document"), AppJson.Options)!);
+            var (agent, availability) = Read(entity);
+            agents.Add(View(agent, availability, now));
         }
 
         return agents.OrderBy(a => a.Priority).ThenBy(a => a.Id, StringComparer.Ordinal).ToList();
+    }
+
+    public async Task<Agent?> GetAsync(string merchantId, string agentId, CancellationToken cancellationToken)
+    {
+        var current = await ReadAsync(merchantId, agentId, cancellationToken).ConfigureAwait(false);
+        return current is null ? null : View(current.Value.Agent, current.Value.Availability, time.GetUtcNow());
     }
 
     public async Task<int> CountAvailableAsync(string merchantId, bool fresh, CancellationToken cancellationToken)
@@ -53,16 +85,116 @@ public sealed class TableAgentStore(StorageClients storage, IOptions<CacheOption
             return hit;
         }
 
-        var count = 0;
-        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {merchantId} and Available eq true");
-        await foreach (var _ in table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            count++;
-        }
-
+        var count = (await ListAsync(merchantId, cancellationToken).ConfigureAwait(false)).Count(a => a.Available);
         presence.Set(merchantId, count, BoundedCache.Entry(PresenceCacheFor));
         return count;
     }
+
+    /// <summary>Holds the agent for <paramref name="callId"/>; false when someone else holds them or they are not available.</summary>
+    public Task<bool> TryReserveAsync(string merchantId, string agentId, string callId, CancellationToken cancellationToken) =>
+        ChangeAsync(merchantId, agentId, (a, now) => a.Reserve(callId, now), cancellationToken);
+
+    /// <summary>The agent joined <paramref name="callId"/>: busy.</summary>
+    public Task<bool> JoinAsync(string merchantId, string agentId, string callId, CancellationToken cancellationToken) =>
+        ChangeAsync(merchantId, agentId, (a, now) => a.Join(callId, now), cancellationToken);
+
+    /// <summary>Gives the agent back after <paramref name="callId"/>, to wrap-up if they talked. Harmless when repeated or late.</summary>
+    public Task<bool> ReleaseAsync(string merchantId, string agentId, string callId, bool talked, TimeSpan wrapUp, CancellationToken cancellationToken) =>
+        ChangeAsync(merchantId, agentId, (a, now) => a.Release(callId, talked, now, wrapUp), cancellationToken);
+
+    /// <summary>The agent ends their wrap-up early.</summary>
+    public Task<bool> ReadyAsync(string merchantId, string agentId, CancellationToken cancellationToken) =>
+        ChangeAsync(merchantId, agentId, (a, now) => a.Ready(now), cancellationToken);
+
+    private async Task<bool> ChangeAsync(string merchantId, string agentId, Func<AgentAvailability, DateTimeOffset, AgentAvailability?> change, CancellationToken cancellationToken)
+    {
+        var changed = await concurrency.ExecuteAsync($"Agent {merchantId}/{agentId}", async ct =>
+        {
+            var current = await ReadAsync(merchantId, agentId, ct).ConfigureAwait(false);
+            if (current is not { } c || change(c.Availability, time.GetUtcNow()) is not { } next)
+            {
+                return false;
+            }
+
+            if (next != c.Availability)
+            {
+                await ReplaceAsync(Entity(merchantId, c.Agent, next), c.ETag, ct).ConfigureAwait(false);
+            }
+
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        presence.Remove(merchantId);
+        return changed;
+    }
+
+    private async Task ReplaceAsync(TableEntity entity, ETag etag, CancellationToken ct)
+    {
+        try
+        {
+            await table.UpdateEntityAsync(entity, etag, TableUpdateMode.Replace, ct).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 412 or 404)
+        {
+            throw OptimisticConcurrency.Lost($"Agent {entity.PartitionKey}/{entity.RowKey}");
+        }
+    }
+
+    private async Task<(Agent Agent, AgentAvailability Availability, ETag ETag)?> ReadAsync(string merchantId, string agentId, CancellationToken ct)
+    {
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(merchantId, agentId, cancellationToken: ct).ConfigureAwait(false);
+        if (!response.HasValue)
+        {
+            return null;
+        }
+
+        var (agent, availability) = Read(response.Value!);
+        return (agent, availability, response.Value!.ETag);
+    }
+
+    private static (Agent, AgentAvailability) Read(TableEntity entity)
+    {
+        var agent = JsonSerializer.Deserialize<Agent>(entity.GetString("Document"), AppJson.Options)!;
+        var state = entity.GetString("State");
+        var availability = state is null
+            ? AgentAvailability.Initial(agent.Available, agent.UpdatedAt ?? DateTimeOffset.UnixEpoch)
+            : JsonSerializer.Deserialize<AgentAvailability>(state, AppJson.Options)!;
+        return (agent, availability);
+    }
+
+    private static TableEntity Entity(string merchantId, Agent agent, AgentAvailability availability)
+    {
+        var profile = new Agent
+        {
+            Id = agent.Id,
+            DisplayName = agent.DisplayName,
+            PhoneNumber = agent.PhoneNumber,
+            AcsUserId = agent.AcsUserId,
+            Priority = agent.Priority,
+            UpdatedAt = agent.UpdatedAt,
+        };
+        return new TableEntity(merchantId, agent.Id)
+        {
+            ["Priority"] = agent.Priority,
+            ["Status"] = availability.Status.ToString(),
+            ["Document"] = JsonSerializer.Serialize(profile, AppJson.Options),
+            ["State"] = JsonSerializer.Serialize(availability, AppJson.Options),
+        };
+    }
+
+    private static Agent View(Agent agent, AgentAvailability availability, DateTimeOffset now) => new()
+    {
+        Id = agent.Id,
+        DisplayName = agent.DisplayName,
+        PhoneNumber = agent.PhoneNumber,
+        AcsUserId = agent.AcsUserId,
+        Priority = agent.Priority,
+        UpdatedAt = agent.UpdatedAt,
+        Available = availability.IsAvailable(now),
+        Status = availability.Effective(now),
+        CallId = availability.CallId,
+        StatusSince = availability.Since,
+        WrapUpUntil = availability.Effective(now) == AgentStatus.WrapUp ? availability.WrapUpUntil : null,
+    };
 
     public void Dispose() => presence.Dispose();
 }

@@ -1,3 +1,5 @@
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.Options;
 using System.Globalization;
 using CartCall.Domain.Preferences;
 using CartCall.Functions.Features.OpenApi;
@@ -28,7 +30,7 @@ public sealed class AcceptOfferRequest
 /// Reads the body, the preference cookie and the client's address, and hands the accept to
 /// <see cref="AcceptOfferService"/> (mode selection, guards, reservations, the call); answers 202 at once.
 /// </summary>
-public sealed class AcceptOffer(AcceptOfferService admission, PreferenceCookie cookies)
+public sealed class AcceptOffer(AcceptOfferService admission, PreferenceCookie cookies, CallDialer dialer, IOptions<CallsOptions> options, ILoggerFactory loggers)
 {
     [Function(nameof(AcceptOffer))]
     [StorefrontApi(RequirePublishableKey = true)]
@@ -38,7 +40,7 @@ public sealed class AcceptOffer(AcceptOfferService admission, PreferenceCookie c
     [Problems(400, 401, 403, 404, 409, 415, 429)]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "offers/{offerId}/accept")] HttpRequest request,
-        string offerId, CancellationToken cancellationToken)
+        [DurableClient] DurableTaskClient durable, string offerId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var context = request.HttpContext;
@@ -65,7 +67,8 @@ public sealed class AcceptOffer(AcceptOfferService admission, PreferenceCookie c
             Offer = widget?.Offer,
         };
 
-        var outcome = await admission.AcceptAsync(command, cancellationToken).ConfigureAwait(false);
+        var starter = new DurableCallStarter(durable, dialer, options, loggers.CreateLogger<DurableCallStarter>());
+        var outcome = await admission.AcceptAsync(command, starter, cancellationToken).ConfigureAwait(false);
         return outcome.Refusal switch
         {
             AcceptRefusal.None => TypedResults.Accepted(outcome.Location, outcome.Response),

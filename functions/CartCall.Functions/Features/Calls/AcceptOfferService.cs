@@ -58,7 +58,7 @@ public sealed record AcceptOfferOutcome(AcceptRefusal Refusal, AcceptOfferRespon
 /// Call admission, the Calls feature service behind AcceptOffer: mode selection and the guards (consent, quiet hours,
 /// toll fraud, today's call budget, an agent available — all read fresh), the reservations against the per-hour and
 /// per-day limits, and the call recorded under an id derived from the offer (a second accept finds it and dials
-/// nothing), queued for PlaceCall. A function or a Durable activity calls it; neither needs HTTP to.
+/// nothing), and its orchestration started. A function or a Durable activity calls it; neither needs HTTP to.
 /// </summary>
 public sealed partial class AcceptOfferService(
     TableOfferStore offers,
@@ -67,7 +67,6 @@ public sealed partial class AcceptOfferService(
     TableAgentStore agents,
     TableCallStore calls,
     CallCounters counters,
-    CallQueue queue,
     CallStatusNotifier notifier,
     AcsIdentityClient identity,
     ShopperPreferencesService preferences,
@@ -76,8 +75,9 @@ public sealed partial class AcceptOfferService(
     TimeProvider time,
     ILogger<AcceptOfferService> logger)
 {
-    public async Task<AcceptOfferOutcome> AcceptAsync(AcceptOfferCommand command, CancellationToken cancellationToken)
+    public async Task<AcceptOfferOutcome> AcceptAsync(AcceptOfferCommand command, ICallStarter starter, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(starter);
         ArgumentNullException.ThrowIfNull(command);
         var o = options.Value;
         var offerId = command.OfferId;
@@ -93,7 +93,7 @@ public sealed partial class AcceptOfferService(
         using var span = Telemetry.Start(Telemetry.Spans.Accept, ActivityKind.Internal, offer.TraceParent).Ids(command.MerchantId, command.SessionId, offerId, callId);
         if (await calls.GetAsync(callId, cancellationToken).ConfigureAwait(false) is { } existing)
         {
-            return await SameCallAsync(existing, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+            return await SameCallAsync(existing, starter, cancellationToken).ConfigureAwait(false);
         }
 
         var now = time.GetUtcNow();
@@ -238,10 +238,10 @@ public sealed partial class AcceptOfferService(
             var winner = await calls.GetAsync(callId, cancellationToken).ConfigureAwait(false);
             return winner is null
                 ? AcceptOfferOutcome.Refused(AcceptRefusal.Conflict, "The call is being created by another request; retry.")
-                : await SameCallAsync(winner, now, cancellationToken).ConfigureAwait(false);
+                : await SameCallAsync(winner, starter, cancellationToken).ConfigureAwait(false);
         }
 
-        await queue.EnqueueAsync(callId, deferUntil is { } due ? due - now : TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        await starter.StartAsync(created, cancellationToken).ConfigureAwait(false);
         await MarkAcceptedAsync(offer, callId, now, cancellationToken).ConfigureAwait(false);
         await notifier.NotifyAsync(created, null, cancellationToken).ConfigureAwait(false);
         LogAccepted(callId, merchant.Id, offerId, mode, created.Status, reason);
@@ -252,13 +252,15 @@ public sealed partial class AcceptOfferService(
             Location(callId));
     }
 
-    /// <summary>A repeated accept: the same call, nothing dialled again. A call not yet claimed is queued again in case the first enqueue was lost.</summary>
-    private async Task<AcceptOfferOutcome> SameCallAsync(CallRecord call, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// A repeated accept: the same call, nothing dialled again. A call whose orchestration never started (the first
+    /// accept died after recording it) is started now; the start is a no-op for one that runs.
+    /// </summary>
+    private async Task<AcceptOfferOutcome> SameCallAsync(CallRecord call, ICallStarter starter, CancellationToken cancellationToken)
     {
-        if (call.DialClaimedAt is null && call.Status is CallStatus.Queued or CallStatus.Scheduled)
+        if (call.Status is CallStatus.Queued or CallStatus.Scheduled)
         {
-            var wait = call.ScheduledFor is { } due ? due - now : TimeSpan.Zero;
-            await queue.EnqueueAsync(call.CallId, wait, cancellationToken).ConfigureAwait(false);
+            await starter.StartAsync(call, cancellationToken).ConfigureAwait(false);
         }
 
         AcsTokenView? token = null;

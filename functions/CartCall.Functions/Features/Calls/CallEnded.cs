@@ -1,3 +1,4 @@
+using CartCall.Domain.Calls;
 using Azure.Messaging;
 using CartCall.Domain.Preferences;
 using CartCall.Functions.Hosting;

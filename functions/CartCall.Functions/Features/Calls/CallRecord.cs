@@ -27,28 +27,6 @@ public enum CallPhase
     HangingUp,
 }
 
-/// <summary>How a call ended. Strings on the wire and in the CallEnded event.</summary>
-public static class CallOutcomes
-{
-    public const string Completed = "completed";
-    public const string ShopperBusy = "shopper_busy";
-    public const string ShopperNoAnswer = "shopper_no_answer";
-    public const string ShopperDeclined = "shopper_declined";
-    public const string ShopperHungUp = "shopper_hung_up";
-    public const string AgentUnavailable = "agent_unavailable";
-    public const string DialFailed = "dial_failed";
-    public const string Failed = "failed";
-
-    /// <summary>The shopper's leg not being answered is an outcome of a working call, not a fault.</summary>
-    public static string? FromShopperLegCode(int? code) => code switch
-    {
-        486 or 600 => ShopperBusy,
-        408 or 480 or 487 => ShopperNoAnswer,
-        603 => ShopperDeclined,
-        _ => null,
-    };
-}
-
 /// <summary>The cart the call is about, for the agent console.</summary>
 public sealed record CallCart(
     IReadOnlyList<CallCartItem> Items, decimal Value, string Currency, double Score, string? State, IReadOnlyList<string> Reasons);
@@ -56,8 +34,8 @@ public sealed record CallCart(
 public sealed record CallCartItem(string Sku, string? Title, int Quantity, decimal UnitPrice);
 
 /// <summary>
-/// A call as the app keeps it (table <c>calls</c>, PK = call id). Every change is a compare-and-swap on the row's
-/// ETag, so the accept, PlaceCall and every callback can race without losing each other's work.
+/// A call as the app keeps it (table <c>calls</c>, PK = call id): written by the accept, then a projection of the call
+/// orchestration's state (<see cref="CallProjection"/>) for the widget, the agents and the merchant.
 /// </summary>
 public sealed class CallRecord
 {
@@ -82,10 +60,13 @@ public sealed class CallRecord
 
     public DateTimeOffset? ScheduledFor { get; set; }
 
-    /// <summary>Set when a PlaceCall run took the call to dial it; no other run dials it then.</summary>
-    public DateTimeOffset? DialClaimedAt { get; set; }
-
     public DateTimeOffset? RingingAt { get; set; }
+
+    /// <summary>Which of the orchestration's records this is: an older one arriving late is not applied.</summary>
+    public int RecordSequence { get; set; }
+
+    /// <summary>When the status or phase last changed (as the call's orchestration saw it).</summary>
+    public DateTimeOffset? StateChangedAt { get; set; }
 
     public DateTimeOffset? ConnectedAt { get; set; }
 
@@ -123,14 +104,6 @@ public sealed class CallRecord
     public string? AgentId { get; set; }
 
     public string? AgentRawId { get; set; }
-
-    public long LastParticipantsSequence { get; set; } = -1;
-
-    /// <summary>The participants update in which shopper and agent were first seen together.</summary>
-    public long? TogetherSinceSequence { get; set; }
-
-    /// <summary>The first participants update after that in which one of them had gone.</summary>
-    public long? PartedAtSequence { get; set; }
 
     public CallCart? Cart { get; set; }
 

@@ -3,7 +3,7 @@ using CartCall.Functions.Adapters.WebPubSub;
 
 namespace CartCall.Functions.Features.Calls;
 
-/// <summary>Issue 4: accept → PlaceCall → ACS callbacks → agent; call status; the agent console.</summary>
+/// <summary>Calls: accept → the call's orchestration (dial, ACS callbacks as events, agents, the end) → call status; the agent console.</summary>
 public static class CallsFeature
 {
     public static IServiceCollection AddCalls(this IServiceCollection services, IConfiguration configuration)
@@ -13,10 +13,10 @@ public static class CallsFeature
         services.AddWebPubSub(configuration);
         services.AddSingleton<TableCallStore>();
         services.AddSingleton<CallCounters>();
-        services.AddSingleton<CallQueue>();
         services.AddSingleton<CallbackUrls>();
         services.AddSingleton<CallStatusNotifier>();
-        services.AddSingleton<CallFlowRunner>();
+        services.AddSingleton<CallDialer>();
+        services.AddSingleton<AgentRouter>();
         services.AddSingleton<AcceptOfferService>();
         return services;
     }

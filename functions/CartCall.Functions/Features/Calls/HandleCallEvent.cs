@@ -1,3 +1,4 @@
+using Microsoft.DurableTask.Client;
 using System.Diagnostics;
 using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Adapters.Acs;
@@ -8,20 +9,21 @@ namespace CartCall.Functions.Features.Calls;
 /// <summary>
 /// <c>POST /api/calls/{callId}/events</c>: ACS Call Automation callbacks. Each is authenticated (JWT: issuer,
 /// audience = the resource's immutable id, keys from the OpenID metadata) before anything is read; then every event
-/// in the batch is applied to the call named by the URL (and by its operation context, which must agree).
+/// in the batch is raised to the call's orchestration (instance id = the call id the URL names, and the operation
+/// context must agree). Repeated, early and reordered events are the call flow's to sort out.
 /// </summary>
-public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticator, CallFlowRunner runner, ILoggerFactory loggers)
+public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticator, TimeProvider time, ILoggerFactory loggers)
 {
     [Function(nameof(HandleCallEvent))]
     [ApiTag("Calls")]
     [Problems(400, 401)]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "calls/{callId}/events")] HttpRequest request,
-        string callId, CancellationToken cancellationToken)
+        [DurableClient] DurableTaskClient durable, string callId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(authenticator);
-        ArgumentNullException.ThrowIfNull(runner);
+        ArgumentNullException.ThrowIfNull(durable);
         ArgumentNullException.ThrowIfNull(loggers);
         var logger = loggers.CreateLogger(typeof(HandleCallEvent));
 
@@ -50,7 +52,7 @@ public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticat
 
         foreach (var e in events)
         {
-            var about = CallFlow.CallIdOf(e.OperationContext);
+            var about = CallFlowContexts.CallIdOf(e.OperationContext);
             if (about is not null && !string.Equals(about, callId, StringComparison.Ordinal))
             {
                 // Operation contexts are ours: one naming another call means the event is not this call's.
@@ -60,13 +62,14 @@ public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticat
 
             using var span = Telemetry.Start(Telemetry.Spans.Callback, ActivityKind.Server).Ids(callId: callId);
             span?.SetTag("cartcall.event_type", e.Type);
-            var handled = await runner.ApplyEventAsync(callId, e, cancellationToken).ConfigureAwait(false);
-            span?.SetTag("cartcall.handling", handled.ToString());
-            if (handled == EventHandling.UnknownCall)
+            if (AcsCallSignals.From(e, time.GetUtcNow()) is not { } signal)
             {
-                // Acknowledged so ACS stops retrying; there is nothing to apply it to.
-                LogUnknownCall(logger, callId, e.Type);
+                continue;
             }
+
+            // Raised to an instance that does not exist, an event is dropped by the engine: acknowledged either way, so ACS stops retrying.
+            await durable.RaiseEventAsync(callId, CallOrchestrator.SignalEvent, new CallSignalEnvelope(signal), cancellationToken).ConfigureAwait(false);
+            LogRaised(logger, callId, e.Type, signal.GetType().Name);
         }
 
         return TypedResults.Ok();
@@ -78,6 +81,6 @@ public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticat
     [LoggerMessage(Level = LogLevel.Warning, Message = "Callback for call {CallId}: {EventType} names call {Other}; ignored")]
     private static partial void LogMismatch(ILogger logger, string callId, string eventType, string other);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback {EventType} for unknown call {CallId}; acknowledged")]
-    private static partial void LogUnknownCall(ILogger logger, string callId, string eventType);
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Callback {EventType} for call {CallId} raised as {Signal}")]
+    private static partial void LogRaised(ILogger logger, string callId, string eventType, string signal);
 }

@@ -6,24 +6,13 @@ using CartCall.Functions.Storage;
 
 namespace CartCall.Functions.Features.Calls;
 
-/// <summary>What applying a callback event to the stored call came to.</summary>
-public enum EventApply
-{
-    Applied,
-    Duplicate,
-    Conflict,
-}
-
 /// <summary>
-/// Calls in the <c>calls</c> table. The call row (<c>PK = callId, RK = "call"</c>) and a row per handled callback event
-/// (<c>RK = "ev|{eventId}"</c>) share a partition, so an event is recorded in the same transaction as the state it
-/// produced: a redelivered event fails the insert and changes nothing. A copy of each call is kept under
+/// Calls in the <c>calls</c> table, one row per call (<c>PK = callId, RK = "call"</c>). A copy of each call is kept under
 /// <c>PK = "m|{merchantId}"</c> for the agent console's list (updated after every change; eventually consistent).
 /// </summary>
 public sealed class TableCallStore(StorageClients storage)
 {
     private const string CallRow = "call";
-    private const string EventPrefix = "ev|";
     private readonly TableClient table = storage.Table(StorageNames.CallsTable);
 
     public static string MerchantIndexPartition(string merchantId) => "m|" + merchantId;
@@ -76,42 +65,6 @@ public sealed class TableCallStore(StorageClients storage)
         return true;
     }
 
-    /// <summary>Whether this callback event was already applied to the call.</summary>
-    public async Task<bool> HasEventAsync(string callId, string eventId, CancellationToken cancellationToken)
-    {
-        var response = await table.GetEntityIfExistsAsync<TableEntity>(callId, EventPrefix + eventId, ["RowKey"], cancellationToken).ConfigureAwait(false);
-        return response.HasValue;
-    }
-
-    /// <summary>Saves the state an event produced and records the event, atomically.</summary>
-    public async Task<EventApply> SaveWithEventAsync(CallRecord call, string eventId, string eventType, DateTimeOffset receivedAt, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(call);
-        var actions = new[]
-        {
-            new TableTransactionAction(TableTransactionActionType.UpdateReplace, ToEntity(call.CallId, call), new ETag(call.ETag!)),
-            new TableTransactionAction(TableTransactionActionType.Add, new TableEntity(call.CallId, EventPrefix + eventId)
-            {
-                ["Type"] = eventType,
-                ["ReceivedAt"] = receivedAt,
-            }),
-        };
-        try
-        {
-            var response = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
-            call.ETag = response.Value[0].Headers.ETag?.ToString();
-        }
-        catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
-        {
-            // 409: the event row exists (a redelivery); 412: the call changed meanwhile. The caller reads again to tell.
-            return e.Status == 409 && e.FailedTransactionActionIndex == 1 ? EventApply.Duplicate : EventApply.Conflict;
-        }
-
-        await IndexAsync(call, cancellationToken).ConfigureAwait(false);
-        return EventApply.Applied;
-    }
-
-    /// <summary>The merchant's calls from the index, newest first, optionally active ones only.</summary>
     public async Task<IReadOnlyList<CallRecord>> ListForMerchantAsync(string merchantId, bool activeOnly, int max, CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {MerchantIndexPartition(merchantId)}");

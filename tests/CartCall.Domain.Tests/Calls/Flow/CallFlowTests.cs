@@ -249,4 +249,59 @@ public sealed class CallFlowTests
         Assert.Equal(ended, d.State);
         Assert.Empty(d.Last);
     }
+
+    [Fact]
+    public void WithAGreeting_ItPlaysWhileTheFirstAgentIsInvited()
+    {
+        var d = new Driver(Plan() with { HasGreeting = true }).Send(new Dialled("c")).Send(new ShopperConnected(T0, "c"));
+
+        Assert.Equal([new RecordCall(), new PlayPrompt(CallFlow.Greeting), new InviteAgent(1, [])], d.Last);
+    }
+
+    [Fact]
+    public void ADisconnectThatOvertakesCreateCallFailed_StillSaysTheShopperWasBusy_AndTheLateFailureChangesNothing()
+    {
+        var d = new Driver(Plan()).Send(new Dialled("c")).Send(new Disconnected(486, "busy"));
+        var ended = d.State;
+
+        d.Send(new ShopperNotReached(486, "busy, late"));
+
+        Assert.Equal(CallOutcomes.ShopperBusy, ended.Outcome);
+        Assert.Equal(ended, d.State);
+    }
+
+    [Fact]
+    public void ShopperLeavingAfterTheAgentJoined_HangsUpForEveryone()
+    {
+        var d = Talking().Send(new ParticipantsChanged(5, ["4:+1999"]));
+
+        Assert.Equal(CallStage.HangingUp, d.State.Stage);
+        Assert.Contains(new HangUp(), d.Last);
+        Assert.Equal("the shopper left", d.State.Detail);
+    }
+
+    [Fact]
+    public void WhenTheServiceCannotBeAskedThreeTimesInARow_TheCallIsGivenUp_AndItsAgentReleased()
+    {
+        var d = Talking();
+        for (var i = 0; i < CallFlow.MaxReconcileFailures; i++)
+        {
+            d.Expire();
+            Assert.Equal([new Reconcile()], d.Last);
+            d.Send(new ReconcileFailed("503"), TimeSpan.Zero);
+        }
+
+        Assert.Equal(CallStage.Ended, d.State.Stage);
+        Assert.Contains(new ReleaseAgent("alice", Talked: true), d.Last);
+    }
+
+    [Fact]
+    public void OneFailedCheck_IsAskedAgainLater_WithoutChangingTheCall()
+    {
+        var d = Talking().Expire().Send(new ReconcileFailed("timeout"), TimeSpan.Zero);
+
+        Assert.Equal(CallStage.Talking, d.State.Stage);
+        Assert.Equal(CallDeadlineKind.Check, d.State.Deadline!.Kind);
+        Assert.Empty(d.Last);
+    }
 }

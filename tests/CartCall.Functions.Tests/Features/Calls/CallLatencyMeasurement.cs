@@ -24,16 +24,20 @@ public sealed class CallLatencyMeasurement(CallsFixture app)
     public async Task Measure_AcceptToCreateCall_AndCallbackHandling()
     {
         var merchant = await app.CreateMerchantAsync(m => m["dailyCallBudget"] = 1000);
-        var agent = "+12015558999";
-        app.Acs.Parties[agent] = PartyScript.Answers(TimeSpan.FromMilliseconds(20));
-        await app.AddAgentAsync(merchant, "bench", phone: agent);
+        // An agent takes one call at a time: enough of them that every call finds one free.
+        for (var a = 0; a < 8; a++)
+        {
+            var agent = "+1201555890" + a.ToString(CultureInfo.InvariantCulture);
+            app.Acs.Parties[agent] = PartyScript.Answers(TimeSpan.FromMilliseconds(20));
+            await app.AddAgentAsync(merchant, "bench-" + a.ToString(CultureInfo.InvariantCulture), phone: agent);
+        }
         var acceptHttp = new List<double>();
         var toCreate = new List<double>();
         var callIds = new List<string>();
         for (var i = 0; i < Calls; i++)
         {
             var shopper = "+1201556" + i.ToString("D4", CultureInfo.InvariantCulture);
-            app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(30)) with { HangUpAfter = TimeSpan.FromMilliseconds(300) };
+            app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(30)) with { HangUpAfter = TimeSpan.FromSeconds(3) };
             var session = "bench-" + i.ToString(CultureInfo.InvariantCulture) + "-" + Guid.NewGuid().ToString("N")[..6];
             var offer = await app.NewOfferAsync(merchant, session);
 

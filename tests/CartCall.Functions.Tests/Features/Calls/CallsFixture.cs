@@ -79,6 +79,9 @@ public sealed class CallsFixture : IAsyncLifetime
             ["CartCall:Calls:AgentInvitationTimeoutSeconds"] = "1",
             ["CartCall:Calls:ApologyPromptUrl"] = "http://127.0.0.1/prompts/sorry.wav",
             ["CartCall:Calls:AgentUnavailableCallbackDelay"] = "01:00:00",
+            ["CartCall:Calls:WrapUp"] = "00:00:00",
+            ["CartCall:Calls:RingTimeout"] = "00:00:15",
+            ["CartCall:Calls:CheckInterval"] = "00:00:05",
         };
 
         var port = Azurite.FreePort();
