@@ -15,10 +15,11 @@ public interface ICallStarter
 }
 
 /// <summary>
-/// Starts the call's Durable orchestration under the call's id — a second start of the same call finds it and starts
-/// nothing — and then places the call right away, because the shopper is waiting and the orchestration's first turn
-/// can lag behind its queue's polling. The orchestration dials too, with the same repeatability id, so ACS answers its
-/// dial as a repeat of this one: the call rings once, and it rings even if this process dies after the start.
+/// Starts a call: places it at once — the shopper is waiting, and an orchestration's first turn can lag behind its
+/// queue's polling — and, beside the dial, starts the call's Durable orchestration under the call's id, which refuses a
+/// second start of the same call whatever state the first is in. The orchestration dials too, with the same
+/// repeatability id, so ACS answers its dial as a repeat of this one and the call rings once. If this process dies
+/// between the dial and the start, the call's first callback starts the orchestration (see <see cref="EnsureStartedAsync"/>).
 /// </summary>
 public sealed partial class DurableCallStarter(DurableTaskClient client, CallDialer dialer, IOptions<CallsOptions> options, ILogger<DurableCallStarter> logger) : ICallStarter
 {
@@ -26,31 +27,37 @@ public sealed partial class DurableCallStarter(DurableTaskClient client, CallDia
     {
         ArgumentNullException.ThrowIfNull(call);
         var input = InputFor(call, options.Value);
-        if (await client.GetInstanceAsync(call.CallId, cancellationToken).ConfigureAwait(false) is null)
-        {
-            try
-            {
-                await client.ScheduleNewOrchestrationInstanceAsync(nameof(CallOrchestrator), input, new StartOrchestrationOptions(call.CallId), cancellationToken)
-                    .ConfigureAwait(false);
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.AlreadyExists)
-            {
-                // A concurrent start of the same call won; one orchestration it is.
-            }
-        }
+        var dial = call.ScheduledFor is null && call.Status == CallStatus.Queued ? DialEarlyAsync(call, input, cancellationToken) : Task.CompletedTask;
+        await Task.WhenAll(EnsureStartedAsync(client, call, input, cancellationToken), dial).ConfigureAwait(false);
+    }
 
-        if (call.ScheduledFor is null && call.Status == CallStatus.Queued)
+    /// <summary>Starts the call's orchestration unless an instance under its id exists, in any state.</summary>
+    public static async Task EnsureStartedAsync(DurableTaskClient client, CallRecord call, CallOrchestrationInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(call);
+        try
         {
-            try
-            {
-                await dialer.DialAsync(call.CallId, 1, input.FirstDialSent, cancellationToken).ConfigureAwait(false);
-            }
+            var start = new StartOrchestrationOptions(call.CallId).WithDedupeStatuses([.. StartOrchestrationOptionsExtensions.ValidDedupeStatuses]);
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(CallOrchestrator), input, start, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException || e is RpcException { StatusCode: StatusCode.AlreadyExists })
+        {
+            // Started already (a repeated accept, a concurrent start): one orchestration per call.
+        }
+    }
+
+    private async Task DialEarlyAsync(CallRecord call, CallOrchestrationInput input, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await dialer.DialAsync(call.CallId, 1, input.FirstDialSent, cancellationToken).ConfigureAwait(false);
+        }
 #pragma warning disable CA1031 // The orchestration dials again with the same id: a failure here only costs the head start.
-            catch (Exception e)
+        catch (Exception e)
 #pragma warning restore CA1031
-            {
-                LogEarlyDialFailed(e, call.CallId);
-            }
+        {
+            LogEarlyDialFailed(e, call.CallId);
         }
     }
 

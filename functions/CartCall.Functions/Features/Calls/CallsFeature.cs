@@ -17,6 +17,7 @@ public static class CallsFeature
         services.AddSingleton<CallStatusNotifier>();
         services.AddSingleton<CallDialer>();
         services.AddSingleton<AgentRouter>();
+        services.AddSingleton<StartedCalls>();
         services.AddSingleton<AcceptOfferService>();
         return services;
     }

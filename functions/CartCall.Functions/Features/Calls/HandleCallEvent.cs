@@ -12,7 +12,8 @@ namespace CartCall.Functions.Features.Calls;
 /// in the batch is raised to the call's orchestration (instance id = the call id the URL names, and the operation
 /// context must agree). Repeated, early and reordered events are the call flow's to sort out.
 /// </summary>
-public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticator, TimeProvider time, ILoggerFactory loggers)
+public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticator, TableCallStore calls, StartedCalls started,
+    Microsoft.Extensions.Options.IOptions<CallsOptions> options, TimeProvider time, ILoggerFactory loggers)
 {
     [Function(nameof(HandleCallEvent))]
     [ApiTag("Calls")]
@@ -67,7 +68,20 @@ public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticat
                 continue;
             }
 
-            // Raised to an instance that does not exist, an event is dropped by the engine: acknowledged either way, so ACS stops retrying.
+            // An event raised to an instance that does not exist is dropped by the engine. The accept starts the
+            // orchestration beside its dial; should it have died between the two, this call's first callback starts it.
+            if (!started.Known(callId))
+            {
+                if (await calls.GetAsync(callId, cancellationToken).ConfigureAwait(false) is not { } call)
+                {
+                    LogUnknownCall(logger, callId, e.Type);
+                    return TypedResults.Ok(); // acknowledged, so ACS stops retrying; there is nothing to apply it to
+                }
+
+                await DurableCallStarter.EnsureStartedAsync(durable, call, DurableCallStarter.InputFor(call, options.Value), cancellationToken).ConfigureAwait(false);
+                started.Remember(callId);
+            }
+
             await durable.RaiseEventAsync(callId, CallOrchestrator.SignalEvent, new CallSignalEnvelope(signal), cancellationToken).ConfigureAwait(false);
             LogRaised(logger, callId, e.Type, signal.GetType().Name);
         }
@@ -80,6 +94,9 @@ public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticat
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Callback for call {CallId}: {EventType} names call {Other}; ignored")]
     private static partial void LogMismatch(ILogger logger, string callId, string eventType, string other);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Callback {EventType} for unknown call {CallId}; acknowledged")]
+    private static partial void LogUnknownCall(ILogger logger, string callId, string eventType);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Callback {EventType} for call {CallId} raised as {Signal}")]
     private static partial void LogRaised(ILogger logger, string callId, string eventType, string signal);
