@@ -8,9 +8,12 @@ import {
   environmentNameType
   instanceMemoryMBType
   retryPolicyType
-  webhookAuthType
   webPubSubSkuType
 } from 'types.bicep'
+
+// 39 characters of three salted hashes of a secret: the secret cannot be read back from it.
+func derivedDeliveryKey(secret string) string =>
+  '${uniqueString(secret, 'cartcall-eventgrid-delivery-1')}${uniqueString(secret, 'cartcall-eventgrid-delivery-2')}${uniqueString(secret, 'cartcall-eventgrid-delivery-3')}'
 
 // ---------- parameters ----------
 
@@ -75,9 +78,6 @@ param logRetentionInDays int = 30
 @description('Create the Event Grid webhook subscription to DeliverOffer. Leave false until the app zip is deployed: Event Grid validates the webhook at creation.')
 param deployEventSubscription bool = false
 
-@description('How Event Grid authenticates to DeliverOffer.')
-param eventDeliveryAuth webhookAuthType = 'functionKey'
-
 @description('Event Grid retry policy for the webhook subscription.')
 param eventRetryPolicy retryPolicyType = {
   maxDeliveryAttempts: 30
@@ -100,6 +100,10 @@ param cookieSigningKey string = ''
 @description('The operator\'s admin API key (x-cartcall-admin-key, at least 16 characters), stored in Key Vault. Empty: the secret is not written; set it out of band.')
 @secure()
 param adminKey string = ''
+
+@description('The key Event Grid adds to every delivery to DeliverOffer (?code=; at least 16 characters), stored in Key Vault. Empty: derived from the storage account\'s key, so it is secret, the same on every deployment, and changes (with the subscription) when that key is rotated and the template redeployed.')
+@secure()
+param eventDeliveryKey string = ''
 
 @description('Extra app settings merged over the generated ones (e.g. CartCall__Sessions__OfferLifetime).')
 param additionalAppSettings object = {}
@@ -146,10 +150,19 @@ var deadLetterContainerName = 'eventgrid-deadletters'
 var cookieSigningKeySecretName = 'preference-cookie-signing-key'
 var adminKeySecretName = 'admin-key'
 var webPubSubAccessKeySecretName = 'webpubsub-access-key'
+var eventDeliveryKeySecretName = 'eventgrid-delivery-key'
 // host.json routePrefix "api" + DeliverOffer's route.
 var deliveryPath = '/api/offers/deliveries'
 
 // ---------- resources ----------
+
+// DeliverOffer is anonymous to the Functions host; the app itself requires this key on every delivery. Bicep has no
+// way to generate a random value once and keep it (newGuid() would change it on every deployment, and a delivery
+// refused with 401 is dead-lettered, not retried), so unless the operator gives one it is derived from a secret that
+// already exists and is stable: the storage account's key (which is never used for data access: shared keys are off).
+resource storageForDeliveryKey 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
+  name: names.storage
+}
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'cartcall-monitoring'
@@ -225,8 +238,10 @@ module keyVault 'modules/keyVault.bicep' = {
     // A compile-time name, so what-if can predict the secret; dependsOn orders it after the Web PubSub resource.
     webPubSubName: names.webPubSub
     webPubSubAccessKeySecretName: webPubSubAccessKeySecretName
+    eventDeliveryKeySecretName: eventDeliveryKeySecretName
+    eventDeliveryKey: empty(eventDeliveryKey) ? derivedDeliveryKey(storageForDeliveryKey.listKeys().keys[0].value) : eventDeliveryKey
   }
-  dependsOn: [webPubSub]
+  dependsOn: [webPubSub, storage]
 }
 
 module functionApp 'modules/functionApp.bicep' = {
@@ -260,6 +275,7 @@ module functionApp 'modules/functionApp.bicep' = {
         CartCall__Acs__SourcePhoneNumber: acsSourcePhoneNumber
         CartCall__Preferences__CookieSigningKey: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${cookieSigningKeySecretName})'
         CartCall__Admin__Key: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${adminKeySecretName})'
+        CartCall__EventGrid__DeliveryKey: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${eventDeliveryKeySecretName})'
       },
       additionalAppSettings
     )
@@ -293,7 +309,7 @@ module offerDelivery 'modules/eventGridSubscription.bicep' = if (deployEventSubs
     name: 'deliver-offer'
     functionAppName: names.functionApp
     deliveryPath: deliveryPath
-    webhookAuth: eventDeliveryAuth
+    deliveryKey: empty(eventDeliveryKey) ? derivedDeliveryKey(storageForDeliveryKey.listKeys().keys[0].value) : eventDeliveryKey
     retryPolicy: eventRetryPolicy
     includedEventTypes: offerEventTypes
     deadLetterStorageAccountName: names.storage
@@ -333,7 +349,7 @@ output acsImmutableResourceId string = communication.outputs.immutableResourceId
 @description('Storage account name.')
 output storageAccountName string = storage.outputs.name
 
-@description('Key Vault name (holds the cookie signing key, the admin key and the Web PubSub access key).')
+@description('Key Vault name (holds the cookie signing key, the admin key, the Event Grid delivery key and the Web PubSub access key).')
 output keyVaultName string = keyVault.outputs.name
 
 @description('Application Insights component name.')

@@ -22,6 +22,8 @@ param acsSourcePhoneNumber = readEnvironmentVariable('CARTCALL_ACS_SOURCE_PHONE_
 // Never committed: taken from the deploying shell, or left empty and set in Key Vault out of band.
 param cookieSigningKey = readEnvironmentVariable('CARTCALL_COOKIE_SIGNING_KEY', '')
 param adminKey = readEnvironmentVariable('CARTCALL_ADMIN_KEY', '')
+// Empty: the template derives a stable one (bicep/README.md).
+param eventDeliveryKey = readEnvironmentVariable('CARTCALL_EVENT_DELIVERY_KEY', '')
 
 param tags = {
   costCenter: 'cartcall-dev'

@@ -13,7 +13,6 @@ param instanceMemoryMB = 2048
 param alwaysReadyHttpInstances = 1
 param logRetentionInDays = 90
 param keyVaultPurgeProtection = true
-param eventDeliveryAuth = 'functionKey'
 param eventRetryPolicy = {
   // Offers go stale within minutes: a shopper who left the cart is not helped by an offer an hour later.
   maxDeliveryAttempts: 10
@@ -24,6 +23,8 @@ param deployEventSubscription = bool(readEnvironmentVariable('CARTCALL_DEPLOY_EV
 param acsSourcePhoneNumber = readEnvironmentVariable('CARTCALL_ACS_SOURCE_PHONE_NUMBER', '')
 param cookieSigningKey = readEnvironmentVariable('CARTCALL_COOKIE_SIGNING_KEY', '')
 param adminKey = readEnvironmentVariable('CARTCALL_ADMIN_KEY', '')
+// Empty: the template derives a stable one (bicep/README.md).
+param eventDeliveryKey = readEnvironmentVariable('CARTCALL_EVENT_DELIVERY_KEY', '')
 
 param tags = {
   costCenter: 'cartcall-prod'

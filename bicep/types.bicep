@@ -32,12 +32,6 @@ type acsDataLocationType =
   | 'Norway'
   | 'UAE'
 
-@export()
-// functionKey: the function key goes into the subscription URL (?code=); Event Grid keeps the full URL to itself
-// and shows only the base URL afterwards. none: only when DeliverOffer is anonymous and checks deliveries some
-// other way.
-@description('How Event Grid authenticates to the DeliverOffer webhook.')
-type webhookAuthType = 'functionKey' | 'none'
 
 @export()
 @description('Event Grid retry policy for the webhook subscription.')

@@ -3,7 +3,7 @@
 // (CloudEvents 1.0 handshake: an OPTIONS request with WebHook-Request-Origin) and fails the deployment if the
 // endpoint does not answer it.
 
-import { retryPolicyType, webhookAuthType } from '../types.bicep'
+import { retryPolicyType } from '../types.bicep'
 
 @description('Event Grid topic name (in this resource group).')
 param topicName string
@@ -19,8 +19,9 @@ param functionAppName string
 @description('Path of the DeliverOffer function: host.json routePrefix "api" + the function route.')
 param deliveryPath string
 
-@description('How Event Grid authenticates to the webhook.')
-param webhookAuth webhookAuthType
+@description('The key DeliverOffer requires on every delivery (?code=); the app reads the same key from Key Vault.')
+@secure()
+param deliveryKey string
 
 @description('Retry policy.')
 param retryPolicy retryPolicyType
@@ -40,13 +41,6 @@ resource topic 'Microsoft.EventGrid/topics@2025-02-15' existing = {
 
 resource site 'Microsoft.Web/sites@2024-11-01' existing = {
   name: functionAppName
-
-  // The host keys resource has no published type in Bicep (BCP081), but listKeys on it is the documented way
-  // to read a function key; nothing of it is validated beyond that.
-  #disable-next-line BCP081
-  resource host 'host' existing = {
-    name: 'default'
-  }
 }
 
 resource deadLetterStorage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
@@ -63,10 +57,10 @@ resource subscription 'Microsoft.EventGrid/topics/eventSubscriptions@2025-02-15'
     destination: {
       endpointType: 'WebHook'
       properties: {
-        // Event Grid stores the full URL (key included) write-only and reports only endpointBaseUrl.
-        endpointUrl: webhookAuth == 'functionKey'
-          ? '${deliveryBaseUrl}?code=${site::host.listKeys().functionKeys.default}'
-          : deliveryBaseUrl
+        // Event Grid stores the full URL (key included) write-only and reports only endpointBaseUrl. DeliverOffer is
+        // anonymous to the Functions host (a host function key would not be checked by anyone), so the key is the
+        // app's own: CartCall:EventGrid:DeliveryKey, which the app reads from the same Key Vault secret.
+        endpointUrl: '${deliveryBaseUrl}?code=${deliveryKey}'
         // One event per request: DeliverOffer handles each offer on its own and answers fast.
         maxEventsPerBatch: 1
         preferredBatchSizeInKilobytes: 64

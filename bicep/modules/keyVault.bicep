@@ -1,5 +1,6 @@
 // Key Vault for the few secrets that have no identity-based alternative: the key that signs the shopper's
-// preference cookie, the operator's admin API key and the Web PubSub access key. The app reads each through a Key
+// preference cookie, the operator's admin API key, the key Event Grid adds to its deliveries to DeliverOffer and the
+// Web PubSub access key. The app reads each through a Key
 // Vault reference app setting, as its managed identity.
 
 @description('Azure region for the vault.')
@@ -34,6 +35,13 @@ param adminKeySecretName string
 @description('Value of the admin API key (at least 16 characters). Empty: the secret is not written (set it out of band).')
 @secure()
 param adminKey string
+
+@description('Name of the Event Grid delivery key secret.')
+param eventDeliveryKeySecretName string
+
+@description('The key DeliverOffer requires on every Event Grid delivery (?code=); written on every deployment.')
+@secure()
+param eventDeliveryKey string
 
 @description('Web PubSub resource whose primary access key is copied into the vault.')
 param webPubSubName string
@@ -77,6 +85,17 @@ resource adminKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!em
   name: adminKeySecretName
   properties: {
     value: adminKey
+    contentType: 'text/plain'
+  }
+}
+
+// The key DeliverOffer requires on every delivery: main.bicep passes the operator's, or one it derives (stable
+// across deployments), so writing it on every deployment changes nothing unless the key itself changes.
+resource eventDeliveryKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = {
+  parent: vault
+  name: eventDeliveryKeySecretName
+  properties: {
+    value: eventDeliveryKey
     contentType: 'text/plain'
   }
 }

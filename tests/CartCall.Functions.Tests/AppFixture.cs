@@ -18,6 +18,18 @@ public sealed class AppFixture : IAsyncLifetime
     public const string AdminKey = "test-admin-key-0123456789";
     public const string Secret = "whsec_test_0123456789abcdef";
 
+    /// <summary>A publishable key tests give the merchants they make with <see cref="CreateKeyedMerchantAsync"/>.</summary>
+    public const string PublishableKey = "pk_test_0123456789abcdefABCDEF";
+
+    /// <summary>New anonymous profiles one address may have stored per merchant and hour here (small, so tests reach it).</summary>
+    public const int AnonymousProfilesPerAddress = 5;
+
+    /// <summary>New anonymous profiles one merchant may have stored per hour here.</summary>
+    public const int AnonymousProfilesPerMerchant = 8;
+
+    /// <summary>What Event Grid must add to every delivery to DeliverOffer as <c>?code=</c>.</summary>
+    public const string DeliveryKey = "test-delivery-key-0123456789";
+
     /// <summary>The preference cookie's signing key in every test app (base64 of 32 bytes), so tests can mint cookies.</summary>
     public const string CookieSigningKey = "Y2FydGNhbGwtdGVzdC1jb29raWUtc2lnbmluZy1rZXk=";
 
@@ -48,8 +60,11 @@ public sealed class AppFixture : IAsyncLifetime
             ["CartCall:Admin:Key"] = AdminKey,
             ["CartCall:EventGrid:TopicEndpoint"] = $"http://127.0.0.1:{Azurite.FreePort()}/api/events",
             ["CartCall:EventGrid:TopicKey"] = "unused-in-this-collection",
+            ["CartCall:EventGrid:DeliveryKey"] = DeliveryKey,
             ["CartCall:Sessions:IdleReevaluationDelay"] = "00:01:00",
             ["CartCall:Preferences:CookieSigningKey"] = CookieSigningKey,
+            ["CartCall:Preferences:AnonymousProfilesPerAddress"] = AnonymousProfilesPerAddress.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["CartCall:Preferences:AnonymousProfilesPerMerchant"] = AnonymousProfilesPerMerchant.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // A real push target, so delivering an offer never waits out retries against a closed port.
             ["CartCall:WebPubSub:ConnectionString"] = pubSub.ConnectionString,
             // Calls (issue 4) need ACS and Web PubSub settings to start; nothing listens there in this collection.
@@ -123,6 +138,14 @@ public sealed class AppFixture : IAsyncLifetime
         return id;
     }
 
+    /// <summary>A merchant (see <see cref="MerchantDocument"/>) whose publishable key is <see cref="PublishableKey"/>.</summary>
+    public Task<string> CreateKeyedMerchantAsync(Action<Dictionary<string, object?>>? tweak = null) =>
+        CreateMerchantAsync(d =>
+        {
+            d["publishableKey"] = PublishableKey;
+            tweak?.Invoke(d);
+        });
+
     public static HttpRequestMessage SignedCartEvent(string merchantId, object body, DateTimeOffset? signedAt = null, string secret = Secret)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(body);
@@ -151,6 +174,26 @@ public sealed class AppFixture : IAsyncLifetime
     };
 
     public static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
+
+    /// <summary>An offer as Event Grid would deliver it, posted to DeliverOffer with the delivery key; returns it.</summary>
+    public async Task<CartCall.Functions.Features.Offers.OfferProposed> DeliverOfferAsync(
+        string merchantId, string sessionId, DateTimeOffset? expiresAt = null, decimal cartValue = 240m, string currency = "USD")
+    {
+        var offer = Features.Offers.OfferEvents.Offer(merchantId, sessionId, cartValue, currency);
+        if (expiresAt is { } expires)
+        {
+            offer = offer with { ProposedAt = expires.AddMinutes(-10), ExpiresAt = expires };
+        }
+
+        using var client = CreateClient();
+        var response = await client.PostAsync($"/api/offers/deliveries?code={DeliveryKey}", CloudEvents(Features.Offers.OfferEvents.Event(offer)));
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return offer;
+    }
+
+    /// <summary>A CloudEvents batch body of the given events (JSON objects).</summary>
+    public static StringContent CloudEvents(params System.Text.Json.Nodes.JsonNode[] events) =>
+        new(new System.Text.Json.Nodes.JsonArray(events).ToJsonString(), Encoding.UTF8, "application/cloudevents-batch+json");
 }
 
 [CollectionDefinition(Name)]

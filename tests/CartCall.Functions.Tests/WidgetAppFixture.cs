@@ -55,28 +55,8 @@ public sealed class WidgetAppFixture : IAsyncLifetime
     }
 
     /// <summary>An offer as Event Grid would deliver it, posted to DeliverOffer; returns it.</summary>
-    public async Task<OfferProposed> DeliverOfferAsync(string merchantId, string sessionId, DateTimeOffset? expiresAt = null, decimal cartValue = 240m)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var offer = new OfferProposed("of_" + Guid.NewGuid().ToString("N")[..24], merchantId, sessionId, null, now, expiresAt ?? now.AddMinutes(10),
-            0.82, "checkout_stalled", ["Long time on the shipping page"], cartValue, "USD", 40m);
-        var cloudEvent = new
-        {
-            specversion = "1.0",
-            id = offer.OfferId,
-            source = OfferProposed.Source(merchantId),
-            type = OfferProposed.EventType,
-            subject = OfferProposed.Subject(sessionId),
-            time = now,
-            datacontenttype = "application/json",
-            data = offer,
-        };
-        using var client = App.CreateClient();
-        var body = new StringContent(JsonSerializer.Serialize(new[] { cloudEvent }, AppJson.Options), Encoding.UTF8, "application/cloudevents-batch+json");
-        var response = await client.PostAsync("/api/offers/deliveries", body);
-        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
-        return offer;
-    }
+    public Task<OfferProposed> DeliverOfferAsync(string merchantId, string sessionId, DateTimeOffset? expiresAt = null, decimal cartValue = 240m) =>
+        App.DeliverOfferAsync(merchantId, sessionId, expiresAt, cartValue);
 
     /// <summary>Creates the session in the session store by a signed cart event (no agents, so no offer of its own).</summary>
     public async Task StartSessionAsync(string merchantId, string sessionId)

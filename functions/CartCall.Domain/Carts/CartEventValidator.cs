@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace CartCall.Domain.Carts;
 
 /// <summary>
@@ -14,8 +16,12 @@ public static class CartEventValidator
     /// <summary>Prices beyond this are treated as garbage; it also keeps cart arithmetic far from overflow.</summary>
     public const decimal MaxUnitAmount = 1_000_000_000m;
 
-    /// <summary>How far ahead of our clock an event may claim to be (storefront clocks drift; a day does not).</summary>
-    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromDays(1);
+    /// <summary>
+    /// How far ahead of our clock an event may claim to be. Storefront clocks drift by seconds, not minutes; an event
+    /// stamped later would hold the session's idle re-check back by as much, so it is refused rather than trusted.
+    /// The same bound as the signature's replay window.
+    /// </summary>
+    public static readonly TimeSpan MaxClockSkew = TimeSpan.FromMinutes(5);
 
     /// <summary>Validates against the system clock. Prefer the overload taking the injected time.</summary>
     public static IReadOnlyList<string> Validate(CartEvent e) => Validate(e, TimeProvider.System.GetUtcNow());
@@ -43,7 +49,8 @@ public static class CartEventValidator
         }
         else if (e.OccurredAt - now > MaxClockSkew)
         {
-            problems.Add($"occurredAt {e.OccurredAt:O} is more than {MaxClockSkew.TotalHours:0} hours in the future.");
+            problems.Add(string.Create(CultureInfo.InvariantCulture,
+                $"occurredAt {e.OccurredAt:O} is more than {MaxClockSkew.TotalMinutes:0} minutes ahead of the server's clock ({now:O}); send the time the event happened, from a synchronised clock."));
         }
 
         if (e.PageUrl is { Length: > MaxTextLength })
@@ -76,6 +83,19 @@ public static class CartEventValidator
         {
             problems.Add($"cart.items has {cart.Items.Count} lines; at most {MaxLineItems} are accepted.");
             return; // one message beats 500 more about the lines themselves
+        }
+
+        if (cart.Presentment is { } shown)
+        {
+            if (!IsCurrencyCode(shown.Currency))
+            {
+                problems.Add($"cart presentment currency '{shown.Currency}' must be 3 upper-case letters (ISO 4217).");
+            }
+
+            if (shown.Total < 0 || shown.Total > MaxUnitAmount * MaxQuantity)
+            {
+                problems.Add($"cart presentment total {shown.Total} is out of range.");
+            }
         }
 
         var mixedReported = false;

@@ -130,7 +130,8 @@ public sealed class CartSession
 
         if (e.Cart is not null && IsLater(at, e.EventId, LatestCartAt, LatestCartEventId))
         {
-            LatestCart = e.Cart;
+            // Stored bounded (a session is one 64 KB property): totals, units, margin and line count survive.
+            LatestCart = CartLines.Bounded(e.Cart);
             LatestCartAt = at;
             LatestCartEventId = e.EventId;
         }

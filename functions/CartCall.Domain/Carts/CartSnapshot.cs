@@ -14,10 +14,23 @@ public sealed record LineItem(
     string? Currency = null)
 {
     public decimal LineTotal => UnitPrice * Quantity;
+
+    /// <summary>
+    /// How many of the storefront's lines this line stands for: 1, except for the line a large cart's smallest lines
+    /// are folded into (<see cref="CartLines.Bounded"/>), which keeps the count of distinct products right.
+    /// </summary>
+    public int Lines { get; init; } = 1;
 }
 
-/// <summary>The cart as the storefront saw it when an event happened.</summary>
-public sealed record CartSnapshot(string Currency, IReadOnlyList<LineItem> Items)
+/// <summary>
+/// The cart as the shopper saw it when the storefront shows prices in another currency than the shop's (Shopify
+/// Markets): its total in that currency. Scoring uses the shop's money; this is only for what the shopper is shown.
+/// </summary>
+public sealed record CartPresentment(string Currency, decimal Total);
+
+/// <summary>The cart as the storefront saw it when an event happened, in the shop's currency.</summary>
+/// <param name="Presentment">The total in the shopper's currency, when the storefront presented the cart in another one.</param>
+public sealed record CartSnapshot(string Currency, IReadOnlyList<LineItem> Items, CartPresentment? Presentment = null)
 {
     public static CartSnapshot Empty(string currency) => new(currency, []);
 
@@ -64,7 +77,7 @@ public sealed record CartSnapshot(string Currency, IReadOnlyList<LineItem> Items
                 var item = Items[i];
                 if (item.Quantity > 0)
                 {
-                    count++;
+                    count += item.Lines;
                 }
             }
 
@@ -98,7 +111,7 @@ public sealed record CartSnapshot(string Currency, IReadOnlyList<LineItem> Items
         }
 
         if (other is null || !string.Equals(Currency, other.Currency, StringComparison.Ordinal)
-            || Items.Count != other.Items.Count)
+            || Items.Count != other.Items.Count || !Equals(Presentment, other.Presentment))
         {
             return false;
         }
@@ -118,6 +131,7 @@ public sealed record CartSnapshot(string Currency, IReadOnlyList<LineItem> Items
     {
         var hash = new HashCode();
         hash.Add(Currency, StringComparer.Ordinal);
+        hash.Add(Presentment);
         foreach (var item in Items)
         {
             hash.Add(item);

@@ -39,6 +39,8 @@ public sealed class ChildProcess : IAsyncDisposable
     private readonly Lock gate = new();
     private readonly Queue<string> recent = new();
     private readonly Action<string>? onOutput;
+    private readonly TaskCompletionSource outputClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource errorClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int stopped;
 
     private ChildProcess(string name, Process process, StreamWriter? log, Action<string>? onOutput)
@@ -125,8 +127,8 @@ public sealed class ChildProcess : IAsyncDisposable
         }
 
         var child = new ChildProcess(spec.Name, process, log, spec.OnOutput);
-        process.OutputDataReceived += (_, e) => child.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => child.OnLine(e.Data);
+        process.OutputDataReceived += (_, e) => child.OnLine(e.Data, child.outputClosed);
+        process.ErrorDataReceived += (_, e) => child.OnLine(e.Data, child.errorClosed);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;
@@ -186,8 +188,18 @@ public sealed class ChildProcess : IAsyncDisposable
             throw new InvalidOperationException($"{Name} (pid {Id}) did not exit after it was killed.");
         }
 
-        // Let the redirected streams drain so the log has the last lines; bounded, as a stray holder may keep them open.
-        process.WaitForExit(TimeSpan.FromSeconds(2));
+        // The exit is seen before the last lines are read: a child's last words ("stopping", from its SIGTERM handler)
+        // are still in the pipe, and the readers deliver them on the thread pool. Wait until both pipes are closed, so
+        // whoever stopped the child sees everything it printed. WaitForExit(timeout) does not wait for the readers.
+        // Bounded, as a stray holder may keep a pipe open (its leftovers were killed above; the rest are not ours).
+        try
+        {
+            await Task.WhenAll(outputClosed.Task, errorClosed.Task).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Something outside the tree holds the pipe; what was read so far is all there is.
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -212,10 +224,12 @@ public sealed class ChildProcess : IAsyncDisposable
         }
     }
 
-    private void OnLine(string? line)
+    private void OnLine(string? line, TaskCompletionSource closed)
     {
         if (line is null)
         {
+            // End of the stream: every line before it has been handled (the reader raises events in order).
+            closed.TrySetResult();
             return;
         }
 

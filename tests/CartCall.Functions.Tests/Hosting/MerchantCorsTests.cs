@@ -12,6 +12,7 @@ public sealed class MerchantCorsTests(AppFixture app)
     {
         using var client = app.CreateClient();
         using var request = new HttpRequestMessage(method, path);
+        request.Headers.Add(CartCall.Functions.Features.Merchants.PublishableKeys.Header, AppFixture.PublishableKey);
         if (origin is not null)
         {
             request.Headers.Add("Origin", origin);
@@ -29,7 +30,7 @@ public sealed class MerchantCorsTests(AppFixture app)
     [Fact]
     public async Task Preflight_FromAllowedOrigin_Answers204WithExactOriginCredentialsMethodsAndHeaders()
     {
-        var merchant = await app.CreateMerchantAsync();
+        var merchant = await app.CreateKeyedMerchantAsync();
 
         var response = await SendAsync(HttpMethod.Options, $"/api/merchants/{merchant}/preferences", Allowed, "PUT");
 
@@ -46,7 +47,7 @@ public sealed class MerchantCorsTests(AppFixture app)
     [Fact]
     public async Task Preflight_FromOriginNotAllowed_Answers403ProblemWithoutCorsHeaders()
     {
-        var merchant = await app.CreateMerchantAsync();
+        var merchant = await app.CreateKeyedMerchantAsync();
 
         var response = await SendAsync(HttpMethod.Options, $"/api/merchants/{merchant}/preferences", "https://evil.example", "PUT");
 
@@ -59,7 +60,7 @@ public sealed class MerchantCorsTests(AppFixture app)
     [Fact]
     public async Task Get_FromAllowedOrigin_CarriesCorsHeaders_AndFromAnotherIsRefused()
     {
-        var merchant = await app.CreateMerchantAsync();
+        var merchant = await app.CreateKeyedMerchantAsync();
 
         var allowed = await SendAsync(HttpMethod.Get, $"/api/merchants/{merchant}/preferences", Allowed);
         var refused = await SendAsync(HttpMethod.Get, $"/api/merchants/{merchant}/preferences", "http://127.0.0.1:5174");
@@ -71,18 +72,22 @@ public sealed class MerchantCorsTests(AppFixture app)
     }
 
     [Fact]
-    public async Task Preflight_ForUnknownMerchant_Answers404Problem()
+    public async Task Preflight_ForUnknownMerchant_AnswersAsAKnownMerchantDoesAnOriginItDoesNotAllow()
     {
-        var response = await SendAsync(HttpMethod.Options, "/api/merchants/m-nobody-here/preferences", Allowed, "GET");
+        var known = await app.CreateKeyedMerchantAsync();
 
-        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var unknown = await SendAsync(HttpMethod.Options, "/api/merchants/m-nobody-here/preferences", "https://evil.example", "GET");
+        var notAllowed = await SendAsync(HttpMethod.Options, $"/api/merchants/{known}/preferences", "https://evil.example", "GET");
+
+        Assert.Equal(HttpStatusCode.Forbidden, unknown.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, notAllowed.StatusCode);
+        Assert.Equal(await notAllowed.Content.ReadAsStringAsync(), await unknown.Content.ReadAsStringAsync());
     }
 
     [Fact]
     public async Task Get_WithoutOrigin_IsServedWithoutCorsHeaders()
     {
-        var merchant = await app.CreateMerchantAsync();
+        var merchant = await app.CreateKeyedMerchantAsync();
 
         var response = await SendAsync(HttpMethod.Get, $"/api/merchants/{merchant}/preferences", null);
 

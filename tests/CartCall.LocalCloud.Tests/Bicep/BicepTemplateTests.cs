@@ -225,6 +225,31 @@ public sealed partial class BicepTemplateTests(CompiledMainTemplate compiled) : 
     }
 
     [Fact]
+    public void TheDeliveryKey_IsKeptInKeyVault_GivenToTheApp_AndPutInTheSubscriptionEndpoint()
+    {
+        // The deployment review found DeliverOffer anonymous in Azure: the key was optional and nothing set it.
+        var secret = ArmTemplate.AllResources(ArmTemplate.ModuleTemplate(compiled.Template, "keyVault"))
+            .Single(r => r.Type == "Microsoft.KeyVault/vaults/secrets" && !r.IsExisting && r.Body.ToRawJson().Contains("eventDeliveryKeySecretName", StringComparison.Ordinal));
+        Assert.Null(secret.Body["condition"]);
+        Assert.Equal("[parameters('eventDeliveryKey')]", (string?)secret.Properties?["value"]);
+
+        var passedToVault = ArmTemplate.Module(compiled.Template, "keyVault")["properties"]!["parameters"]!["eventDeliveryKey"]!.ToRawJson();
+        var passedToSubscription = ArmTemplate.Module(compiled.Template, "offerDelivery")["properties"]!["parameters"]!["deliveryKey"]!.ToRawJson();
+        Assert.Equal(passedToVault, passedToSubscription);
+        // The operator's key, else one derived from the storage account's key: secret, and stable across deployments.
+        Assert.Contains("parameters('eventDeliveryKey')", passedToVault, StringComparison.Ordinal);
+        Assert.Contains("listKeys(", passedToVault, StringComparison.Ordinal);
+        Assert.DoesNotContain("newGuid", compiled.Template.ToRawJson(), StringComparison.Ordinal);
+
+        var subscription = Created("Microsoft.EventGrid/topics/eventSubscriptions");
+        var endpointUrl = (string?)subscription.Properties?["destination"]?["properties"]?["endpointUrl"];
+        Assert.Contains("?code={1}", endpointUrl, StringComparison.Ordinal);
+        Assert.Contains("parameters('deliveryKey')", endpointUrl, StringComparison.Ordinal);
+        var deliveryKeyParameter = ArmTemplate.ModuleTemplate(compiled.Template, "offerDelivery")["parameters"]!["deliveryKey"]!;
+        Assert.Equal("securestring", (string?)deliveryKeyParameter["type"]);
+    }
+
+    [Fact]
     public void EventSubscription_IsDeployedOnlyWhenAskedFor_AndIsOffByDefault()
     {
         var module = ArmTemplate.Module(compiled.Template, "offerDelivery");

@@ -125,7 +125,7 @@ public sealed class SettingsParityTests(CompiledMainTemplate compiled) : IClassF
     public void Secrets_ArePassedAsKeyVaultReferences()
     {
         var settings = TemplateSettings();
-        foreach (var key in new[] { "CartCall__Admin__Key", "CartCall__Preferences__CookieSigningKey", "CartCall__WebPubSub__AccessKey" })
+        foreach (var key in new[] { "CartCall__Admin__Key", "CartCall__Preferences__CookieSigningKey", "CartCall__WebPubSub__AccessKey", "CartCall__EventGrid__DeliveryKey" })
         {
             Assert.True(settings.TryGetValue(key, out var value), $"{key} is not set");
             Assert.True(value.IsKeyVaultReference, $"{key} is not a Key Vault reference: {value.Node?.ToJsonString()}");

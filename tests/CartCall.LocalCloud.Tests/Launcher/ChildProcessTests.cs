@@ -66,6 +66,29 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
+    public async Task Stop_ReturnsOnlyOnceTheChildsLastWordsAreRead()
+    {
+        // The flake in Stop_LetsAChildExitCleanlyOnSigterm: the handler's "stopping" was written, the exit was seen, and
+        // the stop returned before the reader had delivered the line. Here the reader is made slow (a line handler
+        // that takes 5 ms) and the handler writes 300 lines before its last one, so the exit always comes long before
+        // the last line is read: the stop must still see it.
+        await using var child = ChildProcess.Start(new ChildProcessSpec
+        {
+            Name = "shell",
+            FileName = "/bin/sh",
+            Arguments = ["-c", "trap 'seq 1 300; echo stopping; exit 0' TERM; echo pid $$; while true; do sleep 0.1; done"],
+            OnOutput = _ => Thread.Sleep(5),
+        });
+        await WaitForPidLineAsync(child);
+
+        await child.StopAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(0, child.ExitCode);
+        Assert.Equal("stopping", child.RecentOutput[^1]);
+        Assert.Equal("300", child.RecentOutput[^2]);
+    }
+
+    [Fact]
     public async Task Stop_IsSafeTwice_AndAfterTheChildExitedOnItsOwn()
     {
         await using var child = Shell("echo pid $$; exit 3");

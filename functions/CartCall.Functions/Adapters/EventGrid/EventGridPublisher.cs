@@ -19,9 +19,12 @@ public sealed class EventGridOptions : IValidatableObject
     public string? TopicKey { get; set; }
 
     /// <summary>
-    /// When set, deliveries to <c>DeliverOffer</c> must carry it as <c>?code=</c>. In Azure the Functions host's
-    /// function key plays this part; locally this keeps strangers from posting offers.
+    /// Every delivery to <c>DeliverOffer</c> must carry it as <c>?code=</c>: the function is anonymous to the Functions
+    /// host, so this key is all that keeps strangers from posting offers. Required everywhere; Bicep generates it,
+    /// keeps it in Key Vault and puts it in the Event Grid subscription's endpoint.
     /// </summary>
+    [Required]
+    [MinLength(16, ErrorMessage = "EventGrid:DeliveryKey must be at least 16 characters.")]
     public string? DeliveryKey { get; set; }
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -29,6 +32,13 @@ public sealed class EventGridOptions : IValidatableObject
         if (TopicEndpoint is { Scheme: "http" } && string.IsNullOrEmpty(TopicKey))
         {
             yield return new ValidationResult("EventGrid:TopicKey is needed for a plain-http (local) topic.", [nameof(TopicKey)]);
+        }
+
+        // App Service leaves a Key Vault reference it cannot resolve as the literal text, which anyone can read in the
+        // template: taking it as the key would make DeliverOffer open to all.
+        if (DeliveryKey?.StartsWith("@Microsoft.KeyVault(", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            yield return new ValidationResult("EventGrid:DeliveryKey is an unresolved Key Vault reference; grant the app's identity access to the secret.", [nameof(DeliveryKey)]);
         }
     }
 }

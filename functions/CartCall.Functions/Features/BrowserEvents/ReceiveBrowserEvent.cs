@@ -1,6 +1,7 @@
 using CartCall.Functions.Features.OpenApi;
 using System.Globalization;
 using CartCall.Functions.Features.CartEvents;
+using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Features.Sessions;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Hosting.Cors;
@@ -20,7 +21,7 @@ public sealed class ReceiveBrowserEvent(SessionEvaluator evaluator, BrowserEvent
     [ApiTag("Widget")]
     [RequestBody(typeof(CartEventMessage))]
     [Response(202, typeof(CartEventAccepted))]
-    [Problems(400, 401, 403, 404, 413, 415, 429)]
+    [Problems(400, 401, 403, 413, 415, 429)]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "merchants/{merchantId}/browser-events")] HttpRequest request,
         string merchantId, CancellationToken cancellationToken)
@@ -29,7 +30,11 @@ public sealed class ReceiveBrowserEvent(SessionEvaluator evaluator, BrowserEvent
         ArgumentNullException.ThrowIfNull(evaluator);
         ArgumentNullException.ThrowIfNull(limiter);
         ArgumentNullException.ThrowIfNull(options);
-        var widget = WidgetRequest.From(request.HttpContext)!;
+        if (WidgetRequest.From(request.HttpContext) is not { } widget)
+        {
+            return PublishableKeys.Refused();
+        }
+
         if (widget.Origin is null)
         {
             return Problems.Forbidden("Browser events must come from one of the merchant's pages: the request has no Origin.");

@@ -2,6 +2,7 @@ using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Hosting.Cors;
+using CartCall.Functions.Storage;
 
 namespace CartCall.Functions.Features.Calls;
 
@@ -14,43 +15,18 @@ public sealed class GetCallStatus(TableCallStore calls, IMerchantStore merchants
     [Function(nameof(GetCallStatus))]
     [ApiTag("Calls")]
     [Response(200, typeof(CallStatusView))]
-    [Problems(401, 403, 404)]
+    [Problems(401, 403)]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "calls/{callId}")] HttpRequest request,
         string callId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var context = request.HttpContext;
-        var (call, merchant, refused) = await ResolveAsync(callId, context, cancellationToken).ConfigureAwait(false);
-        if (refused is not null)
-        {
-            return refused;
-        }
-
-        // The CORS preflight, answered for the call's merchant's origins.
-        if (HttpMethods.IsOptions(request.Method))
-        {
-            return MerchantCors.Preflight(context);
-        }
-
-        if (PublishableKeys.Check(request, merchant!) is { } unauthorized)
-        {
-            return unauthorized;
-        }
-
-        return TypedResults.Ok(CallStatusView.From(call!));
-    }
-
-    private async Task<(CallRecord? Call, Merchant? Merchant, IResult? Refused)> ResolveAsync(
-        string callId, HttpContext context, CancellationToken cancellationToken)
-    {
-        var call = await calls.GetAsync(callId, cancellationToken).ConfigureAwait(false);
+        var call = TableKeys.IsValid(callId) ? await calls.GetAsync(callId, cancellationToken).ConfigureAwait(false) : null;
         var merchant = call is null ? null : await merchants.GetAsync(call.MerchantId, cancellationToken).ConfigureAwait(false);
-        if (call is null || merchant is null)
-        {
-            return (null, null, Problems.NotFound($"There is no call '{callId}'."));
-        }
 
-        return (call, merchant, MerchantCors.Apply(context, merchant));
+        // An unknown call meets the same gate as a known one whose merchant's origin or key the caller lacks, and gets
+        // the same answer: nobody learns which call ids exist.
+        var refused = MerchantCors.Admit(request.HttpContext, merchant, requireKey: true);
+        return refused ?? TypedResults.Ok(CallStatusView.From(call!));
     }
 }

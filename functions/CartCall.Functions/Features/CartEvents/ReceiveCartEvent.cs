@@ -15,7 +15,7 @@ public sealed class ReceiveCartEvent(IMerchantStore merchants, SessionEvaluator 
     [ApiTag("Cart events")]
     [RequestBody(typeof(CartEventMessage))]
     [Response(202, typeof(CartEventAccepted))]
-    [Problems(400, 401, 404, 413, 415)]
+    [Problems(400, 401, 413, 415)]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "merchants/{merchantId}/cart-events")] HttpRequest request,
         string merchantId, CancellationToken cancellationToken)
@@ -24,17 +24,17 @@ public sealed class ReceiveCartEvent(IMerchantStore merchants, SessionEvaluator 
         ArgumentNullException.ThrowIfNull(merchants);
         ArgumentNullException.ThrowIfNull(evaluator);
 
-        var (merchant, raw, refused) = await WebhookIntake.ReadAsync(merchantId, request, merchants, cancellationToken).ConfigureAwait(false);
+        var (merchant, raw, refused) = await WebhookIntake.ReadAsync(merchantId, request, merchants, RequestBody.MaxBytes, cancellationToken).ConfigureAwait(false);
         if (refused is not null)
         {
             return refused;
         }
 
         var signatureProblem = WebhookSignatures.VerifyCartCall(
-            request.Headers[WebhookSignatures.CartCallHeader].ToString(), raw!, merchant!.SigningSecrets, time.GetUtcNow());
-        if (signatureProblem is not null)
+            request.Headers[WebhookSignatures.CartCallHeader].ToString(), raw!, WebhookIntake.SecretsOf(merchant), time.GetUtcNow());
+        if (signatureProblem is not null || merchant is null)
         {
-            return Problems.Unauthorized(signatureProblem);
+            return Problems.Unauthorized(signatureProblem ?? WebhookSignatures.NoMatch);
         }
 
         var (message, parseProblem) = JsonBody.Parse<CartEventMessage>(raw);

@@ -16,7 +16,7 @@ public sealed class ReceiveShopifyWebhook(IMerchantStore merchants, SessionEvalu
     [ApiTag("Cart events")]
     [RequestBody(typeof(ShopifyCheckout))]
     [Response(202, typeof(CartEventAccepted))]
-    [Problems(400, 401, 404, 413, 415)]
+    [Problems(400, 401, 413, 415)]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "merchants/{merchantId}/shopify")] HttpRequest request,
         string merchantId, CancellationToken cancellationToken)
@@ -25,17 +25,17 @@ public sealed class ReceiveShopifyWebhook(IMerchantStore merchants, SessionEvalu
         ArgumentNullException.ThrowIfNull(merchants);
         ArgumentNullException.ThrowIfNull(evaluator);
 
-        var (merchant, raw, refused) = await WebhookIntake.ReadAsync(merchantId, request, merchants, cancellationToken).ConfigureAwait(false);
+        var (merchant, raw, refused) = await WebhookIntake.ReadAsync(merchantId, request, merchants, ShopifyCheckoutMapper.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         if (refused is not null)
         {
             return refused;
         }
 
         var headers = request.Headers;
-        var signatureProblem = WebhookSignatures.VerifyShopify(headers["X-Shopify-Hmac-Sha256"].ToString(), raw!, merchant!.SigningSecrets);
-        if (signatureProblem is not null)
+        var signatureProblem = WebhookSignatures.VerifyShopify(headers["X-Shopify-Hmac-Sha256"].ToString(), raw!, WebhookIntake.SecretsOf(merchant));
+        if (signatureProblem is not null || merchant is null)
         {
-            return Problems.Unauthorized(signatureProblem);
+            return Problems.Unauthorized(signatureProblem ?? WebhookSignatures.ShopifyNoMatch);
         }
 
         var topic = headers["X-Shopify-Topic"].ToString();

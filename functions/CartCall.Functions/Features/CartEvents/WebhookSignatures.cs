@@ -75,8 +75,14 @@ public static class WebhookSignatures
             }
         }
 
-        return "The signature does not match the body with any of the merchant's signing secrets.";
+        return NoMatch;
     }
+
+    /// <summary>The one answer for a signature that matches no secret, whether the merchant is unknown or the secret wrong.</summary>
+    public const string NoMatch = "The signature does not match the body with any of the merchant's signing secrets.";
+
+    /// <summary>As <see cref="NoMatch"/>, for Shopify's header.</summary>
+    public const string ShopifyNoMatch = "The X-Shopify-Hmac-Sha256 signature does not match the body with any of the merchant's signing secrets.";
 
     /// <summary>Shopify: base64 HMAC-SHA256 of the raw body in <c>X-Shopify-Hmac-Sha256</c>.</summary>
     public static string? VerifyShopify(string? header, ReadOnlySpan<byte> body, IReadOnlyList<string> secrets)
@@ -103,7 +109,7 @@ public static class WebhookSignatures
             }
         }
 
-        return "The X-Shopify-Hmac-Sha256 signature does not match the body with any of the merchant's signing secrets.";
+        return ShopifyNoMatch;
     }
 
     /// <summary>Signs a body as a storefront would; used by the simulator, the demo store and tests.</summary>

@@ -54,6 +54,12 @@ public sealed class Merchant
 
     public DateTimeOffset? UpdatedAt { get; set; }
 
+    /// <summary>
+    /// Stands in for a merchant that does not exist, so the storefront gate treats it like one that allows no origin
+    /// and has no publishable key (<see cref="Hosting.Cors.MerchantCors.Admit"/>).
+    /// </summary>
+    public static Merchant Unknown() => new() { Id = "", AllowedOrigins = [], PublishableKey = null, SigningSecrets = [] };
+
     public OfferPolicySettings ToPolicySettings() => new(
         new ValueModel(ValueModel.DefaultMarginRate, ValueModel.CallCost, ValueModel.ExpectedRecoveryRate, ValueModel.ExpectedAcceptanceRate),
         new ScoringThresholds(Scoring.MinScore, Scoring.MinCartValue, Scoring.RequireCheckout),

@@ -35,10 +35,15 @@ public static class PublishableKeys
             return Problems.Unauthorized($"Send the merchant's publishable key in the {Header} header.");
         }
 
-        return Matches(presented, merchant.PublishableKey)
-            ? null
-            : Problems.Unauthorized($"The {Header} header does not hold merchant '{merchant.Id}''s publishable key.");
+        return Matches(presented, merchant.PublishableKey) ? null : Refused();
     }
+
+    /// <summary>
+    /// The one answer for "unknown or unauthorised" on storefront routes: an unknown merchant (or offer, or call) and a
+    /// wrong key get these same words, so the answer does not reveal which ids exist.
+    /// </summary>
+    public static ProblemHttpResult Refused() =>
+        Problems.Unauthorized($"The merchant is unknown or the {Header} header does not hold its publishable key.");
 
     /// <summary>Compares in constant time, so timing does not reveal how much of a guessed key was right.</summary>
     public static bool Matches(string? presented, string? expected) =>

@@ -27,6 +27,12 @@ public sealed class TableMerchantStore(StorageClients storage, IOptions<CacheOpt
 
     public async Task<Merchant?> GetAsync(string merchantId, CancellationToken cancellationToken)
     {
+        // An id no merchant can have is not looked up (nor cached): it comes from an unauthenticated route.
+        if (merchantId is null || !MerchantValidator.IdPattern().IsMatch(merchantId))
+        {
+            return null;
+        }
+
         if (cache.TryGetValue(merchantId, out Cached? hit))
         {
             return hit!.Merchant;

@@ -1,9 +1,11 @@
 using CartCall.Functions.Features.OpenApi;
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Azure.Messaging;
 using CartCall.Functions.Adapters.EventGrid;
+using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -12,10 +14,14 @@ namespace CartCall.Functions.Features.Offers;
 /// <summary>
 /// <c>OPTIONS|POST /api/offers/deliveries</c>: the Event Grid webhook subscriber for <c>CartCall.OfferProposed</c>.
 /// Answers the CloudEvents validation handshake (and the Event Grid schema one), then stores each offer once and
-/// tells the notifiers (<see cref="OfferDeliveryService"/>). Event Grid delivers at least once: a repeat is acknowledged and ignored.
+/// tells the notifiers (<see cref="OfferDeliveryService"/>). Event Grid delivers at least once: a repeat is acknowledged
+/// and ignored. Every delivery must carry the delivery key (<c>?code=</c>). A delivery that is not a well-formed batch
+/// of well-formed offers is answered 400, which Event Grid never retries but dead-letters, and nothing of it is stored.
 /// </summary>
-public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, OfferDeliveryService delivery, ILoggerFactory loggers)
+public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, OfferDeliveryService delivery, IMerchantStore merchants, ILoggerFactory loggers)
 {
+    public const int MaxBodyBytes = 1024 * 1024;
+
     [Function(nameof(DeliverOffer))]
     [ApiTag("Offers")]
     [Problems(400, 401, 413)]
@@ -24,17 +30,17 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Off
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return HttpMethods.IsOptions(request.Method) ? Handshake(request) : await DeliverAsync(request, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>The CloudEvents abuse-protection handshake: Event Grid asks before it delivers to this address.</summary>
-    private IResult Handshake(HttpRequest request)
-    {
         if (!KeyMatches(request, options.Value))
         {
             return Problems.Unauthorized("The delivery key (code query parameter) is missing or wrong.");
         }
 
+        return HttpMethods.IsOptions(request.Method) ? Handshake(request) : await DeliverAsync(request, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The CloudEvents abuse-protection handshake: Event Grid asks before it delivers to this address.</summary>
+    private static IResult Handshake(HttpRequest request)
+    {
         var origin = request.Headers["WebHook-Request-Origin"].ToString();
         if (string.IsNullOrEmpty(origin))
         {
@@ -50,12 +56,7 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Off
 
     private async Task<IResult> DeliverAsync(HttpRequest request, CancellationToken cancellationToken)
     {
-        if (!KeyMatches(request, options.Value))
-        {
-            return Problems.Unauthorized("The delivery key (code query parameter) is missing or wrong.");
-        }
-
-        var (raw, tooLarge) = await RequestBody.ReadAsync(request, 1024 * 1024, cancellationToken).ConfigureAwait(false);
+        var (raw, tooLarge) = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         if (tooLarge is not null)
         {
             return tooLarge;
@@ -66,51 +67,79 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Off
             return ValidateEventGridSchema(raw!);
         }
 
-        CloudEvent[] events;
-        try
+        var (events, malformed) = CloudEventBatch.Parse(raw!);
+        if (malformed is not null)
         {
-            events = CloudEvent.ParseMany(BinaryData.FromBytes(raw!), skipValidation: false);
-        }
-        catch (Exception e) when (e is JsonException or ArgumentException or FormatException)
-        {
-            return Problems.BadRequest($"The body is not a CloudEvents batch: {e.Message}");
+            return Problems.BadRequest("The body is not a CloudEvents batch.", [malformed]);
         }
 
+        // Every offer is checked before any is stored, so a bad delivery stores nothing.
         var logger = loggers.CreateLogger(typeof(DeliverOffer));
-        foreach (var cloudEvent in events)
+        var offers = new List<(OfferProposed Offer, string? TraceParent, string? TraceState)>();
+        foreach (var cloudEvent in events!)
         {
-            if (cloudEvent.Type != OfferProposed.EventType || cloudEvent.Data is null)
+            if (cloudEvent.Type != OfferProposed.EventType)
             {
                 LogIgnored(logger, cloudEvent.Type, cloudEvent.Id);
                 continue;
             }
 
-            OfferProposed? offer;
-            try
+            var (offer, problems) = ReadOffer(cloudEvent);
+            if (offer is not null && await merchants.GetAsync(offer.MerchantId, cancellationToken).ConfigureAwait(false) is null)
             {
-                offer = cloudEvent.Data.ToObjectFromJson<OfferProposed>(AppJson.Options);
-            }
-            catch (JsonException e)
-            {
-                // 400 is never retried by Event Grid: a malformed event goes to its dead letters, not round again.
-                return Problems.BadRequest($"Event {cloudEvent.Id} has data that is not an offer: {e.Message}");
+                problems = [$"merchantId '{offer.MerchantId}' is not a merchant of this CartCall."];
             }
 
-            if (offer is null || string.IsNullOrEmpty(offer.OfferId))
+            if (problems.Count > 0)
             {
-                return Problems.BadRequest($"Event {cloudEvent.Id} has no offer.");
+                LogRefused(logger, cloudEvent.Id, string.Join(" ", problems));
+                return Problems.BadRequest($"Event {cloudEvent.Id} is not a valid offer; nothing was stored.", problems);
             }
 
             // The publisher's trace context came along as the CloudEvent's traceparent: delivery continues that trace.
             var traceParent = cloudEvent.ExtensionAttributes.TryGetValue(Telemetry.TraceParentAttribute, out var tp) ? tp as string : null;
             var traceState = cloudEvent.ExtensionAttributes.TryGetValue(Telemetry.TraceStateAttribute, out var ts) ? ts as string : null;
-            if (!await delivery.DeliverAsync(offer, traceParent, traceState, cancellationToken).ConfigureAwait(false))
+            offers.Add((offer!, traceParent, traceState));
+        }
+
+        foreach (var (offer, traceParent, traceState) in offers)
+        {
+            switch (await delivery.DeliverAsync(offer, traceParent, traceState, cancellationToken).ConfigureAwait(false))
             {
-                LogDuplicate(logger, offer.OfferId);
+                case OfferStoreOutcome.Duplicate:
+                    LogDuplicate(logger, offer.OfferId);
+                    break;
+                case OfferStoreOutcome.Conflict:
+                    // Acknowledged (a retry cannot change it), stored nowhere, and said loudly: an offer id is someone else's.
+                    LogConflict(logger, offer.OfferId, offer.MerchantId, offer.SessionId);
+                    break;
             }
         }
 
         return TypedResults.Ok();
+    }
+
+    /// <summary>The offer a CloudEvent carries, checked against the event's own id, source and subject.</summary>
+    private static (OfferProposed? Offer, IReadOnlyList<string> Problems) ReadOffer(CloudEvent cloudEvent)
+    {
+        if (cloudEvent.Data is null)
+        {
+            return (null, ["the event has no data."]);
+        }
+
+        OfferProposed? offer;
+        try
+        {
+            offer = cloudEvent.Data.ToObjectFromJson<OfferProposed>(AppJson.Options);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            var where = e is JsonException { Path: { } path } ? $" at {path}" : "";
+            return (null, [$"the data is not an offer{where}."]);
+        }
+
+        var problems = OfferProposedRules.Check(offer, cloudEvent.Id, cloudEvent.Source, cloudEvent.Subject);
+        return (problems.Count > 0 ? null : offer, problems);
     }
 
     private static IResult ValidateEventGridSchema(byte[] raw)
@@ -119,23 +148,30 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Off
         {
             using var doc = JsonDocument.Parse(raw);
             var code = doc.RootElement.EnumerateArray().First().GetProperty("data").GetProperty("validationCode").GetString();
-            return TypedResults.Ok(new { validationResponse = code });
+            if (!string.IsNullOrEmpty(code))
+            {
+                return TypedResults.Ok(new { validationResponse = code });
+            }
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException)
         {
-            return Problems.BadRequest("The subscription validation event has no data.validationCode.");
+            // Answered below.
         }
+
+        return Problems.BadRequest("The subscription validation event has no data.validationCode.");
     }
 
     private static bool KeyMatches(HttpRequest request, EventGridOptions options)
     {
+        // A missing key configuration refuses everything (the options validation keeps it from happening).
         if (string.IsNullOrEmpty(options.DeliveryKey))
         {
-            return true;
+            return false;
         }
 
-        var presented = request.Query["code"].ToString();
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(options.DeliveryKey));
+        var presented = request.Query["code"];
+        return presented.Count == 1
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented.ToString()), Encoding.UTF8.GetBytes(options.DeliveryKey));
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Ignored event {EventType} {EventId}")]
@@ -143,4 +179,121 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Off
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Offer {OfferId} was delivered again; already stored")]
     private static partial void LogDuplicate(ILogger logger, string offerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused delivery of event {EventId}: {Problems}")]
+    private static partial void LogRefused(ILogger logger, string eventId, string problems);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Offer {OfferId} for {MerchantId}/{SessionId} was not stored: its id belongs to another merchant's or session's offer")]
+    private static partial void LogConflict(ILogger logger, string offerId, string merchantId, string sessionId);
+}
+
+/// <summary>
+/// Reads a CloudEvents JSON batch (or a single structured event) as Event Grid delivers it. Every attribute is
+/// checked for its JSON type before Microsoft's parser sees it, since that parser throws whatever it meets on a
+/// number where a string belongs; and whatever it throws still counts as a malformed delivery, never as a failure.
+/// </summary>
+public static class CloudEventBatch
+{
+    private static readonly string[] RequiredStrings = ["id", "source", "type", "specversion"];
+    private static readonly string[] OptionalStrings = ["subject", "datacontenttype", "dataschema", "time", "data_base64"];
+
+    /// <summary>The events, or what is wrong with the batch (the first problem found).</summary>
+    public static (CloudEvent[]? Events, string? Problem) Parse(byte[] raw)
+    {
+        ArgumentNullException.ThrowIfNull(raw);
+        try
+        {
+            using var doc = JsonDocument.Parse(raw);
+            var root = doc.RootElement;
+            var items = root.ValueKind switch
+            {
+                JsonValueKind.Array => root.EnumerateArray().ToList(),
+                JsonValueKind.Object => [root],
+                _ => null,
+            };
+            if (items is null)
+            {
+                return (null, "the body must be a JSON array of CloudEvents (or one CloudEvent).");
+            }
+
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (Problem(items[i]) is { } problem)
+                {
+                    return (null, string.Create(CultureInfo.InvariantCulture, $"event {i}: {problem}"));
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return (null, "the body is not JSON.");
+        }
+
+        try
+        {
+            return (CloudEvent.ParseMany(BinaryData.FromBytes(raw), skipValidation: false), null);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Anything the parser throws on is input it could not read: a malformed delivery (400, dead-lettered).
+            return (null, "the events could not be read as CloudEvents: " + e.GetType().Name + ".");
+        }
+    }
+
+    private static string? Problem(JsonElement e)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            return "a CloudEvent must be a JSON object.";
+        }
+
+        foreach (var name in RequiredStrings)
+        {
+            if (!e.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(value.GetString()))
+            {
+                return $"'{name}' is required and must be a string.";
+            }
+        }
+
+        if (e.GetProperty("specversion").GetString() != "1.0")
+        {
+            return "'specversion' must be \"1.0\".";
+        }
+
+        foreach (var name in OptionalStrings)
+        {
+            if (e.TryGetProperty(name, out var value) && value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+            {
+                return $"'{name}' must be a string.";
+            }
+        }
+
+        if (e.TryGetProperty("time", out var time) && time.ValueKind == JsonValueKind.String
+            && !DateTimeOffset.TryParse(time.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+        {
+            return "'time' must be an RFC 3339 time.";
+        }
+
+        if (e.TryGetProperty("data_base64", out var data64) && data64.ValueKind == JsonValueKind.String
+            && !Convert.TryFromBase64String(data64.GetString()!, new byte[data64.GetString()!.Length], out _))
+        {
+            return "'data_base64' must be base64.";
+        }
+
+        if (e.TryGetProperty("data", out var data) && data.ValueKind != JsonValueKind.Null && e.TryGetProperty("data_base64", out var both) && both.ValueKind != JsonValueKind.Null)
+        {
+            return "an event carries 'data' or 'data_base64', not both.";
+        }
+
+        // Extension attributes are strings, numbers or booleans (CloudEvents 1.0 type system), never objects or arrays.
+        foreach (var property in e.EnumerateObject())
+        {
+            if (property.Name != "data" && property.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+            {
+                return $"'{property.Name}' must be a string, number or boolean.";
+            }
+        }
+
+        return null;
+    }
 }

@@ -2,7 +2,10 @@ using System.Globalization;
 
 namespace CartCall.Functions.Features.Offers;
 
-/// <summary>An offer as the widget shows it, in the shopper's language. Pushed as <c>{ kind: "offer", offer }</c> and listed for catch-up.</summary>
+/// <summary>
+/// An offer as the widget shows it, in the shopper's language and the currency the storefront showed them prices in.
+/// Pushed as <c>{ kind: "offer", offer }</c> and listed for catch-up.
+/// </summary>
 public sealed record OfferView(
     string OfferId,
     string MerchantId,
@@ -20,8 +23,10 @@ public sealed record OfferView(
     {
         ArgumentNullException.ThrowIfNull(record);
         var o = record.Offer;
-        return new OfferView(o.OfferId, o.MerchantId, o.SessionId, o.ProposedAt, o.ExpiresAt, record.Status, o.Score, o.Reasons,
-            o.CartValue, o.Currency, OfferTexts.For(language, o.CartValue, o.Currency));
+        // The shopper sees the cart in the currency the storefront showed it in; the offer was decided in the shop's.
+        var (value, currency) = o.ShopperCurrency is { } shown && o.ShopperCartValue is { } shownValue ? (shownValue, shown) : (o.CartValue, o.Currency);
+        return new OfferView(o.OfferId, o.MerchantId, o.SessionId, o.ProposedAt, o.ExpiresAt, record.Status, o.Score, o.Reasons ?? [],
+            value, currency, OfferTexts.For(language, value, currency));
     }
 }
 

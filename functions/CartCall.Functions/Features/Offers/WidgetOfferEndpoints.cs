@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Features.Preferences;
 using CartCall.Functions.Features.Push;
@@ -24,7 +25,7 @@ public sealed class ListSessionOffers(TableOfferStore offers, PreferenceCookie c
     [StorefrontApi(RequirePublishableKey = true)]
     [ApiTag("Widget")]
     [Response(200, typeof(SessionOffers))]
-    [Problems(400, 401, 403, 404)]
+    [Problems(400, 401, 403)]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "merchants/{merchantId}/sessions/{sessionId}/offers")] HttpRequest request,
         string merchantId, string sessionId, CancellationToken cancellationToken)
@@ -32,6 +33,11 @@ public sealed class ListSessionOffers(TableOfferStore offers, PreferenceCookie c
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(offers);
         ArgumentNullException.ThrowIfNull(cookies);
+        if (WidgetRequest.From(request.HttpContext) is null)
+        {
+            return PublishableKeys.Refused();
+        }
+
         if (PushUsers.SessionIdProblem(sessionId) is { } problem)
         {
             return Problems.BadRequest(problem);
@@ -67,7 +73,12 @@ internal static class OfferAnswers
             return (null, Problems.BadRequest("The body needs the merchantId and sessionId the offer was made for."));
         }
 
-        var offer = WidgetRequest.From(request.HttpContext)!.Offer!;
+        // The storefront gate loaded the offer; without it (the gate did not run) nothing is known about the caller.
+        if (WidgetRequest.From(request.HttpContext)?.Offer is not { } offer)
+        {
+            return (null, PublishableKeys.Refused());
+        }
+
         // Answering someone else's offer must look the same as answering one that does not exist.
         if (offer.Offer.MerchantId != body.MerchantId || offer.Offer.SessionId != body.SessionId)
         {

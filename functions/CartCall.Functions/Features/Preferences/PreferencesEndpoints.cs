@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Hosting.Cors;
@@ -26,42 +27,64 @@ internal sealed record Shopper(PreferenceCookiePayload Cookie, CookieStatus Pres
         return new Shopper(read.Payload, read.Status, profile);
     }
 
+    /// <summary>The anonymous defaults for this cookie's shopper: what is not worth storing.</summary>
+    public ShopperProfile Defaults(DateTimeOffset now) => ShopperProfile.Anonymous(Cookie.MerchantId, Cookie.ProfileId, Cookie.Language, now);
+
     /// <summary>The stored profile, or the defaults an anonymous shopper with this id has.</summary>
-    public ShopperProfile ProfileOrDefaults(DateTimeOffset now) =>
-        Profile ?? ShopperProfile.Anonymous(Cookie.MerchantId, Cookie.ProfileId, Cookie.Language, now);
+    public ShopperProfile ProfileOrDefaults(DateTimeOffset now) => Profile ?? Defaults(now);
 }
 
 /// <summary><c>GET /api/merchants/{merchantId}/preferences</c>: the shopper's preferences, anonymous defaults if none; always (re)sets the cookie.</summary>
 public sealed class GetPreferences(PreferenceCookie cookies, TableProfileStore profiles, TimeProvider time)
 {
     [Function(nameof(GetPreferences))]
-    [StorefrontApi]
+    [StorefrontApi(RequirePublishableKey = true)]
     [ApiTag("Preferences")]
     [Response(200, typeof(PreferencesView))]
-    [Problems(403, 404)]
+    [Problems(401, 403)]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "merchants/{merchantId}/preferences")] HttpRequest request,
         string merchantId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(cookies);
+        if (WidgetRequest.From(request.HttpContext) is null)
+        {
+            return PublishableKeys.Refused();
+        }
+
+        var now = time.GetUtcNow();
         var shopper = await Shopper.ResolveAsync(request, merchantId, cookies, profiles, cancellationToken).ConfigureAwait(false);
-        var profile = shopper.ProfileOrDefaults(time.GetUtcNow());
+        if (shopper.Profile is { } stored)
+        {
+            // The shopper came back with the profile's cookie: it is in use, and is kept.
+            await profiles.MarkUsedAsync(stored, now, cancellationToken).ConfigureAwait(false);
+        }
+
+        var profile = shopper.ProfileOrDefaults(now);
         // The copy is rebuilt from the profile, so a cookie never outlives the data it copies (an erased phone stays erased).
         cookies.Write(request.HttpContext.Response, cookies.For(profile));
         return TypedResults.Ok(PreferencesView.From(profile));
     }
 }
 
-/// <summary><c>PUT /api/merchants/{merchantId}/preferences</c>: validates and saves the shopper's preferences; nothing is stored on any problem.</summary>
-public sealed class PutPreferences(PreferenceCookie cookies, TableProfileStore profiles, ShopperPreferencesService preferences, IOptions<PreferencesOptions> options, TimeProvider time)
+/// <summary>
+/// <c>PUT /api/merchants/{merchantId}/preferences</c>: validates and saves the shopper's preferences; nothing is stored
+/// on any problem. The caller is unauthenticated (a cookie is all a shopper has), so a new profile is stored only when
+/// the preferences hold something beyond the anonymous defaults the cookie carries anyway, and new profiles are rate
+/// limited per client address and per merchant (<see cref="ProfileCreationLimiter"/>); one nobody comes back for is
+/// erased later (<see cref="UnusedProfileSweeper"/>).
+/// </summary>
+public sealed class PutPreferences(
+    PreferenceCookie cookies, TableProfileStore profiles, ShopperPreferencesService preferences, ProfileCreationLimiter creations,
+    IOptions<PreferencesOptions> options, TimeProvider time)
 {
     [Function(nameof(PutPreferences))]
-    [StorefrontApi]
+    [StorefrontApi(RequirePublishableKey = true)]
     [ApiTag("Preferences")]
     [RequestBody(typeof(PreferencesUpdate))]
     [Response(200, typeof(PreferencesView))]
-    [Problems(400, 403, 404, 413, 415)]
+    [Problems(400, 401, 403, 413, 415, 429)]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "put", Route = "merchants/{merchantId}/preferences")] HttpRequest request,
         string merchantId, CancellationToken cancellationToken)
@@ -69,7 +92,13 @@ public sealed class PutPreferences(PreferenceCookie cookies, TableProfileStore p
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(cookies);
         ArgumentNullException.ThrowIfNull(profiles);
+        ArgumentNullException.ThrowIfNull(creations);
         ArgumentNullException.ThrowIfNull(options);
+        if (WidgetRequest.From(request.HttpContext) is not { } widget)
+        {
+            return PublishableKeys.Refused();
+        }
+
         var (update, _, problem) = await JsonBody.ReadAsync<PreferencesUpdate>(request, options.Value.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         if (problem is not null)
         {
@@ -79,14 +108,36 @@ public sealed class PutPreferences(PreferenceCookie cookies, TableProfileStore p
         var now = time.GetUtcNow();
         var shopper = await Shopper.ResolveAsync(request, merchantId, cookies, profiles, cancellationToken).ConfigureAwait(false);
         var current = shopper.ProfileOrDefaults(now);
-        var origin = WidgetRequest.From(request.HttpContext)?.Origin;
-
-        var (next, problems) = await preferences.SaveAsync(current, update!, origin, cancellationToken).ConfigureAwait(false);
+        var (next, problems) = preferences.Check(current, update!, widget.Origin);
         if (problems.Count > 0)
         {
             return Problems.BadRequest("The preferences are not valid; nothing was saved.", problems);
         }
 
+        if (shopper.Profile is null)
+        {
+            if (next!.HoldsNothingBeyond(shopper.Defaults(now)))
+            {
+                // Nothing to keep that the cookie does not carry: store nothing.
+                cookies.Write(request.HttpContext.Response, cookies.For(next));
+                return TypedResults.Ok(PreferencesView.From(next));
+            }
+
+            if (creations.TryCreate(merchantId, ClientAddress.Of(request.HttpContext)) is { } wait)
+            {
+                var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+                request.HttpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return Problems.TooManyRequests(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"Too many new shopper profiles from this address or for this merchant; nothing was saved. Retry after {seconds} s."));
+            }
+        }
+        else
+        {
+            // Saving with the profile's own cookie is coming back for it.
+            next!.UsedAt ??= now;
+        }
+
+        await preferences.StoreAsync(next!, cancellationToken).ConfigureAwait(false);
         cookies.Write(request.HttpContext.Response, cookies.For(next!));
         return TypedResults.Ok(PreferencesView.From(next!));
     }
@@ -96,10 +147,10 @@ public sealed class PutPreferences(PreferenceCookie cookies, TableProfileStore p
 public sealed class DeletePreferences(PreferenceCookie cookies, TableProfileStore profiles)
 {
     [Function(nameof(DeletePreferences))]
-    [StorefrontApi]
+    [StorefrontApi(RequirePublishableKey = true)]
     [ApiTag("Preferences")]
     [Response(204)]
-    [Problems(403, 404)]
+    [Problems(401, 403)]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "delete", Route = "merchants/{merchantId}/preferences")] HttpRequest request,
         string merchantId, CancellationToken cancellationToken)
@@ -107,6 +158,11 @@ public sealed class DeletePreferences(PreferenceCookie cookies, TableProfileStor
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(cookies);
         ArgumentNullException.ThrowIfNull(profiles);
+        if (WidgetRequest.From(request.HttpContext) is null)
+        {
+            return PublishableKeys.Refused();
+        }
+
         var read = cookies.Read(request, merchantId);
         if (read.IsValid)
         {
@@ -122,10 +178,10 @@ public sealed class DeletePreferences(PreferenceCookie cookies, TableProfileStor
 public sealed class ExportPreferences(PreferenceCookie cookies, TableProfileStore profiles, TimeProvider time)
 {
     [Function(nameof(ExportPreferences))]
-    [StorefrontApi]
+    [StorefrontApi(RequirePublishableKey = true)]
     [ApiTag("Preferences")]
     [Response(200, typeof(PreferencesExport))]
-    [Problems(403, 404)]
+    [Problems(401, 403)]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", "options", Route = "merchants/{merchantId}/preferences/export")] HttpRequest request,
         string merchantId, CancellationToken cancellationToken)
@@ -133,6 +189,11 @@ public sealed class ExportPreferences(PreferenceCookie cookies, TableProfileStor
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(cookies);
         ArgumentNullException.ThrowIfNull(profiles);
+        if (WidgetRequest.From(request.HttpContext) is null)
+        {
+            return PublishableKeys.Refused();
+        }
+
         var read = cookies.Read(request, merchantId);
         if (!read.IsValid)
         {
@@ -153,6 +214,8 @@ public static class PreferencesFeature
         services.AddSingleton<PreferenceCookie>();
         services.AddSingleton<TableProfileStore>();
         services.AddSingleton<ShopperPreferencesService>();
+        services.AddSingleton<ProfileCreationLimiter>();
+        services.AddSingleton<UnusedProfileSweeper>();
         return services;
     }
 }

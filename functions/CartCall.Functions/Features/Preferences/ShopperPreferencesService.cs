@@ -25,15 +25,22 @@ public sealed class ShopperPreferencesService(TableProfileStore profiles, TimePr
     public async Task<(ShopperProfile? Saved, IReadOnlyList<string> Problems)> SaveAsync(
         ShopperProfile current, PreferencesUpdate update, string? origin, CancellationToken cancellationToken)
     {
-        var (next, problems) = Apply(current, update, origin, time.GetUtcNow());
+        var (next, problems) = Check(current, update, origin);
         if (problems.Count > 0)
         {
             return (null, problems);
         }
 
-        await profiles.SaveAsync(next!, cancellationToken).ConfigureAwait(false);
+        await StoreAsync(next!, cancellationToken).ConfigureAwait(false);
         return (next, []);
     }
+
+    /// <summary>The profile <paramref name="update"/> makes of <paramref name="current"/>, or every problem with it; stores nothing.</summary>
+    public (ShopperProfile? Next, IReadOnlyList<string> Problems) Check(ShopperProfile current, PreferencesUpdate update, string? origin) =>
+        Apply(current, update, origin, time.GetUtcNow());
+
+    /// <summary>Writes a profile that <see cref="Check"/> produced.</summary>
+    public Task StoreAsync(ShopperProfile profile, CancellationToken cancellationToken) => profiles.SaveAsync(profile, cancellationToken);
 
     /// <summary>
     /// Preferences an accept carries, checked field by field as a save checks them, for one call of an anonymous
@@ -176,6 +183,7 @@ public sealed class ShopperPreferencesService(TableProfileStore profiles, TimePr
             CallIds = [.. current.CallIds],
             CreatedAt = current.CreatedAt,
             UpdatedAt = now,
+            UsedAt = current.UsedAt,
         };
 
         var domainProblems = next.ToPreferences().Validate();

@@ -43,8 +43,25 @@ public sealed class ShopperProfile
 
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>
+    /// When the shopper first came back for this profile (presented its cookie again, or a call was made for it); null
+    /// while nobody has. A profile still unused long after it was made is erased (<see cref="UnusedProfileSweeper"/>).
+    /// </summary>
+    public DateTimeOffset? UsedAt { get; set; }
+
     [JsonIgnore]
     public string? ETag { get; set; }
+
+    /// <summary>
+    /// Whether the profile holds nothing but what an anonymous shopper has anyway (defaults, or what the cookie
+    /// carries): then there is nothing to store, and nothing is.
+    /// </summary>
+    public bool HoldsNothingBeyond(ShopperProfile defaults)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        return Mode == defaults.Mode && PhoneE164 is null && QuietHours is null && TimeZone == defaults.TimeZone && Language == defaults.Language
+            && ConsentRecords.Count == 0 && CallIds.Count == 0;
+    }
 
     /// <summary>The consent that covers the current phone number, if any.</summary>
     public ConsentRecord? ActiveConsent() =>

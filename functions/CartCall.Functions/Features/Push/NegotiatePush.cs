@@ -1,5 +1,6 @@
 using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Adapters.WebPubSub;
+using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Features.Preferences;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Hosting.Cors;
@@ -21,7 +22,7 @@ public sealed class NegotiatePush(WebPubSubRestClient pubSub, TableWidgetSession
     [StorefrontApi(RequirePublishableKey = true)]
     [ApiTag("Widget")]
     [Response(200, typeof(PushNegotiation))]
-    [Problems(400, 401, 403, 404)]
+    [Problems(400, 401, 403)]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "merchants/{merchantId}/sessions/{sessionId}/push")] HttpRequest request,
         string merchantId, string sessionId, CancellationToken cancellationToken)
@@ -30,12 +31,16 @@ public sealed class NegotiatePush(WebPubSubRestClient pubSub, TableWidgetSession
         ArgumentNullException.ThrowIfNull(pubSub);
         ArgumentNullException.ThrowIfNull(widgetSessions);
         ArgumentNullException.ThrowIfNull(cookies);
+        if (WidgetRequest.From(request.HttpContext)?.Merchant is not { } merchant)
+        {
+            return PublishableKeys.Refused();
+        }
+
         if (PushUsers.SessionIdProblem(sessionId) is { } problem)
         {
             return Problems.BadRequest(problem);
         }
 
-        var merchant = WidgetRequest.From(request.HttpContext)!.Merchant;
         var language = ShopperLanguage.Resolve(request, cookies.Read(request, merchant.Id).Payload?.Language);
         await widgetSessions.SetLanguageAsync(merchant.Id, sessionId, language, cancellationToken).ConfigureAwait(false);
 

@@ -40,13 +40,43 @@ public static class MerchantCors
 
         if (!merchant.AllowedOrigins.Contains(origin, StringComparer.Ordinal))
         {
-            return Problems.Forbidden($"Origin not allowed: {origin} is not among merchant '{merchant.Id}''s allowedOrigins.");
+            // Says nothing of the merchant: the same words whether it is unknown, or known and this origin is not its.
+            return Problems.Forbidden($"Origin not allowed: {origin} is not among the merchant's allowedOrigins.");
         }
 
         var headers = context.Response.Headers;
         headers.AccessControlAllowOrigin = origin;
         headers.AccessControlAllowCredentials = "true";
         return null;
+    }
+
+    /// <summary>
+    /// The storefront gate, in the order every storefront route applies it: the merchant's origins (CORS), then the
+    /// preflight, then (when <paramref name="requireKey"/>) the publishable key. A null <paramref name="merchant"/>
+    /// (unknown merchant, offer or call) goes through the same steps as a merchant with no allowed origins and no key,
+    /// so it gets exactly the answer a known merchant gives a caller without the right origin or key: nobody can tell
+    /// from the answer which merchants, offers or calls exist. Null means admitted (never for an unknown merchant).
+    /// </summary>
+    public static IResult? Admit(HttpContext context, Merchant? merchant, bool requireKey)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var subject = merchant ?? Merchant.Unknown();
+        if (Apply(context, subject) is { } forbidden)
+        {
+            return forbidden;
+        }
+
+        if (HttpMethods.IsOptions(context.Request.Method))
+        {
+            return Preflight(context);
+        }
+
+        if ((requireKey || merchant is null) && PublishableKeys.Check(context.Request, subject) is { } unauthorized)
+        {
+            return unauthorized;
+        }
+
+        return merchant is null ? PublishableKeys.Refused() : null;
     }
 
     /// <summary>The preflight answer for an allowed origin: 204 with the methods and headers the widget uses.</summary>

@@ -41,44 +41,24 @@ public sealed class MerchantCorsMiddleware(IMerchantStore merchants, TableOfferS
         var merchantId = route.TryGetValue("merchantId", out var m) ? m as string : null;
         if (merchantId is null && route.TryGetValue("offerId", out var o) && o is string offerId)
         {
+            // An unknown offer names no merchant: it then meets the gate as an unknown merchant does.
             offer = await offers.GetAsync(offerId, ct).ConfigureAwait(false);
-            if (offer is null)
-            {
-                return Problems.NotFound($"There is no offer '{offerId}'.");
-            }
-
-            merchantId = offer.Offer.MerchantId;
+            merchantId = offer?.Offer.MerchantId;
         }
-
-        if (merchantId is null)
+        else if (merchantId is null)
         {
             throw new InvalidOperationException($"{context.FunctionDefinition.Name} is a storefront function but its route names neither a merchant nor an offer.");
         }
 
-        var merchant = await merchants.GetAsync(merchantId, ct).ConfigureAwait(false);
-        if (merchant is null)
-        {
-            return Problems.NotFound($"There is no merchant '{merchantId}'.");
-        }
-
-        var refused = MerchantCors.Apply(http, merchant);
+        var merchant = merchantId is null ? null : await merchants.GetAsync(merchantId, ct).ConfigureAwait(false);
+        var refused = MerchantCors.Admit(http, merchant, storefront.RequirePublishableKey);
         if (refused is not null)
         {
             return refused;
         }
 
-        if (HttpMethods.IsOptions(http.Request.Method))
-        {
-            return MerchantCors.Preflight(http);
-        }
-
-        if (storefront.RequirePublishableKey && PublishableKeys.Check(http.Request, merchant) is { } unauthorized)
-        {
-            return unauthorized;
-        }
-
         var origin = http.Request.Headers.Origin.ToString();
-        new WidgetRequest { Merchant = merchant, Offer = offer, Origin = origin.Length == 0 ? null : origin }.Attach(http);
+        new WidgetRequest { Merchant = merchant!, Offer = offer, Origin = origin.Length == 0 ? null : origin }.Attach(http);
         return null;
     }
 }

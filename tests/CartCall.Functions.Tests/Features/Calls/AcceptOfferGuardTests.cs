@@ -43,11 +43,13 @@ public sealed class AcceptOfferGuardTests(CallsFixture app)
     private async Task AssertNoCallAsync(string offer) => Assert.Null(await app.CallAsync(CallIds.ForOffer(offer)));
 
     [Fact]
-    public async Task UnknownOffer_Answers404()
+    public async Task UnknownOffer_IsAnsweredAsAnOfferWhoseMerchantDoesNotAllowTheOrigin()
     {
+        // An unknown offer names no merchant, so it allows no origin: the widget's own origin gets the refusal any
+        // origin a merchant did not allow gets, and the answer says nothing of the offer.
         var merchant = await app.CreateMerchantAsync();
-        var problem = await ProblemAsync(await app.AcceptAsync("of_nothing", merchant, "s-1", "browser", true, null), HttpStatusCode.NotFound);
-        Assert.Contains("of_nothing", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
+        var problem = await ProblemAsync(await app.AcceptAsync("of_nothing", merchant, "s-1", "browser", true, null), HttpStatusCode.Forbidden);
+        Assert.DoesNotContain("of_nothing", problem["detail"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -338,11 +340,37 @@ public sealed class AcceptOfferGuardTests(CallsFixture app)
     }
 
     [Fact]
-    public async Task GetCallStatus_ForAnUnknownCall_Answers404()
+    public async Task GetCallStatus_ForAnUnknownCall_IsAnsweredAsACallWhoseMerchantDoesNotAllowTheOrigin()
     {
         var merchant = await app.CreateMerchantAsync();
         using var client = app.WidgetClient(merchant);
-        await ProblemAsync(await client.GetAsync("/api/calls/ca_nothing"), HttpStatusCode.NotFound);
+        await ProblemAsync(await client.GetAsync("/api/calls/ca_nothing"), HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task GetCallStatus_AnswersAnUnknownCall_ExactlyAsAKnownCallWithTheWrongKeyOrOrigin()
+    {
+        var (merchant, session, offer) = await SetUpAsync();
+        var accepted = await app.AcceptAsync(offer, merchant, session, null, false, CallsFixture.PhonePreferences("+12015557001", LaterQuietHours()));
+        var callId = JsonNode.Parse(await accepted.Content.ReadAsStringAsync())!["callId"]!.GetValue<string>();
+        var other = await app.CreateMerchantAsync();
+
+        foreach (var origin in new[] { null, "https://prober.example" })
+        {
+            using var prober = app.WidgetClient(other);
+            prober.DefaultRequestHeaders.Remove("Origin");
+            if (origin is not null)
+            {
+                prober.DefaultRequestHeaders.Add("Origin", origin);
+            }
+
+            var known = await prober.GetAsync($"/api/calls/{callId}");
+            var unknown = await prober.GetAsync("/api/calls/ca_" + Guid.NewGuid().ToString("N"));
+
+            Assert.Equal(origin is null ? HttpStatusCode.Unauthorized : HttpStatusCode.Forbidden, known.StatusCode);
+            Assert.Equal(known.StatusCode, unknown.StatusCode);
+            Assert.Equal(await known.Content.ReadAsStringAsync(), await unknown.Content.ReadAsStringAsync());
+        }
     }
 
     [Fact]

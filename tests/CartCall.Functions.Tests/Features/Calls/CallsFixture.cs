@@ -67,6 +67,7 @@ public sealed class CallsFixture : IAsyncLifetime
             ["CartCall:Admin:Key"] = AdminKey,
             ["CartCall:EventGrid:TopicEndpoint"] = EventGrid.Endpoint.AbsoluteUri,
             ["CartCall:EventGrid:TopicKey"] = topicKey,
+            ["CartCall:EventGrid:DeliveryKey"] = AppFixture.DeliveryKey,
             ["CartCall:Sessions:IdleReevaluationDelay"] = "00:10:00",
             ["CartCall:Acs:ConnectionString"] = Acs.ConnectionString,
             ["CartCall:Acs:ImmutableResourceId"] = Acs.ResourceId,

@@ -84,7 +84,8 @@ public sealed class ReceiveCartEventTests(AppFixture app)
         { "negative-quantity", HttpStatusCode.BadRequest, "quantity" },
         { "negative-price", HttpStatusCode.BadRequest, "unitPrice" },
         { "mixed-line-currencies", HttpStatusCode.BadRequest, "currenc" },
-        { "unknown-merchant", HttpStatusCode.NotFound, "no merchant" },
+        { "unknown-merchant", HttpStatusCode.Unauthorized, "does not match" },
+        { "future-time", HttpStatusCode.BadRequest, "more than 5 minutes ahead of the server's clock" },
     };
 
     [Theory]
@@ -103,6 +104,7 @@ public sealed class ReceiveCartEventTests(AppFixture app)
             "mixed-currency" => AppFixture.SignedCartEvent(merchant, AppFixture.CartEvent(session, "item_added", DateTimeOffset.UtcNow, currency: "EUR")),
             "missing-ids" => AppFixture.SignedCartEvent(merchant, new { type = "item_added", occurredAt = DateTimeOffset.UtcNow }),
             "unknown-merchant" => AppFixture.SignedCartEvent("m-nobody", good),
+            "future-time" => AppFixture.SignedCartEvent(merchant, AppFixture.CartEvent(session, "item_added", DateTimeOffset.UtcNow.AddMinutes(30))),
             "negative-quantity" => AppFixture.SignedCartEvent(merchant, AppFixture.CartEvent(session, "item_added", DateTimeOffset.UtcNow, quantity: -2)),
             "negative-price" => AppFixture.SignedCartEvent(merchant, AppFixture.CartEvent(session, "item_added", DateTimeOffset.UtcNow, price: -5m)),
             "mixed-line-currencies" => AppFixture.SignedCartEvent(merchant, new

@@ -22,6 +22,7 @@ public sealed class ReceiveShopifyWebhookTests(AppFixture app)
             ["created_at"] = updatedAt.AddMinutes(-5).ToString("O"),
             ["updated_at"] = updatedAt.ToString("O"),
             ["completed_at"] = completed ? updatedAt.ToString("O") : null,
+            ["currency"] = currency,
             ["presentment_currency"] = currency,
             ["customer"] = new JsonObject { ["id"] = 207119551, ["email"] = "shopper@example.com" },
             ["shipping_address"] = withShipping ? new JsonObject { ["city"] = "Ottawa", ["country_code"] = "CA" } : null,
@@ -31,7 +32,7 @@ public sealed class ReceiveShopifyWebhookTests(AppFixture app)
                 new JsonObject { ["key"] = "k2", ["sku"] = "", ["variant_id"] = 457924702, ["title"] = "Case", ["quantity"] = 2, ["price"] = "19.95" }),
         }.ToJsonString();
 
-    private static HttpRequestMessage Delivery(string merchant, string body, string topic, string eventId, string secret = AppFixture.Secret)
+    internal static HttpRequestMessage Delivery(string merchant, string body, string topic, string eventId, string secret = AppFixture.Secret)
     {
         var bytes = Encoding.UTF8.GetBytes(body);
         var request = new HttpRequestMessage(HttpMethod.Post, $"/api/merchants/{merchant}/shopify") { Content = new ByteArrayContent(bytes) };

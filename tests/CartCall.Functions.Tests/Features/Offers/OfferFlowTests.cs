@@ -96,16 +96,17 @@ public sealed class OfferFlowTests(OfferFlowFixture flow)
     [Fact]
     public async Task RepeatedDelivery_OfTheSameOffer_IsAcknowledgedAndStoredOnce()
     {
+        var merchant = await flow.CreateMerchantAsync();
         var body = new JsonArray(new JsonObject
         {
             ["specversion"] = "1.0",
             ["id"] = "of_repeat",
-            ["source"] = "/merchants/m-x",
+            ["source"] = $"/merchants/{merchant}",
             ["type"] = "CartCall.OfferProposed",
             ["datacontenttype"] = "application/json",
             ["data"] = new JsonObject
             {
-                ["offerId"] = "of_repeat", ["merchantId"] = "m-x", ["sessionId"] = "s-x", ["proposedAt"] = DateTimeOffset.UtcNow,
+                ["offerId"] = "of_repeat", ["merchantId"] = merchant, ["sessionId"] = "s-x", ["proposedAt"] = DateTimeOffset.UtcNow,
                 ["expiresAt"] = DateTimeOffset.UtcNow.AddMinutes(10), ["score"] = 0.7, ["state"] = "payment_trouble",
                 ["reasons"] = new JsonArray(), ["cartValue"] = 100, ["currency"] = "USD", ["expectedValue"] = 5,
             },
@@ -119,7 +120,7 @@ public sealed class OfferFlowTests(OfferFlowFixture flow)
         }
 
         var rows = 0;
-        await foreach (var _ in Table(StorageNames.OffersTable).QueryAsync<TableEntity>(e => e.PartitionKey == "m-x|s-x"))
+        await foreach (var _ in Table(StorageNames.OffersTable).QueryAsync<TableEntity>(e => e.PartitionKey == $"{merchant}|s-x"))
         {
             rows++;
         }

@@ -134,6 +134,7 @@ public sealed class WidgetOfferTests(WidgetAppFixture widget)
         Assert.Equal(HttpStatusCode.NoContent, ok.StatusCode);
         Assert.Equal(WidgetAppFixture.Origin, ok.Headers.GetValues("Access-Control-Allow-Origin").Single());
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        // An unknown offer names no merchant, so no origin is allowed for it: the answer an origin not allowed gets.
+        Assert.Equal(HttpStatusCode.Forbidden, unknown.StatusCode);
     }
 }

@@ -32,6 +32,7 @@ public sealed class PreferencesTests(AppFixture app)
     {
         var client = app.CreateClient(handleCookies: false);
         client.DefaultRequestHeaders.Add("Origin", Origin);
+        client.DefaultRequestHeaders.Add(CartCall.Functions.Features.Merchants.PublishableKeys.Header, AppFixture.PublishableKey);
         return client;
     }
 
@@ -78,7 +79,7 @@ public sealed class PreferencesTests(AppFixture app)
     [Fact]
     public async Task Get_WithoutCookie_ReturnsAnonymousDefaultsAndSetsASignedHttpOnlyCookie()
     {
-        var merchant = await app.CreateMerchantAsync();
+        var merchant = await app.CreateKeyedMerchantAsync();
         using var client = Client();
 
         var response = await client.SendAsync(Request(HttpMethod.Get, merchant, null));
@@ -101,7 +102,7 @@ public sealed class PreferencesTests(AppFixture app)
     [Fact]
     public async Task Put_ThenGetWithTheCookie_RoundTripsNormalisedPreferencesAndConsent()
     {
-        var merchant = await app.CreateMerchantAsync();
+        var merchant = await app.CreateKeyedMerchantAsync();
         using var client = Client();
 
         var put = await client.SendAsync(Request(HttpMethod.Put, merchant, null, GoodPhonePrefs));
@@ -130,7 +131,7 @@ public sealed class PreferencesTests(AppFixture app)
     [Fact]
     public async Task Get_WithCookieReSignedForAnotherProfile_GivesAFreshAnonymousProfileAndNotTheVictimsData()
     {
-        var merchant = await app.CreateMerchantAsync();
+        var merchant = await app.CreateKeyedMerchantAsync();
         using var client = Client();
         var victim = await client.SendAsync(Request(HttpMethod.Put, merchant, null, GoodPhonePrefs));
         var victimProfile = JsonNode.Parse(await victim.Content.ReadAsStringAsync())!["profileId"]!.GetValue<string>();
@@ -173,7 +174,7 @@ public sealed class PreferencesTests(AppFixture app)
     [Fact]
     public async Task Get_WithExpiredCookie_IgnoresItAndIssuesAFreshOne()
     {
-        var merchant = await app.CreateMerchantAsync();
+        var merchant = await app.CreateKeyedMerchantAsync();
         using var client = Client();
         var put = await client.SendAsync(Request(HttpMethod.Put, merchant, null, GoodPhonePrefs));
         var (cookie, _) = SetCookie(put, merchant);
@@ -206,7 +207,7 @@ public sealed class PreferencesTests(AppFixture app)
     [MemberData(nameof(BadPreferences))]
     public async Task Put_BadInput_Returns400ProblemAndStoresNothing(string json, string detailContains)
     {
-        var merchant = await app.CreateMerchantAsync();
+        var merchant = await app.CreateKeyedMerchantAsync();
         using var client = Client();
         var request = Request(HttpMethod.Put, merchant, null);
         request.Content = AppFixture.Json(json);
@@ -223,7 +224,7 @@ public sealed class PreferencesTests(AppFixture app)
     [Fact]
     public async Task Put_OversizedBody_Returns413ProblemAndStoresNothing()
     {
-        var merchant = await app.CreateMerchantAsync();
+        var merchant = await app.CreateKeyedMerchantAsync();
         using var client = Client();
         var request = Request(HttpMethod.Put, merchant, null);
         request.Content = AppFixture.Json("{\"mode\":\"browser\",\"language\":\"" + new string('x', 20_000) + "\"}");
@@ -238,7 +239,7 @@ public sealed class PreferencesTests(AppFixture app)
     [Fact]
     public async Task Put_PhoneModeWithConsentOnFileForTheSameNumber_NeedsNoNewConsent_ButANewNumberDoes()
     {
-        var merchant = await app.CreateMerchantAsync();
+        var merchant = await app.CreateKeyedMerchantAsync();
         using var client = Client();
         var (cookie, _) = SetCookie(await client.SendAsync(Request(HttpMethod.Put, merchant, null, GoodPhonePrefs)), merchant);
 
@@ -255,7 +256,7 @@ public sealed class PreferencesTests(AppFixture app)
     [Fact]
     public async Task Delete_ErasesTheProfileAndExpiresTheCookie_SoAnExportAfterwardsShowsNothing()
     {
-        var merchant = await app.CreateMerchantAsync();
+        var merchant = await app.CreateKeyedMerchantAsync();
         using var client = Client();
         var (cookie, _) = SetCookie(await client.SendAsync(Request(HttpMethod.Put, merchant, null, GoodPhonePrefs)), merchant);
         Assert.Equal(1, await StoredProfilesAsync(merchant));
@@ -280,7 +281,7 @@ public sealed class PreferencesTests(AppFixture app)
     [Fact]
     public async Task Export_ReturnsTheProfileWithEveryConsentRecordAndCallId()
     {
-        var merchant = await app.CreateMerchantAsync();
+        var merchant = await app.CreateKeyedMerchantAsync();
         using var client = Client();
         var (cookie, _) = SetCookie(await client.SendAsync(Request(HttpMethod.Put, merchant, null, GoodPhonePrefs)), merchant);
         // Withdraw consent: the record stays, marked.
@@ -307,7 +308,7 @@ public sealed class PreferencesTests(AppFixture app)
     [Fact]
     public async Task Export_WithoutACookie_DisclosesNothing()
     {
-        var merchant = await app.CreateMerchantAsync();
+        var merchant = await app.CreateKeyedMerchantAsync();
         using var client = Client();
 
         var body = JsonNode.Parse(await (await client.SendAsync(Request(HttpMethod.Get, merchant, null, path: "/export"))).Content.ReadAsStringAsync())!;
@@ -320,8 +321,8 @@ public sealed class PreferencesTests(AppFixture app)
     [Fact]
     public async Task Get_WithAnotherMerchantsCookie_DoesNotReachTheOtherProfile()
     {
-        var first = await app.CreateMerchantAsync();
-        var second = await app.CreateMerchantAsync();
+        var first = await app.CreateKeyedMerchantAsync();
+        var second = await app.CreateKeyedMerchantAsync();
         using var client = Client();
         var (cookie, _) = SetCookie(await client.SendAsync(Request(HttpMethod.Put, first, null, GoodPhonePrefs)), first);
 
