@@ -136,10 +136,13 @@ var tableNames = [
   'ledger'
   'plans'
   'holds'
+  'experiments'
+  'outcomes'
+  'weights'
 ]
 var queueNames = [
   'reevaluate'
-  'offer-outbox'
+  'outbox'
   'calls'
 ]
 var deploymentContainerName = 'app-package'

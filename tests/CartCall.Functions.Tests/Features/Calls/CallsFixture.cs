@@ -67,7 +67,6 @@ public sealed class CallsFixture : IAsyncLifetime
             ["CartCall:Admin:Key"] = AdminKey,
             ["CartCall:EventGrid:TopicEndpoint"] = EventGrid.Endpoint.AbsoluteUri,
             ["CartCall:EventGrid:TopicKey"] = topicKey,
-            ["CartCall:Sessions:IdleReevaluationDelay"] = "00:10:00",
             ["CartCall:Acs:ConnectionString"] = Acs.ConnectionString,
             ["CartCall:Acs:ImmutableResourceId"] = Acs.ResourceId,
             ["CartCall:Acs:CallbackIssuer"] = Acs.Issuer,
@@ -81,6 +80,7 @@ public sealed class CallsFixture : IAsyncLifetime
             ["CartCall:Calls:AgentUnavailableCallbackDelay"] = "01:00:00",
         };
 
+        IdleSettings.AddTo(settings, IdleSettings.Once(TimeSpan.FromMinutes(10)));
         var port = Azurite.FreePort();
         settings["CartCall:Calls:PublicBaseUrl"] = $"http://127.0.0.1:{port}/";
         App = await FunctionsApp.StartAsync(new FunctionsAppOptions { Settings = settings, StorageConnectionString = azurite.ConnectionString, HttpPort = port });

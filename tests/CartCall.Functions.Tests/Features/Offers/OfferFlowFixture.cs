@@ -71,7 +71,6 @@ public sealed class OfferFlowFixture : IAsyncLifetime
             ["CartCall:EventGrid:TopicEndpoint"] = EventGrid.Endpoint.ToString(),
             ["CartCall:EventGrid:TopicKey"] = topicKey,
             ["CartCall:EventGrid:DeliveryKey"] = DeliveryKey,
-            ["CartCall:Sessions:IdleReevaluationDelay"] = "00:00:01",
             ["CartCall:Preferences:CookieSigningKey"] = AppFixture.CookieSigningKey,
             ["CartCall:WebPubSub:ConnectionString"] = PubSub.ConnectionString,
             ["CartCall:WebPubSub:Hub"] = "cartcall",
@@ -80,6 +79,7 @@ public sealed class OfferFlowFixture : IAsyncLifetime
             ["CartCall:Acs:ImmutableResourceId"] = "unused-in-this-collection",
             ["CartCall:Acs:OpenIdConfigurationUri"] = $"http://127.0.0.1:{Azurite.FreePort()}/calling/.well-known/acsopenidconfiguration",
         };
+        IdleSettings.AddTo(settings, IdleSettings.Once(TimeSpan.FromSeconds(1)));
         App = await FunctionsApp.StartAsync(new FunctionsAppOptions
         {
             Settings = settings,
