@@ -25,7 +25,8 @@ public sealed record WeightsView(
 /// history when a merchant sets its own weights. Scoring/README.md ("Weights that learn").
 /// </summary>
 public sealed partial class WeightRefitService(
-    TableWeightStore weights, TableOutcomeStore outcomes, OptimisticConcurrency concurrency, TimeProvider time, ILogger<WeightRefitService> logger)
+    IMerchantStore merchants, TableWeightStore weights, TableOutcomeStore outcomes, OptimisticConcurrency concurrency, TimeProvider time,
+    ILogger<WeightRefitService> logger)
 {
     /// <summary>Outcomes of sessions that started in this many recent months are learnt from.</summary>
     public const int Months = 6;
@@ -86,6 +87,8 @@ public sealed partial class WeightRefitService(
             return entry;
         }, cancellationToken).ConfigureAwait(false);
 
+        // This instance scores with the new weights (or beside the new shadow) at once; others within their cache's life.
+        merchants.Forget(merchant.Id);
         LogRefit(merchant.Id, log.Outcome, log.TrainingSessions, log.HoldoutSessions, log.Verdict ?? string.Join(" ", log.Problems));
         return log;
     }
@@ -112,6 +115,8 @@ public sealed partial class WeightRefitService(
             {
                 throw OptimisticConcurrency.Lost($"Weights {after.Id}");
             }
+
+            merchants.Forget(after.Id);
         }, cancellationToken).AsTask();
     }
 

@@ -9,6 +9,9 @@ public interface IMerchantStore
     /// <summary>Creates or replaces; returns true when the merchant is new.</summary>
     Task<bool> UpsertAsync(Merchant merchant, CancellationToken cancellationToken);
 
+    /// <summary>Drops this instance's cached copy (its weights changed): the next read loads it afresh.</summary>
+    void Forget(string merchantId);
+
     /// <summary>Every merchant's id, for work done per merchant (the daily refit).</summary>
     IAsyncEnumerable<string> ListIdsAsync(CancellationToken cancellationToken);
 }

@@ -76,6 +76,8 @@ public sealed class TableMerchantStore(StorageClients storage, IOptions<CacheOpt
         return created;
     }
 
+    public void Forget(string merchantId) => cache.Remove(merchantId);
+
     public async IAsyncEnumerable<string> ListIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition}");

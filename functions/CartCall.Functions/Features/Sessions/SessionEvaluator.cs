@@ -38,6 +38,7 @@ public sealed partial class SessionEvaluator(
     TableOfferCounters counters,
     TableAgentStore agents,
     OutboxDispatcher outbox,
+    ReevaluationQueue checks,
     OptimisticConcurrency concurrency,
     IOptions<CartSessionOptions> options,
     TimeProvider time,
@@ -86,7 +87,13 @@ public sealed partial class SessionEvaluator(
 
         // The state and its follow-ups are stored; from here nothing is lost, so the follow-ups are not cancelled with
         // the request: a storefront that hung up is better served by an offer already on its way.
-        if (attempt.Saved is { } saved)
+        if (attempt.Resend is { } early)
+        {
+            // Handed out before it was due (clocks, whole-second queue delays): the same check, sent again. Nothing changed,
+            // so nothing was saved; the message being handled completes only after this send.
+            await checks.ScheduleAsync(early, cancellationToken).ConfigureAwait(false);
+        }
+        else if (attempt.Saved is { } saved)
         {
             await outbox.DispatchAsync(saved.Outbox, CancellationToken.None).ConfigureAwait(false);
         }
@@ -105,7 +112,7 @@ public sealed partial class SessionEvaluator(
         return attempt.Result;
     }
 
-    private sealed record Attempt(IngestResult Result, SavedSession? Saved, OfferProposed? Offer)
+    private sealed record Attempt(IngestResult Result, SavedSession? Saved, OfferProposed? Offer, ReevaluationRequest? Resend = null)
     {
         public static Attempt Unchanged { get; } = new(new IngestResult(IngestOutcome.Duplicate, null), null, null);
     }
@@ -139,9 +146,14 @@ public sealed partial class SessionEvaluator(
         {
             decided = await DecideAsync(merchant, session, CartEventTypes.ToWire(cartEvent.Type), cartEvent.EventId, now, cancellationToken).ConfigureAwait(false);
         }
-        else if (schedule.PlanCheck(session, now) is { ScoreNow: true } plan)
+        else if (schedule.PlanCheck(session, now) is { ScoreNow: true } plan && ReachesItsMark(schedule, session, now, dueAt))
         {
             decided = await DecideAsync(merchant, session, "idle", plan.CauseId!, now, cancellationToken).ConfigureAwait(false);
+        }
+        else if (PlanNext(schedule, session, now, loaded.ReevaluateAt, isCheck: true, false) is { Finished: false, Schedule: { } same }
+            && same.ToUnixTimeMilliseconds() == loaded.ReevaluateAt!.Value.ToUnixTimeMilliseconds())
+        {
+            return Attempt.Unchanged with { Resend = new ReevaluationRequest(merchant.Id, sessionId, same) };
         }
 
         var followUps = new List<OutboxItem>(4);
@@ -197,6 +209,15 @@ public sealed partial class SessionEvaluator(
     /// </summary>
     internal static bool IsPendingCheck(DateTimeOffset? pending, DateTimeOffset? dueAt, DateTimeOffset now) =>
         pending is { } p && (dueAt is { } d ? p.ToUnixTimeMilliseconds() == d.ToUnixTimeMilliseconds() : p <= now + IdleSchedule.Tolerance);
+
+    /// <summary>
+    /// Whether a check reaches the mark it was scheduled for. The session's close is scheduled after the last mark (at the
+    /// schedule's stop), and a check at that silence still stands for the last mark, which was decided already: it only
+    /// closes. A check that comes late lands on the latest mark reached, one that comes early (beyond the tolerance)
+    /// reaches none and sends itself again.
+    /// </summary>
+    internal static bool ReachesItsMark(IdleSchedule schedule, CartSession session, DateTimeOffset now, DateTimeOffset? dueAt) =>
+        dueAt is not { } due || schedule.MarkAt(now - session.LastEventAt) is { } mark && mark >= due - session.LastEventAt - IdleSchedule.Tolerance;
 
     /// <summary>What follows this save: the pending check it leaves (<see cref="ReevaluateAt"/>), whether that is a new
     /// one to send (<see cref="Schedule"/>), and whether the session has just finished (its outcome is recorded).</summary>
