@@ -140,10 +140,13 @@ var tableNames = [
   'ledger'
   'plans'
   'holds'
+  'experiments'
+  'outcomes'
+  'weights'
 ]
 var queueNames = [
   'reevaluate'
-  'offer-outbox'
+  'outbox'
 ]
 var deploymentContainerName = 'app-package'
 var deadLetterContainerName = 'eventgrid-deadletters'

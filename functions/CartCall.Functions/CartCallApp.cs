@@ -2,6 +2,8 @@ using CartCall.Functions.Adapters.EventGrid;
 using CartCall.Functions.Features.Agents;
 using CartCall.Functions.Features.BrowserEvents;
 using CartCall.Functions.Features.Calls;
+using CartCall.Functions.Features.Experiments;
+using CartCall.Functions.Features.Learning;
 using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Features.Offers;
 using CartCall.Functions.Features.OpenApi;
@@ -51,6 +53,8 @@ public static class CartCallApp
         services.AddAgents();
         services.AddSessions();
         services.AddOffers();
+        services.AddExperiments();
+        services.AddLearning();
         services.AddPreferences();
         services.AddPush(configuration);
         services.AddBrowserEvents();

@@ -56,8 +56,7 @@ public static class LocalCloudProgram
         };
         private readonly Option<string> idle = new("--idle-reevaluation")
         {
-            Description = "Silence before a session is scored again (e.g. 90s, 2m, 00:01:30).",
-            DefaultValueFactory = _ => "90s",
+            Description = "Check a quiet checkout once, after this silence (e.g. 10s, 2m), instead of the product's schedule (30 s, 90 s, 3 min, then every 5 min).",
         };
         private readonly Option<int> agents = new("--agents") { Description = "Available agents the demo merchant gets.", DefaultValueFactory = _ => 3 };
         private readonly Option<bool> appLogs = new("--app-logs") { Description = "Echo the app's log on the console too (it always goes to infra/.run/logs/app.log)." };
@@ -70,7 +69,7 @@ public static class LocalCloudProgram
             }
         }
 
-        public LauncherOptions? Read(ParseResult parse) => Durations.TryParse(parse.GetValue(idle), out var delay)
+        public LauncherOptions? Read(ParseResult parse) => parse.GetValue(idle) is not { } text || Durations.TryParse(text, out _)
             ? new LauncherOptions
             {
                 AppPort = parse.GetValue(appPort),
@@ -83,7 +82,7 @@ public static class LocalCloudProgram
                 StorefrontPort = parse.GetValue(storefrontPort),
                 InMemoryStorage = parse.GetValue(inMemory),
                 Configuration = parse.GetValue(configuration) ?? RepositoryLayout.CurrentConfiguration,
-                IdleReevaluationDelay = delay,
+                IdleReevaluationDelay = parse.GetValue(idle) is { } once && Durations.TryParse(once, out var delay) ? delay : null,
                 AgentCount = parse.GetValue(agents),
                 EchoAppLogs = parse.GetValue(appLogs),
             }

@@ -99,8 +99,8 @@ public sealed class CartCallLoop : IAsyncLifetime
             ["CartCall:Calls:AgentInvitationTimeoutSeconds"] = "5",
             ["CartCall:Preferences:CookieSigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
             ["CartCall:Calls:PublicBaseUrl"] = AppUrl.AbsoluteUri,
-            ["CartCall:Sessions:IdleReevaluationDelay"] = IdleDelay.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         };
+        IdleSettings.AddTo(settings, IdleSettings.Once(IdleDelay));
 
         _app = await FunctionsApp.StartAsync(new FunctionsAppOptions
         {
@@ -211,6 +211,8 @@ public sealed class CartCallLoop : IAsyncLifetime
         ["allowedOrigins"] = new[] { origin },
         ["allowedCountries"] = new[] { "US", "CA", "GB" },
         ["sourcePhoneNumber"] = "+14155550199",
+        // Every browser session must be offered: no holdout.
+        ["experiment"] = new { holdoutShare = 0.0, attributionWindowHours = 24 },
     };
 }
 

@@ -61,7 +61,6 @@ public sealed class AppFixture : IAsyncLifetime
             ["CartCall:EventGrid:TopicEndpoint"] = $"http://127.0.0.1:{Azurite.FreePort()}/api/events",
             ["CartCall:EventGrid:TopicKey"] = "unused-in-this-collection",
             ["CartCall:EventGrid:DeliveryKey"] = DeliveryKey,
-            ["CartCall:Sessions:IdleReevaluationDelay"] = "00:01:00",
             ["CartCall:Preferences:CookieSigningKey"] = CookieSigningKey,
             ["CartCall:Preferences:AnonymousProfilesPerAddress"] = AnonymousProfilesPerAddress.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["CartCall:Preferences:AnonymousProfilesPerMerchant"] = AnonymousProfilesPerMerchant.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -73,6 +72,7 @@ public sealed class AppFixture : IAsyncLifetime
             ["CartCall:Acs:OpenIdConfigurationUri"] = $"http://127.0.0.1:{Azurite.FreePort()}/calling/.well-known/acsopenidconfiguration",
             ["CartCall:WebPubSub:Hub"] = "cartcall",
         };
+        IdleSettings.AddTo(settings, IdleSettings.Once(TimeSpan.FromMinutes(1)));
         foreach (var (k, v) in Settings)
         {
             settings[k] = v;
@@ -125,6 +125,8 @@ public sealed class AppFixture : IAsyncLifetime
         ["dailyOfferBudget"] = 100,
         ["frequencyCaps"] = new { maxOffersPerSession = 2, maxOffersPerShopperPerDay = 3, minMinutesBetweenOffers = 0, maxDismissalsPerSession = 1 },
         ["allowedOrigins"] = new[] { "http://127.0.0.1:5173" },
+        // No holdout: a test that expects an offer must not land in the control group by the luck of its ids.
+        ["experiment"] = new { holdoutShare = 0.0, attributionWindowHours = 24 },
     };
 
     public async Task<string> CreateMerchantAsync(Action<Dictionary<string, object?>>? tweak = null)

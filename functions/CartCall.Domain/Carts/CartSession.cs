@@ -76,6 +76,9 @@ public sealed class CartSession
     public int OffersDismissed { get; set; }
     public DateTimeOffset? LastOfferAt { get; set; }
 
+    /// <summary>When the first offer was decided (either arm): the session's entry into the experiment.</summary>
+    public DateTimeOffset? FirstOfferAt { get; set; }
+
     public bool OrderCompleted => OrderCompletedAt is not null;
 
     public static CartSession Start(string merchantId, string sessionId)
@@ -162,6 +165,7 @@ public sealed class CartSession
     {
         OffersProposed++;
         LastOfferAt = at;
+        FirstOfferAt ??= at;
     }
 
     public void RecordOfferDismissed() => OffersDismissed++;

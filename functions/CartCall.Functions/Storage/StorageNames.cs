@@ -28,14 +28,25 @@ public static class StorageNames
     /// <summary>Shopper holds for paid calls: partition = call id.</summary>
     public const string HoldsTable = "holds";
 
+    /// <summary>The experiment: partition = merchant + UTC day of the first decision to offer, row = session id.</summary>
+    public const string ExperimentsTable = "experiments";
+
+    /// <summary>How finished sessions ended, for learning: partition = merchant + UTC month, row = session id.</summary>
+    public const string OutcomesTable = "outcomes";
+
+    /// <summary>Scoring weight versions: partition = merchant, one row holding the weight history.</summary>
+    public const string WeightsTable = "weights";
+
     public const string ReevaluateQueue = "reevaluate";
-    public const string OfferOutboxQueue = "offer-outbox";
+
+    /// <summary>Sessions whose outbox a failed follow-up left waiting (DrainOutbox).</summary>
+    public const string OutboxQueue = "outbox";
 
     public static readonly string[] Tables =
         [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, ProfilesTable, CallsTable,
-         HooksTable, HookDeliveriesTable, LedgerTable, PlansTable, HoldsTable];
+         HooksTable, HookDeliveriesTable, LedgerTable, PlansTable, HoldsTable, ExperimentsTable, OutcomesTable, WeightsTable];
 
-    public static readonly string[] Queues = [ReevaluateQueue, OfferOutboxQueue];
+    public static readonly string[] Queues = [ReevaluateQueue, OutboxQueue];
 
     /// <summary>The Functions host's naming for a queue's dead letters.</summary>
     public static string Poison(string queue) => queue + "-poison";

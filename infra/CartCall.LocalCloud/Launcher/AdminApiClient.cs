@@ -40,6 +40,8 @@ public sealed class AdminApiClient(HttpClient http, string adminKey)
             AllowedOrigins = [storefrontOrigin.GetLeftPart(UriPartial.Authority)],
             PublishableKey = PublishableKeys.Generate(),
             SourcePhoneNumber = "+14255550100",
+            // Someone trying the demo store expects the offer every time; a holdout would hide it from one visit in ten.
+            Experiment = new ExperimentDto { HoldoutShare = 0 },
         };
     }
 

@@ -20,8 +20,11 @@ public sealed record LauncherOptions
     /// <summary>Build configuration of the app to run; defaults to the launcher's own.</summary>
     public string Configuration { get; init; } = RepositoryLayout.CurrentConfiguration;
 
-    /// <summary>Silence before a session is scored again (the app's <c>Sessions:IdleReevaluationDelay</c>).</summary>
-    public TimeSpan IdleReevaluationDelay { get; init; } = TimeSpan.FromSeconds(90);
+    /// <summary>
+    /// A single idle check after this silence (the app's <c>Sessions:Idle</c> as IdleSchedule.Once), for demos that
+    /// want an idle offer quickly; null runs the product's schedule.
+    /// </summary>
+    public TimeSpan? IdleReevaluationDelay { get; init; }
 
     public string MerchantId { get; init; } = "demo";
 
@@ -51,9 +54,9 @@ public sealed record LauncherOptions
             problems.Add("Every service needs its own port; two options name the same one.");
         }
 
-        if (IdleReevaluationDelay < TimeSpan.FromMilliseconds(100) || IdleReevaluationDelay > TimeSpan.FromDays(1))
+        if (IdleReevaluationDelay is { } idle && (idle < TimeSpan.FromSeconds(1) || idle > TimeSpan.FromDays(1)))
         {
-            problems.Add("The idle re-evaluation delay must be between 100 ms and 1 day.");
+            problems.Add("The idle re-evaluation delay must be between 1 second and 1 day.");
         }
 
         if (AgentCount is < 0 or > 50)

@@ -192,9 +192,18 @@ public sealed class LocalCloudHost : IAsyncDisposable
         ["CartCall__Acs__ImmutableResourceId"] = Acs.ResourceId,
         ["CartCall__Acs__CallbackIssuer"] = Acs.Issuer,
         ["CartCall__Acs__OpenIdConfigurationUri"] = Acs.OpenIdConfigurationUri.AbsoluteUri,
-        ["CartCall__Sessions__IdleReevaluationDelay"] = options.IdleReevaluationDelay.ToString("c", CultureInfo.InvariantCulture),
         ["CartCall__Preferences__CookieSigningKey"] = Secrets.CookieSigningKey,
-    };
+    }.Concat(IdleSettings(options.IdleReevaluationDelay)).ToDictionary();
+
+    /// <summary>A single check after the given silence (IdleSchedule.Once); nothing, so the product's schedule, when null.</summary>
+    private static IEnumerable<KeyValuePair<string, string>> IdleSettings(TimeSpan? once) => once is { } delay
+        ?
+        [
+            new("CartCall__Sessions__Idle__FirstChecks__0", delay.ToString("c", CultureInfo.InvariantCulture)),
+            new("CartCall__Sessions__Idle__RepeatEvery", "00:00:00"),
+            new("CartCall__Sessions__Idle__StopAfter", delay.ToString("c", CultureInfo.InvariantCulture)),
+        ]
+        : [];
 
     private async Task CreateDemoMerchantAsync(CancellationToken ct)
     {

@@ -105,12 +105,13 @@ internal sealed class TimedSessionStore(ISessionStore inner, Sections sections) 
         }
     }
 
-    public async Task<string> SaveAsync(LoadedSession loaded, StoredDecision? decision, DateTimeOffset? reevaluateAt, CancellationToken cancellationToken)
+    public async Task<SavedSession> SaveAsync(
+        LoadedSession loaded, StoredDecision? decision, DateTimeOffset? reevaluateAt, IReadOnlyList<OutboxItem>? outbox, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
         try
         {
-            return await inner.SaveAsync(loaded, decision, reevaluateAt, cancellationToken).ConfigureAwait(false);
+            return await inner.SaveAsync(loaded, decision, reevaluateAt, outbox, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -120,6 +121,14 @@ internal sealed class TimedSessionStore(ISessionStore inner, Sections sections) 
 
     public Task<IReadOnlyList<StoredDecision>> ListDecisionsAsync(string merchantId, string sessionId, int max, CancellationToken cancellationToken) =>
         inner.ListDecisionsAsync(merchantId, sessionId, max, cancellationToken);
+
+    public Task<IReadOnlyList<OutboxEntry>> ListOutboxAsync(string merchantId, string sessionId, CancellationToken cancellationToken) =>
+        inner.ListOutboxAsync(merchantId, sessionId, cancellationToken);
+
+    public Task DeleteOutboxAsync(OutboxEntry entry, CancellationToken cancellationToken) => inner.DeleteOutboxAsync(entry, cancellationToken);
+
+    public Task<OutboxPage> ScanOutboxAsync(DateTimeOffset writtenBefore, string? continuation, CancellationToken cancellationToken) =>
+        inner.ScanOutboxAsync(writtenBefore, continuation, cancellationToken);
 }
 
 /// <summary>Storage clients for the benchmark's own floor measurement, configured as the app configures its own.</summary>

@@ -75,8 +75,7 @@ public static class IngestBenchmark
             ["CartCall:Acs:CallbackIssuer"] = acs.Issuer,
             ["CartCall:Acs:OpenIdConfigurationUri"] = acs.OpenIdConfigurationUri.AbsoluteUri,
             ["CartCall:Preferences:CookieSigningKey"] = secrets.CookieSigningKey,
-            // The idle re-evaluation queue poller runs as in a local run; its delay is the product default.
-            ["CartCall:Sessions:IdleReevaluationDelay"] = "00:01:30",
+            // The idle re-evaluation queue poller runs as in a local run, on the product's default schedule.
         };
         await using var app = await InProcessApp.StartAsync(appSettings, LoopbackPorts.FreePort(), ct).ConfigureAwait(false);
 

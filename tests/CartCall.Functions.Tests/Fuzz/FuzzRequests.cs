@@ -204,7 +204,7 @@ public sealed class FuzzRequestFactory(HttpFuzzFixture world, IReadOnlyList<Fuzz
         JsonNode node = route.Function switch
         {
             "ReceiveCartEvent" or "ReceiveBrowserEvent" => JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(AppFixture.CartEvent(
-                "s-fuzz-" + r.Next(5), Pick(r, ["item_added", "checkout_started", "shipping_viewed", "payment_failed", "order_completed", "page_viewed"]),
+                "s-fuzz-" + r.Next(5), Pick(r, ["item_added", "checkout_started", "shipping_viewed", "payment_failed", "order_completed", "page_viewed"])!,
                 now.AddSeconds(-r.Next(600)), price: r.Next(1, 900), quantity: r.Next(1, 4))))!,
             "ReceiveShopifyWebhook" => Shopify(r, now),
             "DeliverOffer" => new JsonArray(OfferEvents.Offer(merchant, "s-fuzz-" + r.Next(5), offerId: $"of_fuzzdel{r.Next(1000)}").Event()),

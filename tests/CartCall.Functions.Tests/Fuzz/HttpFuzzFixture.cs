@@ -72,7 +72,6 @@ public sealed class HttpFuzzFixture : IAsyncLifetime
             ["CartCall:EventGrid:TopicEndpoint"] = EventGrid.Endpoint.AbsoluteUri,
             ["CartCall:EventGrid:TopicKey"] = topicKey,
             ["CartCall:EventGrid:DeliveryKey"] = DeliveryKey,
-            ["CartCall:Sessions:IdleReevaluationDelay"] = "00:10:00",
             ["CartCall:Acs:ConnectionString"] = Acs.ConnectionString,
             ["CartCall:Acs:ImmutableResourceId"] = Acs.ResourceId,
             ["CartCall:Acs:CallbackIssuer"] = Acs.Issuer,
@@ -86,6 +85,7 @@ public sealed class HttpFuzzFixture : IAsyncLifetime
             ["CartCall:Calls:AgentUnavailableCallbackDelay"] = "01:00:00",
             ["CartCall:Calls:PublicBaseUrl"] = $"http://127.0.0.1:{port}/",
         };
+        IdleSettings.AddTo(settings, IdleSettings.Once(TimeSpan.FromMinutes(10)));
         App = await FunctionsApp.StartAsync(new FunctionsAppOptions
         {
             Settings = settings,

@@ -196,9 +196,9 @@ public sealed partial class BicepTemplateTests(CompiledMainTemplate compiled) : 
 
         var variables = (JsonObject)compiled.Template["variables"]!;
         Assert.Equal(
-            ["merchants", "sessions", "offers", "counters", "agents", "profiles", "calls", "hooks", "hookdeliveries", "ledger", "plans", "holds"],
+            ["merchants", "sessions", "offers", "counters", "agents", "profiles", "calls", "hooks", "hookdeliveries", "ledger", "plans", "holds", "experiments", "outcomes", "weights"],
             variables["tableNames"]!.AsArray().Select(n => (string?)n));
-        Assert.Equal(["reevaluate", "offer-outbox"], variables["queueNames"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal(["reevaluate", "outbox"], variables["queueNames"]!.AsArray().Select(n => (string?)n));
         var storageModule = ArmTemplate.ModuleTemplate(compiled.Template, "storage").ToRawJson();
         Assert.Contains("-poison", storageModule, StringComparison.Ordinal);
     }

@@ -25,7 +25,7 @@ public sealed class LauncherTests
     [Fact]
     public void Options_RefuseTwoServicesOnOnePort_AndOutOfRangeValues()
     {
-        var problems = new LauncherOptions { AppPort = 10000, AgentCount = -1, IdleReevaluationDelay = TimeSpan.Zero }.Validate();
+        var problems = new LauncherOptions { AppPort = 10000, AgentCount = -1, IdleReevaluationDelay = TimeSpan.FromMilliseconds(100) }.Validate();
 
         Assert.Equal(3, problems.Count);
         Assert.Empty(new LauncherOptions().Validate());

@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using CartCall.Domain.Experiments;
+using CartCall.Domain.Learning;
 using CartCall.Domain.Offers;
 using CartCall.Domain.Scoring;
 
@@ -52,6 +54,9 @@ public sealed class Merchant
     /// <summary>At most this many calls a day, counted in the merchant's time zone at accept.</summary>
     public int DailyCallBudget { get; set; } = 50;
 
+    /// <summary>The merchant's experiment: the holdout (control group) and how long after a decision an order counts.</summary>
+    public ExperimentDto Experiment { get; set; } = new();
+
     public DateTimeOffset? UpdatedAt { get; set; }
 
     /// <summary>
@@ -59,6 +64,13 @@ public sealed class Merchant
     /// and has no publishable key (<see cref="Hosting.Cors.MerchantCors.Admit"/>).
     /// </summary>
     public static Merchant Unknown() => new() { Id = "", AllowedOrigins = [], PublishableKey = null, SigningSecrets = [] };
+
+    /// <summary>
+    /// The merchant's weight versions (live, shadow, history), loaded beside the document by the store; null until the
+    /// merchant has any beyond its configured weights (defaults plus <see cref="ScoringSettingsDto.WeightOverrides"/>).
+    /// </summary>
+    [JsonIgnore]
+    public WeightHistory? WeightHistory { get; set; }
 
     public OfferPolicySettings ToPolicySettings() => new(
         new ValueModel(ValueModel.DefaultMarginRate, ValueModel.CallCost, ValueModel.ExpectedRecoveryRate, ValueModel.ExpectedAcceptanceRate),
@@ -71,20 +83,40 @@ public sealed class Merchant
             FrequencyCaps.MaxDismissalsPerSession),
         DailyOfferBudget);
 
+    /// <summary>The weights the merchant configured: the defaults with its overrides.</summary>
     public ScoringWeights ToScoringWeights() => ScoringWeights.Default.With(Scoring.WeightOverrides);
+
+    public ExperimentSettings ToExperimentSettings() => new(Experiment.HoldoutShare, TimeSpan.FromHours(Experiment.AttributionWindowHours));
 
     // A merchant read from the store is served from its cache for every event of every session: derive the
     // domain's settings and scorer once per instance rather than once per event.
     private OfferPolicySettings? policySettings;
     private CartScorer? scorer;
+    private CartScorer? shadowScorer;
+    private ExperimentSettings? experimentSettings;
 
     /// <summary>The policy settings, derived once for this instance (merchants are not changed after they are read).</summary>
     [JsonIgnore]
     public OfferPolicySettings PolicySettings => policySettings ??= ToPolicySettings();
 
-    /// <summary>A scorer with this merchant's weights, built once for this instance.</summary>
+    /// <summary>A scorer with this merchant's live weights (<see cref="WeightHistory"/>'s live set), built once for this instance.</summary>
     [JsonIgnore]
-    public CartScorer Scorer => scorer ??= new CartScorer(ToScoringWeights());
+    public CartScorer Scorer => scorer ??= new CartScorer(WeightHistory?.Live.Weights ?? ToScoringWeights());
+
+    /// <summary>The version of the live weights (1 while the merchant has only its configured weights).</summary>
+    [JsonIgnore]
+    public int WeightsVersion => WeightHistory?.Live.Version ?? 1;
+
+    /// <summary>A scorer with the shadow weights while a refit waits for its comparison, else null.</summary>
+    [JsonIgnore]
+    public CartScorer? ShadowScorer => WeightHistory?.Shadow is { } shadow ? shadowScorer ??= new CartScorer(shadow.Weights) : null;
+
+    [JsonIgnore]
+    public int? ShadowWeightsVersion => WeightHistory?.Shadow?.Version;
+
+    /// <summary>The experiment settings, derived once for this instance.</summary>
+    [JsonIgnore]
+    public ExperimentSettings ExperimentSettings => experimentSettings ??= ToExperimentSettings();
 
     /// <summary>The calendar day at <paramref name="at"/> in the merchant's time zone: the day daily budgets count in.</summary>
     public DateOnly LocalDate(DateTimeOffset at) =>
@@ -147,6 +179,15 @@ public sealed class ValueModelDto
 
     /// <summary>Share of offers that become calls the merchant pays for (0–1).</summary>
     public decimal ExpectedAcceptanceRate { get; set; } = (decimal)OfferDefaults.ExpectedAcceptanceRate;
+}
+
+public sealed class ExperimentDto
+{
+    /// <summary>Share of sessions held out as the control group: decided as usual, the offer recorded and not shown (0–0.5).</summary>
+    public double HoldoutShare { get; set; } = HoldoutAssignment.DefaultShare;
+
+    /// <summary>An order completed within this many hours after the decision to offer is attributed to it (1 minute to 30 days).</summary>
+    public double AttributionWindowHours { get; set; } = ExperimentSettings.Default.AttributionWindow.TotalHours;
 }
 
 public sealed class FrequencyCapsDto

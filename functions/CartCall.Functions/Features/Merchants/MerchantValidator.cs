@@ -140,7 +140,29 @@ public static partial class MerchantValidator
             problems.Add("dailyCallBudget must not be negative.");
         }
 
+        ValidateExperiment(m.Experiment, problems);
+
         return problems;
+    }
+
+    private static void ValidateExperiment(ExperimentDto? experiment, List<string> problems)
+    {
+        if (experiment is null)
+        {
+            problems.Add("experiment must be an object with holdoutShare and attributionWindowHours (or be left out for the defaults).");
+            return;
+        }
+
+        var hours = experiment.AttributionWindowHours;
+        var minHours = Domain.Experiments.ExperimentSettings.MinAttributionWindow.TotalHours;
+        var maxHours = Domain.Experiments.ExperimentSettings.MaxAttributionWindow.TotalHours;
+        if (!double.IsFinite(hours) || hours < minHours || hours > maxHours)
+        {
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"experiment.attributionWindowHours must be between {minHours:0.####} (1 minute) and {maxHours:0} (30 days)."));
+            hours = 24;
+        }
+
+        problems.AddRange(new Domain.Experiments.ExperimentSettings(experiment.HoldoutShare, TimeSpan.FromHours(hours)).Validate());
     }
 
     private static bool IsOrigin(string value) =>

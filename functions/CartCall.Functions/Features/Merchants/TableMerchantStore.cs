@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
+using CartCall.Functions.Features.Learning;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Storage;
 using Microsoft.Extensions.Caching.Memory;
@@ -9,7 +10,8 @@ using Microsoft.Extensions.Options;
 namespace CartCall.Functions.Features.Merchants;
 
 /// <summary>
-/// Merchants in Table storage, one entity each, the document as JSON. Every cart event needs its merchant, so
+/// Merchants in Table storage, one entity each, the document as JSON, read together with the merchant's weight history
+/// (<see cref="TableWeightStore"/>) so a scorer always has the live weights. Every cart event needs its merchant, so
 /// reads are cached briefly per instance: a change takes effect within <see cref="CacheFor"/>. The id comes from an
 /// unauthenticated route, so the cache is bounded (<see cref="CacheOptions.MerchantEntries"/>), and ids found not to
 /// exist are evicted before merchants that do.
@@ -21,6 +23,7 @@ public sealed class TableMerchantStore(StorageClients storage, IOptions<CacheOpt
     private const string Partition = "merchant";
     private readonly MemoryCache cache = BoundedCache.Create(options.Value.MerchantEntries, time);
     private readonly TableClient table = storage.Table(StorageNames.MerchantsTable);
+    private readonly TableWeightStore weights = new(storage);
 
     /// <summary>A cached lookup, found or not.</summary>
     private sealed record Cached(Merchant? Merchant);
@@ -38,10 +41,18 @@ public sealed class TableMerchantStore(StorageClients storage, IOptions<CacheOpt
             return hit!.Merchant;
         }
 
-        var response = await table.GetEntityIfExistsAsync<TableEntity>(Partition, merchantId, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var read = table.GetEntityIfExistsAsync<TableEntity>(Partition, merchantId, cancellationToken: cancellationToken);
+        var history = weights.GetAsync(merchantId, cancellationToken);
+        await Task.WhenAll(read, history).ConfigureAwait(false);
+        var response = read.Result;
         var merchant = response.HasValue
             ? JsonSerializer.Deserialize<Merchant>(response.Value!.GetString("Document"), AppJson.Options)
             : null;
+        if (merchant is not null)
+        {
+            merchant.WeightHistory = history.Result?.History;
+        }
+
         Remember(merchantId, merchant);
         return merchant;
     }
@@ -66,8 +77,20 @@ public sealed class TableMerchantStore(StorageClients storage, IOptions<CacheOpt
             created = false;
         }
 
-        Remember(merchant.Id, merchant);
+        // The next read loads the document with its weight history; this instance sees the change at once.
+        cache.Remove(merchant.Id);
         return created;
+    }
+
+    public void Forget(string merchantId) => cache.Remove(merchantId);
+
+    public async IAsyncEnumerable<string> ListIdsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {Partition}");
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, select: ["RowKey"], cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            yield return entity.RowKey;
+        }
     }
 
     public void Dispose() => cache.Dispose();

@@ -4,7 +4,7 @@ using CartCall.Functions.Hosting;
 namespace CartCall.Functions.Features.Merchants;
 
 /// <summary><c>PUT /api/merchants/{merchantId}</c>: create or replace a merchant (admin).</summary>
-public sealed class UpsertMerchant(IMerchantStore merchants, TimeProvider time)
+public sealed class UpsertMerchant(IMerchantStore merchants, Learning.WeightRefitService weights, TimeProvider time)
 {
     [Function(nameof(UpsertMerchant))]
     [AdminApi]
@@ -37,14 +37,21 @@ public sealed class UpsertMerchant(IMerchantStore merchants, TimeProvider time)
         }
 
         // A replace that omits the key keeps the one the storefront already embeds; only a new merchant gets a fresh one.
+        var existing = await merchants.GetAsync(merchantId, cancellationToken).ConfigureAwait(false);
         if (string.IsNullOrEmpty(merchant.PublishableKey))
         {
-            var existing = await merchants.GetAsync(merchantId, cancellationToken).ConfigureAwait(false);
             merchant.PublishableKey = existing?.PublishableKey ?? PublishableKeys.Generate();
         }
 
         merchant.UpdatedAt = time.GetUtcNow();
         var created = await merchants.UpsertAsync(merchant, cancellationToken).ConfigureAwait(false);
+
+        // New weight overrides are the merchant's own weights: they go live at once, recorded in the weight history.
+        if (existing is not null)
+        {
+            await weights.MerchantWeightsChangedAsync(existing, merchant, cancellationToken).ConfigureAwait(false);
+        }
+
         return created
             ? TypedResults.Created($"/api/merchants/{merchantId}", merchant.Redacted())
             : TypedResults.Ok(merchant.Redacted());

@@ -25,14 +25,15 @@ public enum OfferAnswerResult
 /// dismissals (the frequency cap), because only the answer that moves the offer to dismissed counts it.
 /// </summary>
 public sealed partial class OfferAnswerService(
-    TableOfferStore offers, ISessionStore sessions, OptimisticConcurrency concurrency, TimeProvider time, ILogger<OfferAnswerService> logger)
+    TableOfferStore offers, ISessionStore sessions, Experiments.ExperimentOutcomes experiment, OptimisticConcurrency concurrency, TimeProvider time,
+    ILogger<OfferAnswerService> logger)
 {
     /// <summary>The widget displayed the offer: only a pending offer becomes shown; later states already imply it was.</summary>
     public async Task<OfferAnswerResult> MarkShownAsync(OfferRecord offer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(offer);
         var now = time.GetUtcNow();
-        return await UpdateAsync(offer, r =>
+        var result = await UpdateAsync(offer, r =>
         {
             if (r.Status != OfferStatus.Pending)
             {
@@ -43,6 +44,15 @@ public sealed partial class OfferAnswerService(
             r.ShownAt = now;
             return true;
         }, cancellationToken).ConfigureAwait(false);
+
+        // The experiment counts the offer as shown on every report (a merge, so repeats change nothing): a widget that
+        // retries after a lost answer mends a mark that was lost with it.
+        if (result != OfferAnswerResult.Contended)
+        {
+            await experiment.OfferShownAsync(offer.Offer.MerchantId, offer.Offer.SessionId, offer.ShownAt ?? now, cancellationToken).ConfigureAwait(false);
+        }
+
+        return result;
     }
 
     /// <summary>The shopper said no: a pending, shown or expired offer becomes dismissed, and the session counts it once.</summary>
@@ -134,7 +144,7 @@ public sealed partial class OfferAnswerService(
                 }
 
                 loaded.Session.RecordOfferDismissed();
-                await sessions.SaveAsync(loaded, null, loaded.ReevaluateAt, ct).ConfigureAwait(false);
+                await sessions.SaveAsync(loaded, null, loaded.ReevaluateAt, null, ct).ConfigureAwait(false);
             }, cancellationToken).ConfigureAwait(false);
             return true;
         }

@@ -8,7 +8,7 @@ public static class OffersFeature
         services.AddSingleton<TableOfferStore>();
         services.AddSingleton<OfferAnswerService>();
         services.AddSingleton<OfferDeliveryService>();
-        services.AddSingleton<OfferOutbox>();
+        services.AddSingleton<Sessions.IOutboxHandler, OfferOutboxHandler>();
         return services;
     }
 }

@@ -5,8 +5,9 @@ using CartCall.Functions.Storage;
 namespace CartCall.Functions.Features.Sessions;
 
 /// <summary>
-/// Queue-triggered (<c>reevaluate</c>): scores a session again after a silence, so a cart left idle in checkout is
-/// noticed without any new event.
+/// Queue-triggered (<c>reevaluate</c>): the session's pending check. While a checkout stays quiet it is scored again
+/// at each mark of the idle schedule (30 s, 90 s, 3 min, then every 5 min), so the silence keeps counting; once the
+/// schedule has stopped, the last check closes the session and records its outcome.
 /// </summary>
 public sealed partial class ReevaluateSession(IMerchantStore merchants, SessionEvaluator evaluator, ILogger<ReevaluateSession> logger)
 {
@@ -15,6 +16,8 @@ public sealed partial class ReevaluateSession(IMerchantStore merchants, SessionE
     public async Task RunAsync([QueueTrigger(StorageNames.ReevaluateQueue)] string message, FunctionContext context, CancellationToken cancellationToken) =>
         QueueTrigger.Settle(await HandleAsync(message, QueueTrigger.DequeueCount(context), cancellationToken).ConfigureAwait(false), nameof(ReevaluateSession));
 
+    /// <param name="dequeueCount">Above 1 the message was handed out before and interrupted (the worker died mid-check):
+    /// it then also finishes that check's follow-ups.</param>
     public async Task<QueueOutcome> HandleAsync(string message, int dequeueCount, CancellationToken cancellationToken)
     {
         var request = QueueMessages.TryRead<ReevaluationRequest>(message);
@@ -32,7 +35,7 @@ public sealed partial class ReevaluateSession(IMerchantStore merchants, SessionE
             return QueueOutcome.Completed;
         }
 
-        await evaluator.ReevaluateAsync(merchant, request.SessionId, cancellationToken).ConfigureAwait(false);
+        await evaluator.ReevaluateAsync(merchant, request.SessionId, request.DueAt, redelivered: dequeueCount > 1, cancellationToken).ConfigureAwait(false);
         return QueueOutcome.Completed;
     }
 

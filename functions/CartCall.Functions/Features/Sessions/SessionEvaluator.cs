@@ -1,43 +1,52 @@
-using CartCall.Functions.Adapters.EventGrid;
-using System.Diagnostics;
-using CartCall.Functions.Hosting;
-using CartCall.Functions.Storage;
+using System.Text.Json;
+using CartCall.Domain.Carts;
+using CartCall.Domain.Experiments;
+using CartCall.Domain.Offers;
+using CartCall.Domain.Scoring;
 using CartCall.Functions.Features.Agents;
 using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Features.Offers;
-using CartCall.Domain.Carts;
-using CartCall.Domain.Offers;
-using CartCall.Domain.Scoring;
+using CartCall.Functions.Hosting;
+using CartCall.Functions.Storage;
 using Microsoft.Extensions.Options;
 
 namespace CartCall.Functions.Features.Sessions;
 
-/// <summary>What became of one cart event.</summary>
+/// <summary>What became of one cart event or idle check.</summary>
 public enum IngestOutcome
 {
     Decided,
+
+    /// <summary>A repeat of an event already applied, or a check that is no longer the pending one: nothing changed.</summary>
     Duplicate,
 }
 
+/// <param name="Decision">The decision as the storefront may see it (<see cref="StoredDecision.ForStorefront"/>): a
+/// control-group offer shows as no offer.</param>
 public sealed record IngestResult(IngestOutcome Outcome, StoredDecision? Decision);
 
 /// <summary>
-/// Applies an event (or the passing of time) to a session, scores it, asks the offer policy, and stores the
-/// session and the decision together. The store round trips are the floor this path is measured against: one
-/// read and one transaction per event; the counters are read only when everything else already says yes.
+/// Applies an event (or the passing of time) to a session, scores it, asks the offer policy, and stores the session, the
+/// decision and the follow-ups the decision needs (the next idle check, the offer's publish, the experiment's rows) in
+/// one transaction; then carries the follow-ups out (<see cref="OutboxDispatcher"/>). A crash between the two leaves
+/// the follow-ups in the session's outbox, where the retry of the event, the redelivered check, the drain function and
+/// the sweeper find them. One read and one transaction per event; the counters are read only when everything else
+/// already says yes.
 /// </summary>
 public sealed partial class SessionEvaluator(
     ISessionStore sessions,
     TableOfferCounters counters,
     TableAgentStore agents,
-    EventGridPublisher publisher,
-    OfferOutbox outbox,
-    ReevaluationQueue reevaluation,
+    OutboxDispatcher outbox,
+    ReevaluationQueue checks,
     OptimisticConcurrency concurrency,
     IOptions<CartSessionOptions> options,
     TimeProvider time,
     ILogger<SessionEvaluator> logger)
 {
+    /// <summary>A pending check overdue by more than this is taken as lost (its message poisoned); a new one replaces it.</summary>
+    public static readonly TimeSpan LostCheckAfter = TimeSpan.FromMinutes(2);
+
     public async Task<IngestResult> IngestAsync(Merchant merchant, CartEvent cartEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(cartEvent);
@@ -46,7 +55,7 @@ public sealed partial class SessionEvaluator(
         span?.SetTag("cartcall.event_type", CartEventTypes.ToWire(cartEvent.Type));
         try
         {
-            var result = await EvaluateAsync(merchant!, cartEvent.SessionId, cartEvent, cancellationToken).ConfigureAwait(false);
+            var result = await EvaluateAsync(merchant!, cartEvent.SessionId, cartEvent, null, redelivered: true, cancellationToken).ConfigureAwait(false);
             span?.SetTag("cartcall.duplicate", result.Outcome == IngestOutcome.Duplicate);
             return result;
         }
@@ -57,131 +66,215 @@ public sealed partial class SessionEvaluator(
         }
     }
 
-    /// <summary>Scores a session again because time has passed; reschedules itself while the session is active.</summary>
-    public Task<IngestResult> ReevaluateAsync(Merchant merchant, string sessionId, CancellationToken cancellationToken) =>
-        EvaluateAsync(merchant, sessionId, null, cancellationToken);
+    /// <summary>
+    /// Runs the idle check due at <paramref name="dueAt"/> (the time its message names; null for a message from before
+    /// due times were named). Only the session's pending check acts: a superseded or repeated message changes nothing.
+    /// When due, the session is scored with the check's stable cause id; then the next check is planned.
+    /// </summary>
+    /// <param name="redelivered">The queue handed this message out before (a crash may have interrupted its follow-ups).</param>
+    public Task<IngestResult> ReevaluateAsync(Merchant merchant, string sessionId, DateTimeOffset? dueAt, bool redelivered, CancellationToken cancellationToken) =>
+        EvaluateAsync(merchant, sessionId, null, dueAt, redelivered, cancellationToken);
 
-    private async Task<IngestResult> EvaluateAsync(Merchant merchant, string sessionId, CartEvent? cartEvent, CancellationToken cancellationToken)
+    private async Task<IngestResult> EvaluateAsync(
+        Merchant merchant, string sessionId, CartEvent? cartEvent, DateTimeOffset? dueAt, bool redelivered, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(merchant);
 
         // A burst of events for one session contends on its ETag: the concurrency policy retries with jitter, and a
         // session that stays contended surfaces as an exhausted conflict (503 with Retry-After).
-        var (result, schedule, offer) = await concurrency.ExecuteAsync<(IngestResult, TimeSpan, OfferProposed?)>(
-            $"Session {merchant.Id}/{sessionId}", ct => EvaluateOnceAsync(merchant, sessionId, cartEvent, ct), cancellationToken).ConfigureAwait(false);
+        var attempt = await concurrency.ExecuteAsync(
+            $"Session {merchant.Id}/{sessionId}", ct => EvaluateOnceAsync(merchant, sessionId, cartEvent, dueAt, ct), cancellationToken).ConfigureAwait(false);
 
-        if (schedule > TimeSpan.Zero)
+        // The state and its follow-ups are stored; from here nothing is lost, so the follow-ups are not cancelled with
+        // the request: a storefront that hung up is better served by an offer already on its way.
+        if (attempt.Resend is { } early)
         {
-            await reevaluation.ScheduleAsync(new ReevaluationRequest(merchant.Id, sessionId), schedule, cancellationToken).ConfigureAwait(false);
+            // Handed out before it was due (clocks, whole-second queue delays): the same check, sent again. Nothing changed,
+            // so nothing was saved; the message being handled completes only after this send.
+            await checks.ScheduleAsync(early, cancellationToken).ConfigureAwait(false);
+        }
+        else if (attempt.Saved is { } saved)
+        {
+            await outbox.DispatchAsync(saved.Outbox, CancellationToken.None).ConfigureAwait(false);
+        }
+        else if (attempt.Result.Outcome == IngestOutcome.Duplicate && redelivered)
+        {
+            // A repeated event, or a redelivered check, is how a sender retries after a crash: finish whatever the
+            // first attempt stored but did not carry out.
+            await outbox.DrainAsync(merchant.Id, sessionId, CancellationToken.None).ConfigureAwait(false);
         }
 
-        if (offer is not null)
+        if (attempt.Offer is { } offer)
         {
-            await PublishAsync(offer, cancellationToken).ConfigureAwait(false);
             LogOfferProposed(merchant.Id, sessionId, offer.OfferId, offer.Score);
         }
 
-        return result;
+        return attempt.Result;
+    }
+
+    private sealed record Attempt(IngestResult Result, SavedSession? Saved, OfferProposed? Offer, ReevaluationRequest? Resend = null)
+    {
+        public static Attempt Unchanged { get; } = new(new IngestResult(IngestOutcome.Duplicate, null), null, null);
     }
 
     /// <summary>One read-decide-save; throws <see cref="SessionConflictException"/> when another writer got there first.</summary>
-    private async ValueTask<(IngestResult Result, TimeSpan Schedule, OfferProposed? Offer)> EvaluateOnceAsync(
-        Merchant merchant, string sessionId, CartEvent? cartEvent, CancellationToken cancellationToken)
+    private async ValueTask<Attempt> EvaluateOnceAsync(
+        Merchant merchant, string sessionId, CartEvent? cartEvent, DateTimeOffset? dueAt, CancellationToken cancellationToken)
     {
-        var delay = options.Value.IdleReevaluationDelay;
+        var schedule = options.Value.Schedule;
         var loaded = await sessions.GetAsync(merchant.Id, sessionId, cancellationToken).ConfigureAwait(false);
-        if (loaded is null && cartEvent is null)
-        {
-            return (new IngestResult(IngestOutcome.Duplicate, null), TimeSpan.Zero, null);
-        }
-
-        loaded ??= new LoadedSession(CartSession.Start(merchant.Id, sessionId), null, null);
-        var session = loaded.Session;
         var now = time.GetUtcNow();
-        DateTimeOffset? reevaluateAt = loaded.ReevaluateAt;
-        var schedule = TimeSpan.Zero;
-
-        if (cartEvent is not null)
+        if (cartEvent is null)
         {
-            if (!session.Apply(cartEvent))
+            if (loaded is null || !IsPendingCheck(loaded.ReevaluateAt, dueAt, now))
             {
-                return (new IngestResult(IngestOutcome.Duplicate, null), TimeSpan.Zero, null);
-            }
-
-            // One pending re-evaluation per session is enough: when it fires it looks at the latest event.
-            if (!session.OrderCompleted && (reevaluateAt is null || reevaluateAt <= now))
-            {
-                schedule = delay;
-                reevaluateAt = now + delay;
+                return Attempt.Unchanged;
             }
         }
         else
         {
-            var due = session.LastEventAt + delay;
-            if (session.OrderCompleted)
+            loaded ??= new LoadedSession(CartSession.Start(merchant.Id, sessionId), null, null);
+            if (!loaded.Session.Apply(cartEvent))
             {
-                reevaluateAt = null;
-            }
-            else if (due > now + TimeSpan.FromSeconds(1))
-            {
-                // Newer activity since this was scheduled: wait out the rest of the idle period.
-                schedule = due - now;
-                reevaluateAt = due;
-            }
-            else
-            {
-                reevaluateAt = null;
+                return Attempt.Unchanged;
             }
         }
 
-        StoredDecision? stored = null;
-        Reservation? reservation = null;
-        OfferProposed? offer = null;
-        if (schedule == TimeSpan.Zero || cartEvent is not null)
+        var session = loaded.Session;
+        Decided? decided = null;
+        if (cartEvent is not null)
         {
-            var trigger = cartEvent is null ? "idle" : CartEventTypes.ToWire(cartEvent.Type);
-            var cause = cartEvent?.EventId ?? $"idle@{session.LastEventAt.ToUnixTimeMilliseconds()}";
-            (stored, reservation, offer) = await DecideAsync(merchant, session, trigger, cause, now, cancellationToken).ConfigureAwait(false);
+            decided = await DecideAsync(merchant, session, CartEventTypes.ToWire(cartEvent.Type), cartEvent.EventId, now, cancellationToken).ConfigureAwait(false);
+        }
+        else if (schedule.PlanCheck(session, now) is { ScoreNow: true } plan && ReachesItsMark(schedule, session, now, dueAt))
+        {
+            decided = await DecideAsync(merchant, session, "idle", plan.CauseId!, now, cancellationToken).ConfigureAwait(false);
+        }
+        else if (PlanNext(schedule, session, now, loaded.ReevaluateAt, isCheck: true, false) is { Finished: false, Schedule: { } same }
+            && same.ToUnixTimeMilliseconds() == loaded.ReevaluateAt!.Value.ToUnixTimeMilliseconds())
+        {
+            return Attempt.Unchanged with { Resend = new ReevaluationRequest(merchant.Id, sessionId, same) };
+        }
+
+        var followUps = new List<OutboxItem>(4);
+        if (decided?.EnteredExperiment == true)
+        {
+            followUps.Add(Item(OutboxKind.Experiment, ExperimentFollowUp.EntryKey, new ExperimentFollowUp(decided.Stored.DecidedAt, decided.Stored.Arm, null, null, null)));
+        }
+
+        if (decided?.Offer is { } offer)
+        {
+            followUps.Add(Item(OutboxKind.Offer, offer.OfferId, new OfferFollowUp(offer, Telemetry.CurrentTraceParent())));
+        }
+
+        var orderJustCompleted = cartEvent?.Type == CartEventType.OrderCompleted && session.OrderCompleted;
+        if (orderJustCompleted && session.FirstOfferAt is { } enteredAt)
+        {
+            var cart = session.LatestCart;
+            followUps.Add(Item(OutboxKind.Experiment, ExperimentFollowUp.OrderKey, new ExperimentFollowUp(
+                enteredAt, null, session.OrderCompletedAt, cart?.Total ?? 0m, cart?.Margin(merchant.ValueModel.DefaultMarginRate) ?? 0m)));
+        }
+
+        var next = PlanNext(schedule, session, now, loaded.ReevaluateAt, isCheck: cartEvent is null, orderJustCompleted);
+        if (next.Schedule is { } at)
+        {
+            followUps.Add(Item(OutboxKind.Reevaluate, ReevaluationRequest.Key, new ReevaluationRequest(merchant.Id, sessionId, at)));
+        }
+
+        if (next.Finished)
+        {
+            followUps.Add(Item(OutboxKind.Outcome, OutcomeFollowUp.Key, new OutcomeFollowUp(now, session.OrderCompleted, session.FirstSeenAt)));
         }
 
         try
         {
-            await sessions.SaveAsync(loaded, stored, reevaluateAt, cancellationToken).ConfigureAwait(false);
+            var saved = await sessions.SaveAsync(loaded, decided?.Stored, next.ReevaluateAt, followUps, cancellationToken).ConfigureAwait(false);
+            return new Attempt(new IngestResult(IngestOutcome.Decided, decided?.Stored.ForStorefront()), saved, decided?.Offer);
         }
         catch (SessionConflictException)
         {
             // The decision was made on a stale session: give back what it reserved before the next attempt decides again.
-            if (reservation is not null)
+            if (decided?.Reservation is { } reservation)
             {
                 await ReleaseAsync(merchant.Id, reservation, cancellationToken).ConfigureAwait(false);
             }
 
             throw;
         }
-
-        return (new IngestResult(IngestOutcome.Decided, stored), schedule, offer);
     }
 
-    // The decision is stored; from here the offer must reach Event Grid one way or another.
-    private async Task PublishAsync(OfferProposed offer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether a check message due at <paramref name="dueAt"/> is the session's pending one. Due times are kept to the
+    /// millisecond on both sides; a message without one (sent before due times were named) acts when a check is due.
+    /// </summary>
+    internal static bool IsPendingCheck(DateTimeOffset? pending, DateTimeOffset? dueAt, DateTimeOffset now) =>
+        pending is { } p && (dueAt is { } d ? p.ToUnixTimeMilliseconds() == d.ToUnixTimeMilliseconds() : p <= now + IdleSchedule.Tolerance);
+
+    /// <summary>
+    /// Whether a check reaches the mark it was scheduled for. The session's close is scheduled after the last mark (at the
+    /// schedule's stop), and a check at that silence still stands for the last mark, which was decided already: it only
+    /// closes. A check that comes late lands on the latest mark reached, one that comes early (beyond the tolerance)
+    /// reaches none and sends itself again.
+    /// </summary>
+    internal static bool ReachesItsMark(IdleSchedule schedule, CartSession session, DateTimeOffset now, DateTimeOffset? dueAt) =>
+        dueAt is not { } due || schedule.MarkAt(now - session.LastEventAt) is { } mark && mark >= due - session.LastEventAt - IdleSchedule.Tolerance;
+
+    /// <summary>What follows this save: the pending check it leaves (<see cref="ReevaluateAt"/>), whether that is a new
+    /// one to send (<see cref="Schedule"/>), and whether the session has just finished (its outcome is recorded).</summary>
+    internal readonly record struct NextStep(DateTimeOffset? ReevaluateAt, DateTimeOffset? Schedule, bool Finished);
+
+    /// <summary>
+    /// One check is pending per session at most. While the idle schedule runs (in checkout, no order, no offer) it is the
+    /// next mark; once the schedule has stopped it is the session's close: a session silent for the schedule's
+    /// <see cref="IdleSchedule.StopAfter"/>, or older than its lifetime, is finished and its outcome recorded (an order
+    /// finishes it at once; a visit that never had a cart is not followed at all). A new event keeps a pending check that comes no later than the one it would want (the
+    /// check re-plans from the newest event when it fires) and replaces a later or lost one.
+    /// </summary>
+    internal static NextStep PlanNext(IdleSchedule schedule, CartSession session, DateTimeOffset now, DateTimeOffset? pending, bool isCheck, bool orderJustCompleted)
     {
-        // The Event Grid client stamps this span's context on the CloudEvent (traceparent), so delivery joins the trace.
-        using var span = Telemetry.Start(Telemetry.Spans.OfferPublish, ActivityKind.Producer).Ids(offer.MerchantId, offer.SessionId, offer.OfferId);
-        try
+        if (session.OrderCompleted)
         {
-            await publisher.PublishAsync(offer.ToCloudEvent(), cancellationToken).ConfigureAwait(false);
+            return new NextStep(null, null, orderJustCompleted || isCheck);
         }
-        catch (Exception e) when (DependencyFailures.IsTransient(e, cancellationToken))
+
+        // A visit that never had anything in its cart teaches the model nothing and can never be offered: no close.
+        if (session.Counts.ItemAdded == 0 && (session.LatestCart?.ItemCount ?? 0) == 0 && session.CheckoutStartedAt is null)
         {
-            span.Failed(e);
-            LogPublishDeferred(e, offer.OfferId);
-            await outbox.EnqueueAsync(offer, Telemetry.CurrentTraceParent(), cancellationToken).ConfigureAwait(false);
+            return new NextStep(isCheck ? null : pending, null, false);
         }
+
+        var idle = now - session.LastEventAt;
+        var end = Min(session.LastEventAt + schedule.StopAfter, session.FirstSeenAt + schedule.SessionLifetime);
+        if (isCheck && now >= end - IdleSchedule.Tolerance)
+        {
+            return new NextStep(null, null, true);
+        }
+
+        var check = schedule.Next(IdleSessionState.Of(session, now, schedule), idle);
+        var wanted = Millis(Max(check.Stop ? end : now + check.Delay, now));
+        if (!isCheck && pending is { } p && p >= now - LostCheckAfter && p <= wanted)
+        {
+            return new NextStep(p, null, false);
+        }
+
+        return new NextStep(wanted, wanted, false);
     }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    // Due times travel in messages and table properties; whole milliseconds compare equal on both sides.
+    private static DateTimeOffset Millis(DateTimeOffset at) => DateTimeOffset.FromUnixTimeMilliseconds(at.ToUnixTimeMilliseconds());
+
+    private static OutboxItem Item<T>(OutboxKind kind, string key, T payload) => new(kind, key, JsonSerializer.Serialize(payload, AppJson.Options));
 
     private sealed record Reservation(string MerchantDayKey, string? ShopperDayKey);
 
-    private async Task<(StoredDecision Stored, Reservation? Reservation, OfferProposed? Offer)> DecideAsync(
+    /// <param name="EnteredExperiment">This is the session's first decision to offer (either arm): it enters the experiment.</param>
+    private sealed record Decided(StoredDecision Stored, Reservation? Reservation, OfferProposed? Offer, bool EnteredExperiment);
+
+    private async Task<Decided> DecideAsync(
         Merchant merchant, CartSession session, string trigger, string cause, DateTimeOffset now, CancellationToken cancellationToken)
     {
         using var span = Telemetry.Start(Telemetry.Spans.Decision).Ids(merchant.Id, session.SessionId);
@@ -189,6 +282,10 @@ public sealed partial class SessionEvaluator(
         var settings = merchant.PolicySettings;
         var features = session.Features(now, merchant.ValueModel.DefaultMarginRate);
         var score = merchant.Scorer.Evaluate(features);
+
+        // The arm is a pure function of (merchant, session): every retry and every instance puts the session on the same
+        // side, and both sides are decided alike; only what happens to a decision to offer differs.
+        var arm = HoldoutAssignment.Assign(merchant.Id, session.SessionId, merchant.ExperimentSettings.HoldoutShare);
 
         // First ask with the counters the session already knows and the shared ones assumed free: most events stop
         // here, and a "no" then costs no extra round trip.
@@ -210,6 +307,8 @@ public sealed partial class SessionEvaluator(
             decision = OfferPolicy.Decide(score, features, settings, full, now, session.OrderCompleted);
             if (decision.Propose)
             {
+                // A control decision takes its place in the budget and the caps like a shown one, so the policy sees the
+                // same state in both arms (Experiments/README.md).
                 reservation = await ReserveAsync(merchant, merchantKey, shopperKey, cancellationToken).ConfigureAwait(false);
                 if (reservation is null)
                 {
@@ -224,25 +323,35 @@ public sealed partial class SessionEvaluator(
 
         OfferProposed? offer = null;
         string? offerId = null;
+        var entered = false;
         if (decision.Propose)
         {
-            offerId = OfferIds.For(merchant.Id, session.SessionId, cause);
+            entered = session.OffersProposed == 0;
             session.RecordOfferProposed(now);
-            var cart = features.CartValue;
-            offer = new OfferProposed(
-                offerId, merchant.Id, session.SessionId, session.ShopperId, now, now + options.Value.OfferLifetime, score.Value, score.State,
-                score.TopReasons.Select(r => r.Description).ToList(), cart, merchant.Currency, decision.ExpectedValue);
+            if (arm == ExperimentArm.Treatment)
+            {
+                offerId = OfferIds.For(merchant.Id, session.SessionId, cause);
+                offer = new OfferProposed(
+                    offerId, merchant.Id, session.SessionId, session.ShopperId, now, now + options.Value.OfferLifetime, score.Value, score.State,
+                    score.TopReasons.Select(r => r.Description).ToList(), features.CartValue, merchant.Currency, decision.ExpectedValue);
+            }
         }
 
         span.Ids(offerId: offerId);
         span?.SetTag("cartcall.propose", decision.Propose);
+        span?.SetTag("cartcall.arm", arm == ExperimentArm.Control ? "control" : "treatment");
         span?.SetTag("cartcall.score", score.Value);
         var stored = new StoredDecision(
             merchant.Id, session.SessionId, now, trigger, cause, decision.Propose, score.Value, score.State, decision.ExpectedValue,
             decision.Reasons.Select(StoredReason.From).ToList(),
             score.TopReasons.Select(r => new StoredScoreReason(r.Feature, r.Contribution, r.Description)).ToList(),
-            offerId);
-        return (stored, reservation, offer);
+            offerId,
+            arm,
+            merchant.WeightsVersion,
+            features,
+            merchant.ShadowScorer?.Evaluate(features).Value,
+            merchant.ShadowWeightsVersion);
+        return new Decided(stored, reservation, offer, entered);
     }
 
     private async Task<Reservation?> ReserveAsync(Merchant merchant, string merchantKey, string? shopperKey, CancellationToken cancellationToken)
@@ -282,9 +391,6 @@ public sealed partial class SessionEvaluator(
             await counters.DecrementAsync(merchantId, reservation.ShopperDayKey, cancellationToken).ConfigureAwait(false);
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Publishing offer {OfferId} failed; it goes through the outbox")]
-    private partial void LogPublishDeferred(Exception e, string offerId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Offer {OfferId} proposed for session {MerchantId}/{SessionId} at score {Score:F2}")]
     private partial void LogOfferProposed(string merchantId, string sessionId, string offerId, double score);

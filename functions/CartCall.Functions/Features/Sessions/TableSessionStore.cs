@@ -9,14 +9,17 @@ using CartCall.Domain.Carts;
 namespace CartCall.Functions.Features.Sessions;
 
 /// <summary>
-/// One partition per session in the <c>sessions</c> table: the session entity (<c>RowKey = "session"</c>) and its
-/// decisions (<c>RowKey = "d|{inverted ticks}|…"</c>, newest first). Keeping them in one partition lets a save
-/// write both in one entity-group transaction, so a decision is never stored without the state it was made on.
+/// One partition per session in the <c>sessions</c> table: the session entity (<c>RowKey = "session"</c>), its
+/// decisions (<c>RowKey = "d|{inverted ticks}|…"</c>, newest first) and its outbox (<c>RowKey = "o|{kind}|{key}"</c>:
+/// follow-ups not yet carried out). Keeping them in one partition lets a save write all three in one entity-group
+/// transaction, so a decision is never stored without the state it was made on, nor either without its follow-ups.
 /// </summary>
-public sealed class TableSessionStore(StorageClients storage, SessionCache cache) : ISessionStore
+public sealed class TableSessionStore(StorageClients storage, SessionCache cache, TimeProvider? time = null) : ISessionStore
 {
     private const string SessionRow = "session";
     private const string DecisionPrefix = "d|";
+    private const string OutboxPrefix = "o|";
+    private const string OutboxEnd = "o}";
     private readonly TableClient table = storage.Table(StorageNames.SessionsTable);
 
     public static string PartitionKey(string merchantId, string sessionId) => $"{merchantId}|{sessionId}";
@@ -46,7 +49,8 @@ public sealed class TableSessionStore(StorageClients storage, SessionCache cache
         return loaded;
     }
 
-    public async Task<string> SaveAsync(LoadedSession loaded, StoredDecision? decision, DateTimeOffset? reevaluateAt, CancellationToken cancellationToken)
+    public async Task<SavedSession> SaveAsync(
+        LoadedSession loaded, StoredDecision? decision, DateTimeOffset? reevaluateAt, IReadOnlyList<OutboxItem>? outbox, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(loaded);
         var session = loaded.Session;
@@ -64,7 +68,7 @@ public sealed class TableSessionStore(StorageClients storage, SessionCache cache
             ["State"] = state,
         };
 
-        var actions = new List<TableTransactionAction>(2)
+        var actions = new List<TableTransactionAction>(2 + (outbox?.Count ?? 0))
         {
             loaded.ETag is null
                 ? new TableTransactionAction(TableTransactionActionType.Add, entity)
@@ -75,18 +79,74 @@ public sealed class TableSessionStore(StorageClients storage, SessionCache cache
             actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(pk, decision)));
         }
 
+        var writtenAt = (time ?? TimeProvider.System).GetUtcNow();
+        var firstOutbox = actions.Count;
+        foreach (var item in outbox ?? [])
+        {
+            actions.Add(new TableTransactionAction(TableTransactionActionType.UpsertReplace, ToEntity(pk, session, item, writtenAt)));
+        }
+
         try
         {
             var response = await table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
             var etag = response.Value[0].Headers.ETag?.ToString() ?? "";
             cache.Set(pk, new SessionCache.Entry(state, etag, reevaluateAt));
-            return etag;
+            var written = new List<OutboxEntry>(outbox?.Count ?? 0);
+            for (var i = 0; i < (outbox?.Count ?? 0); i++)
+            {
+                written.Add(new OutboxEntry(session.MerchantId, session.SessionId, outbox![i], writtenAt, response.Value[firstOutbox + i].Headers.ETag?.ToString() ?? "*"));
+            }
+
+            return new SavedSession(etag, written);
         }
         catch (TableTransactionFailedException e) when (e.Status is 404 or 409 or 412)
         {
             cache.Remove(pk);
             throw new SessionConflictException($"Session {pk} changed while it was being updated.");
         }
+    }
+
+    public async Task<IReadOnlyList<OutboxEntry>> ListOutboxAsync(string merchantId, string sessionId, CancellationToken cancellationToken)
+    {
+        var pk = PartitionKey(merchantId, sessionId);
+        var filter = TableClient.CreateQueryFilter($"PartitionKey eq {pk} and RowKey ge {OutboxPrefix} and RowKey lt {OutboxEnd}");
+        var result = new List<OutboxEntry>();
+        await foreach (var entity in table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            if (FromOutboxEntity(entity) is { } entry)
+            {
+                result.Add(entry);
+            }
+        }
+
+        return result;
+    }
+
+    public async Task DeleteOutboxAsync(OutboxEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        try
+        {
+            await table.DeleteEntityAsync(PartitionKey(entry.MerchantId, entry.SessionId), OutboxRowKey(entry.Item), new ETag(entry.ETag), cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (e.Status is 404 or 412)
+        {
+            // Already deleted by another dispatcher, or replaced by a newer follow-up of the same kind, which stays.
+        }
+    }
+
+    public async Task<OutboxPage> ScanOutboxAsync(DateTimeOffset writtenBefore, string? continuation, CancellationToken cancellationToken)
+    {
+        // A scan across partitions: the sweeper's backstop for rows whose dispatch was interrupted and never retried.
+        var filter = TableClient.CreateQueryFilter($"RowKey ge {OutboxPrefix} and RowKey lt {OutboxEnd} and WrittenAt lt {writtenBefore}");
+        await foreach (var page in table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, cancellationToken: cancellationToken)
+            .AsPages(continuation).ConfigureAwait(false))
+        {
+            return new OutboxPage([.. page.Values.Select(FromOutboxEntity).OfType<OutboxEntry>()], page.ContinuationToken);
+        }
+
+        return new OutboxPage([], null);
     }
 
     public async Task<IReadOnlyList<StoredDecision>> ListDecisionsAsync(string merchantId, string sessionId, int max, CancellationToken cancellationToken)
@@ -114,6 +174,28 @@ public sealed class TableSessionStore(StorageClients storage, SessionCache cache
         ["OfferId"] = d.OfferId,
         ["Document"] = JsonSerializer.Serialize(d, AppJson.Options),
     };
+
+    public static string OutboxRowKey(OutboxItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return $"{OutboxPrefix}{item.Kind.ToString().ToLowerInvariant()}|{item.Key}";
+    }
+
+    private static TableEntity ToEntity(string pk, CartSession session, OutboxItem item, DateTimeOffset writtenAt) => new(pk, OutboxRowKey(item))
+    {
+        ["MerchantId"] = session.MerchantId,
+        ["SessionId"] = session.SessionId,
+        ["Kind"] = item.Kind.ToString(),
+        ["Key"] = item.Key,
+        ["Payload"] = item.Payload,
+        ["WrittenAt"] = writtenAt,
+    };
+
+    private static OutboxEntry? FromOutboxEntity(TableEntity e) =>
+        Enum.TryParse<OutboxKind>(e.GetString("Kind"), out var kind) && e.GetString("MerchantId") is { } merchantId && e.GetString("SessionId") is { } sessionId
+            ? new OutboxEntry(merchantId, sessionId, new OutboxItem(kind, e.GetString("Key") ?? "", e.GetString("Payload") ?? ""),
+                e.GetDateTimeOffset("WrittenAt") ?? e.Timestamp ?? DateTimeOffset.MinValue, e.ETag.ToString())
+            : null;
 
     // Brotli keeps a long event log and a large cart well inside the 64 KB property limit.
     private static byte[] Encode(CartSession session)

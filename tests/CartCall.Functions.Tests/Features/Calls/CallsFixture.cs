@@ -68,7 +68,6 @@ public sealed class CallsFixture : IAsyncLifetime
             ["CartCall:EventGrid:TopicEndpoint"] = EventGrid.Endpoint.AbsoluteUri,
             ["CartCall:EventGrid:TopicKey"] = topicKey,
             ["CartCall:EventGrid:DeliveryKey"] = AppFixture.DeliveryKey,
-            ["CartCall:Sessions:IdleReevaluationDelay"] = "00:10:00",
             ["CartCall:Acs:ConnectionString"] = Acs.ConnectionString,
             ["CartCall:Acs:ImmutableResourceId"] = Acs.ResourceId,
             ["CartCall:Acs:CallbackIssuer"] = Acs.Issuer,
@@ -85,6 +84,7 @@ public sealed class CallsFixture : IAsyncLifetime
             ["CartCall:Calls:CheckInterval"] = "00:00:05",
         };
 
+        IdleSettings.AddTo(settings, IdleSettings.Once(TimeSpan.FromMinutes(10)));
         var port = Azurite.FreePort();
         settings["CartCall:Calls:PublicBaseUrl"] = $"http://127.0.0.1:{port}/";
         App = await FunctionsApp.StartAsync(new FunctionsAppOptions { Settings = settings, StorageConnectionString = azurite.ConnectionString, HttpPort = port });

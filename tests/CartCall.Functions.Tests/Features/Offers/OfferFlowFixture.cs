@@ -15,7 +15,7 @@ namespace CartCall.Functions.Tests.Features.Offers;
 /// The whole offer path on real sockets: Azurite, the Event Grid stand-in and the app on Kestrel, with the stand-in
 /// subscribed to the app's DeliverOffer webhook exactly as the Bicep subscribes the real topic.
 /// </summary>
-public sealed class OfferFlowFixture : IAsyncLifetime
+public class OfferFlowFixture : IAsyncLifetime
 {
     public const string DeliveryKey = "delivery-key-for-tests";
 
@@ -71,7 +71,6 @@ public sealed class OfferFlowFixture : IAsyncLifetime
             ["CartCall:EventGrid:TopicEndpoint"] = EventGrid.Endpoint.ToString(),
             ["CartCall:EventGrid:TopicKey"] = topicKey,
             ["CartCall:EventGrid:DeliveryKey"] = DeliveryKey,
-            ["CartCall:Sessions:IdleReevaluationDelay"] = "00:00:01",
             ["CartCall:Preferences:CookieSigningKey"] = AppFixture.CookieSigningKey,
             ["CartCall:WebPubSub:ConnectionString"] = PubSub.ConnectionString,
             ["CartCall:WebPubSub:Hub"] = "cartcall",
@@ -80,6 +79,7 @@ public sealed class OfferFlowFixture : IAsyncLifetime
             ["CartCall:Acs:ImmutableResourceId"] = "unused-in-this-collection",
             ["CartCall:Acs:OpenIdConfigurationUri"] = $"http://127.0.0.1:{Azurite.FreePort()}/calling/.well-known/acsopenidconfiguration",
         };
+        IdleSettings.AddTo(settings, IdleSchedule);
         App = await FunctionsApp.StartAsync(new FunctionsAppOptions
         {
             Settings = settings,
@@ -89,9 +89,18 @@ public sealed class OfferFlowFixture : IAsyncLifetime
             {
                 s.Replace(ServiceDescriptor.Singleton<TimeProvider>(Clock));
                 s.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(Spans));
+                ConfigureServices(s);
             },
         });
         Client = App.CreateClient();
+    }
+
+    /// <summary>The idle schedule's settings: one check a second after the last event, unless a derived fixture says otherwise.</summary>
+    protected virtual IEnumerable<KeyValuePair<string, string?>> IdleSchedule => IdleSettings.Once(TimeSpan.FromSeconds(1));
+
+    /// <summary>Replaces app services for a derived fixture.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
     }
 
     public async Task DisposeAsync()

@@ -23,16 +23,16 @@ public sealed class TableSessionStoreTests(AppFixture app)
         var (a, b) = (NewInstance(), NewInstance());
         var first = new LoadedSession(CartSession.Start(merchant, "s-1"), null, null);
         first.Session.Apply(Event("s-1", "e1", 3));
-        await a.SaveAsync(first, null, null, CancellationToken.None);
+        await a.SaveAsync(first, null, null, null, CancellationToken.None);
 
         var fromB = (await b.GetAsync(merchant, "s-1", CancellationToken.None))!;
         fromB.Session.Apply(Event("s-1", "e2", 2));
-        await b.SaveAsync(fromB, null, null, CancellationToken.None);
+        await b.SaveAsync(fromB, null, null, null, CancellationToken.None);
 
         var staleInA = (await a.GetAsync(merchant, "s-1", CancellationToken.None))!;
         Assert.Equal(1, staleInA.Session.EventCount); // served from A's cache, without a read
         staleInA.Session.Apply(Event("s-1", "e3", 1));
-        await Assert.ThrowsAsync<SessionConflictException>(() => a.SaveAsync(staleInA, null, null, CancellationToken.None));
+        await Assert.ThrowsAsync<SessionConflictException>(() => a.SaveAsync(staleInA, null, null, null, CancellationToken.None));
 
         var fresh = (await a.GetAsync(merchant, "s-1", CancellationToken.None))!;
         Assert.Equal(2, fresh.Session.EventCount);
@@ -45,7 +45,7 @@ public sealed class TableSessionStoreTests(AppFixture app)
         var store = NewInstance();
         var loaded = new LoadedSession(CartSession.Start(merchant, "s-2"), null, null);
         loaded.Session.Apply(Event("s-2", "e1", 1));
-        await store.SaveAsync(loaded, null, null, CancellationToken.None);
+        await store.SaveAsync(loaded, null, null, null, CancellationToken.None);
 
         var one = (await store.GetAsync(merchant, "s-2", CancellationToken.None))!;
         one.Session.Apply(Event("s-2", "e-unsaved", 0));
