@@ -79,7 +79,7 @@ public sealed partial class DurableTaskEngine : IAsyncDisposable
     public static void AddSidecar(IServiceCollection services, AzureStorageOrchestrationService service)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddSingleton<IOrchestrationService>(service);
+        services.AddSingleton(PlainTagsOrchestrationService.Wrap(service));
         services.AddSingleton<IOrchestrationServiceClient>(service);
         services.AddSingleton<TaskHubGrpcServer>();
     }

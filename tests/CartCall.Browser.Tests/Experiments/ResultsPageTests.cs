@@ -41,8 +41,8 @@ public sealed class ResultsPageTests(CartCallLoop loop)
         await shots.TakeAsync(page, "asks-for-the-key");
 
         await page.GetByLabel("Admin key").FillAsync(CartCallLoop.AdminKey);
-        await page.GetByLabel("From").FillAsync(today.AddDays(1 - Days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
-        await page.GetByLabel("To").FillAsync(today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        await page.GetByLabel("From", new() { Exact = true }).FillAsync(today.AddDays(1 - Days).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+        await page.GetByLabel("To", new() { Exact = true }).FillAsync(today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
         await page.GetByRole(AriaRole.Button, new() { Name = "Show results" }).ClickAsync();
         await Expect(page.Locator("#status")).ToContainTextAsync("Updated");
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(shots.Folder, "results-full.png"), FullPage = true });

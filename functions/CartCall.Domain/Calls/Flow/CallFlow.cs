@@ -69,9 +69,22 @@ public static class CallFlow
         };
     }
 
-    private static CallStep DialNow(CallState s, int attempt, DateTimeOffset now, CallTimings t, IReadOnlyList<CallCommand> before) =>
-        new(s with { Stage = CallStage.Dialing, DialAttempt = attempt, CallConnectionId = null, Deadline = new(CallDeadlineKind.Ringing, now + t.Ringing) },
-            [.. before, new Dial(attempt)]);
+    private static CallStep DialNow(CallState s, int attempt, DateTimeOffset now, CallTimings t, IReadOnlyList<CallCommand> before)
+    {
+        var ringing = s with { Stage = CallStage.Dialing, DialAttempt = attempt, CallConnectionId = null, RingingUntil = now + t.Ringing };
+        return new(ringing with { Deadline = RingingDeadline(ringing, now, t) }, [.. before, new Dial(attempt)]);
+    }
+
+    /// <summary>
+    /// While the shopper's phone rings the call is checked like a connected one: an answer whose callback was lost
+    /// (the app was down) is found within a check, while the shopper still waits for an agent, not when the ringing ends.
+    /// </summary>
+    private static CallDeadline RingingDeadline(CallState s, DateTimeOffset now, CallTimings t)
+    {
+        var until = s.RingingUntil ?? now + t.Ringing;
+        var check = now + t.CheckInterval;
+        return check < until ? new(CallDeadlineKind.Check, check) : new(CallDeadlineKind.Ringing, until);
+    }
 
     private static CallStep Connected(CallState s, DateTimeOffset at, DateTimeOffset now, CallTimings t)
     {
@@ -176,6 +189,8 @@ public static class CallFlow
                     : End(s, now, CallOutcomes.ShopperNoAnswer, false, "the call ended before the shopper answered");
             case CallStage.Dialing when shopper:
                 return Connected(s, now, now, t);
+            case CallStage.Dialing when now < s.RingingUntil:
+                return new(s with { Deadline = RingingDeadline(s, now, t) }, []);
             case CallStage.Dialing:
                 return HangUpNow(s, now, t, CallOutcomes.ShopperNoAnswer, "the shopper did not answer in time");
             case CallStage.AddingAgent when !r.CallExists:

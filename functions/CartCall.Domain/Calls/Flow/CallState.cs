@@ -119,6 +119,9 @@ public sealed record CallState
 
     public int DialAttempt { get; init; }
 
+    /// <summary>When the current dial stops ringing unanswered.</summary>
+    public DateTimeOffset? RingingUntil { get; init; }
+
     public string? CallConnectionId { get; init; }
 
     public DateTimeOffset? ConnectedAt { get; init; }

@@ -8,6 +8,7 @@ using CartCall.Functions.Adapters.EventGrid;
 using CartCall.Functions.Features.Agents;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Storage;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 
 namespace CartCall.Functions.Features.Calls;
@@ -199,9 +200,32 @@ public sealed partial class CallActivities(
         LogEnded(callId, call.MerchantId, call.Outcome, call.DurationSeconds ?? 0);
     }
 
-    /// <summary>Creates the one callback of a call nobody could take, and says how to start it; null when there is none.</summary>
+    /// <summary>
+    /// Creates the one callback of a call nobody could take and starts its orchestration (instance id = the callback's
+    /// call id, so a repeat starts nothing new); answers the callback's id, null when there is none. The callback is an
+    /// orchestration of its own rather than a sub-orchestration: the call's own instance ends when the call does.
+    /// </summary>
     [Function(nameof(CreateCallback))]
-    public async Task<CallOrchestrationInput?> CreateCallback([ActivityTrigger] CallbackRequest request, CancellationToken cancellationToken)
+    public async Task<string?> CreateCallback(
+        [ActivityTrigger] CallbackRequest request, [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(durable);
+        if (await PrepareCallbackAsync(request, cancellationToken).ConfigureAwait(false) is not { } callback)
+        {
+            return null;
+        }
+
+        var record = await calls.GetAsync(callback.Plan.CallId, cancellationToken).ConfigureAwait(false);
+        if (record is null || record.IsOver)
+        {
+            return null;
+        }
+
+        await DurableCallStarter.EnsureStartedAsync(durable, record, callback, cancellationToken).ConfigureAwait(false);
+        return callback.Plan.CallId;
+    }
+
+    private async Task<CallOrchestrationInput?> PrepareCallbackAsync(CallbackRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var call = await calls.GetAsync(request.CallId, cancellationToken).ConfigureAwait(false);

@@ -80,12 +80,8 @@ public static class CallOrchestrator
 
         if (callback)
         {
-            // The one callback a call gets when nobody could take it: its own call, supervised from here.
-            var next = await context.CallActivityAsync<CallOrchestrationInput?>(nameof(CallActivities.CreateCallback), new CallbackRequest(state.CallId, input), Retried).ConfigureAwait(true);
-            if (next is not null)
-            {
-                await context.CallSubOrchestratorAsync<CallState>(nameof(CallOrchestrator), next, new SubOrchestrationOptions { InstanceId = next.Plan.CallId }).ConfigureAwait(true);
-            }
+            // The one callback a call gets when nobody could take it: a call (and orchestration) of its own.
+            await context.CallActivityAsync<string?>(nameof(CallActivities.CreateCallback), new CallbackRequest(state.CallId, input), Retried).ConfigureAwait(true);
         }
 
         return state;

@@ -170,6 +170,27 @@ public sealed class CallFlowTests
     }
 
     [Fact]
+    public void StillRinging_AtACheck_KeepsWaiting_UntilTheRingingTimeEnds_ThenItIsNoAnswer()
+    {
+        var d = new Driver(Plan()).Send(new Dialled("c"));
+        // The first wait is a check, sooner than the end of the ringing: a lost answer is found while the shopper waits.
+        Assert.Equal(CallDeadlineKind.Check, d.State.Deadline!.Kind);
+        Assert.True(d.State.Deadline.At < d.State.RingingUntil);
+
+        d.Expire().Send(new Reconciled(true, []));
+
+        Assert.Equal(CallStage.Dialing, d.State.Stage);
+        Assert.Empty(d.Last);
+        Assert.Equal(d.State.RingingUntil, d.State.Deadline!.At);
+        Assert.Equal(CallDeadlineKind.Ringing, d.State.Deadline.Kind);
+
+        d.Expire().Send(new Reconciled(true, []));
+
+        Assert.Equal(CallStage.HangingUp, d.State.Stage);
+        Assert.Equal(CallOutcomes.ShopperNoAnswer, d.State.Outcome);
+    }
+
+    [Fact]
     public void NeverPlaced_TheServiceKnowsNoSuchCall_IsDialledOnceMore_AndOnlyOnce()
     {
         var d = new Driver(Plan()).Expire().Send(new Reconciled(false, []));

@@ -13,6 +13,8 @@ using CartCall.LocalCloud.EventGrid;
 using CartCall.LocalCloud.WebPubSub;
 using CartCall.Testing;
 using CartCall.Functions.Hosting.Middleware;
+using CartCall.Functions.Storage;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -26,8 +28,10 @@ namespace CartCall.Functions.Tests.Features.Calls;
 /// <summary>
 /// The app on the local Functions host (ACS must reach it) over Azurite, with the ACS, Event Grid and Web PubSub
 /// stand-ins in-process. CallEnded events reach <see cref="Events"/> through an Event Grid webhook subscription.
+/// Its stores are read straight from Azurite, so the same helpers work when the worker runs in a process of its own
+/// (<see cref="WorkerProcessCallsFixture"/>, for crash tests).
 /// </summary>
-public sealed class CallsFixture : IAsyncLifetime
+public class CallsFixture : IAsyncLifetime
 {
     public const string AdminKey = AppFixture.AdminKey;
     public const string MerchantNumber = "+12015550100";
@@ -46,6 +50,15 @@ public sealed class CallsFixture : IAsyncLifetime
     public CloudEventSink Events { get; private set; } = default!;
 
     public FunctionsApp App { get; private set; } = default!;
+
+    /// <summary>The app's storage, as the tests read and seed it (the worker may be another process).</summary>
+    public StorageClients Storage { get; private set; } = default!;
+
+    /// <summary>True runs the worker as a child process that a test can kill as kill -9 would.</summary>
+    protected virtual bool WorkerProcess => false;
+
+    /// <summary>How often a call's orchestration asks ACS for the call's real state.</summary>
+    protected virtual TimeSpan CheckInterval => TimeSpan.FromSeconds(5);
 
     public async Task InitializeAsync()
     {
@@ -81,13 +94,20 @@ public sealed class CallsFixture : IAsyncLifetime
             ["CartCall:Calls:AgentUnavailableCallbackDelay"] = "01:00:00",
             ["CartCall:Calls:WrapUp"] = "00:00:00",
             ["CartCall:Calls:RingTimeout"] = "00:00:15",
-            ["CartCall:Calls:CheckInterval"] = "00:00:05",
+            ["CartCall:Calls:CheckInterval"] = CheckInterval.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         };
 
         IdleSettings.AddTo(settings, IdleSettings.Once(TimeSpan.FromMinutes(10)));
         var port = Azurite.FreePort();
         settings["CartCall:Calls:PublicBaseUrl"] = $"http://127.0.0.1:{port}/";
-        App = await FunctionsApp.StartAsync(new FunctionsAppOptions { Settings = settings, StorageConnectionString = azurite.ConnectionString, HttpPort = port });
+        Storage = new StorageClients(Options.Create(new StorageOptions { ConnectionString = azurite.ConnectionString }));
+        App = await FunctionsApp.StartAsync(new FunctionsAppOptions
+        {
+            Settings = settings,
+            StorageConnectionString = azurite.ConnectionString,
+            HttpPort = port,
+            WorkerProcess = WorkerProcess,
+        });
     }
 
     public async Task DisposeAsync()
@@ -156,7 +176,7 @@ public sealed class CallsFixture : IAsyncLifetime
         var now = DateTimeOffset.UtcNow;
         var offer = new OfferProposed(offerId, merchantId, sessionId, null, now, now + (expiresIn ?? TimeSpan.FromMinutes(10)), 0.82, "at_risk",
             ["Idle in checkout for 4 minutes", "Cart worth 480 USD"], 480m, "USD", 36m);
-        Assert.True(await Service<TableOfferStore>().TryAddAsync(offer, CancellationToken.None));
+        Assert.True(await new TableOfferStore(Storage).TryAddAsync(offer, CancellationToken.None));
         return offerId;
     }
 
@@ -186,7 +206,7 @@ public sealed class CallsFixture : IAsyncLifetime
         return await client.PostAsJsonAsync($"/api/offers/{offerId}/accept", new { merchantId, sessionId, mode, browserCanDoAudio = audio, preferences });
     }
 
-    public Task<CallRecord?> CallAsync(string callId) => Service<TableCallStore>().GetAsync(callId, CancellationToken.None);
+    public Task<CallRecord?> CallAsync(string callId) => new TableCallStore(Storage).GetAsync(callId, CancellationToken.None);
 
     /// <summary>Waits (bounded) until the stored call satisfies <paramref name="done"/>.</summary>
     public async Task<CallRecord> WaitForCallAsync(string callId, Func<CallRecord, bool> done, TimeSpan? timeout = null)
@@ -240,6 +260,20 @@ public sealed class CallsFixture : IAsyncLifetime
         return (string)create.Invoke(signer, [Acs.Issuer, audience, null, null])!;
     }
 
+}
+
+/// <summary>The calls fixture with the worker in a child process, reconciling every second.</summary>
+public sealed class WorkerProcessCallsFixture : CallsFixture
+{
+    protected override bool WorkerProcess => true;
+
+    protected override TimeSpan CheckInterval => TimeSpan.FromSeconds(1);
+}
+
+[CollectionDefinition(Name)]
+public sealed class WorkerProcessCallsCollection : ICollectionFixture<WorkerProcessCallsFixture>
+{
+    public const string Name = "calls over the ACS stand-in, worker in a process of its own";
 }
 
 [CollectionDefinition(Name)]
