@@ -100,7 +100,9 @@ public sealed class CartCallLoop : IAsyncLifetime
             ["CartCall:Preferences:CookieSigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
             ["CartCall:Calls:PublicBaseUrl"] = AppUrl.AbsoluteUri,
         };
-        IdleSettings.AddTo(settings, IdleSettings.Once(IdleDelay));
+        // One check after each silence of IdleDelay; the session stays open (a shopper who comes back, reloads or
+        // dismisses and idles again is scored again) until ten minutes of silence close it.
+        IdleSettings.AddTo(settings, IdleSettings.Schedule([IdleDelay], TimeSpan.Zero, TimeSpan.FromMinutes(10)));
 
         _app = await FunctionsApp.StartAsync(new FunctionsAppOptions
         {
