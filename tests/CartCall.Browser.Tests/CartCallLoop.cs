@@ -169,7 +169,8 @@ public sealed class CartCallLoop : IAsyncLifetime
             Locale = "en-US",
             TimezoneId = "Europe/London",
         });
-        context.SetDefaultTimeout(15_000);
+        // A bound, not a timing: generous, because the machines are shared and a loaded one can be slow to settle a click.
+        context.SetDefaultTimeout(45_000);
         return await context.NewPageAsync();
     }
 

@@ -120,8 +120,29 @@ public sealed class AcsCallClientStandInTests
 
         await h.Calls.HangUpAsync(call.CallConnectionId, forEveryone: true);
         await h.Sink.WaitForAsync<CallDisconnectedEvent>(e => e.CallConnectionId == call.CallConnectionId);
-        Assert.Equal("disconnected", (await h.Calls.GetCallAsync(call.CallConnectionId)).CallConnectionState);
+        // As the service does, a call that has ended is soon no longer found (bounded wait: the disconnect's callback
+        // may be sent just before the call is closed).
+        var gone = await GoneAsync(h, call.CallConnectionId);
+        Assert.Equal(404, gone.Status);
         Assert.Empty(h.Sink.Rejections);
+    }
+
+    private static async Task<AcsRequestFailedException> GoneAsync(AcsHarness h, string callConnectionId)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var state = (await h.Calls.GetCallAsync(callConnectionId)).CallConnectionState;
+                Assert.True(attempt < 100, $"the ended call is still found, {state}");
+                Assert.Equal("disconnected", state);
+                await Task.Delay(50);
+            }
+            catch (AcsRequestFailedException e)
+            {
+                return e;
+            }
+        }
     }
 
     [Fact]
