@@ -101,6 +101,7 @@ public sealed class CartCallLoop : IAsyncLifetime
             ["CartCall:Calls:PublicBaseUrl"] = AppUrl.AbsoluteUri,
         };
         IdleSettings.AddTo(settings, IdleSettings.Once(IdleDelay));
+        StripeSettings.AddTo(settings);
 
         _app = await FunctionsApp.StartAsync(new FunctionsAppOptions
         {

@@ -10,6 +10,7 @@ using CartCall.Functions.Features.Offers;
 using CartCall.Functions.Hosting;
 using CartCall.LocalCloud.Acs;
 using CartCall.LocalCloud.EventGrid;
+using CartCall.LocalCloud.Stripe;
 using CartCall.LocalCloud.WebPubSub;
 using CartCall.Testing;
 using CartCall.Functions.Hosting.Middleware;
@@ -27,8 +28,18 @@ namespace CartCall.Functions.Tests.Features.Calls;
 /// The app on the local Functions host (ACS must reach it) over Azurite, with the ACS, Event Grid and Web PubSub
 /// stand-ins in-process. CallEnded events reach <see cref="Events"/> through an Event Grid webhook subscription.
 /// </summary>
-public sealed class CallsFixture : IAsyncLifetime
+public class CallsFixture : IAsyncLifetime
 {
+    private readonly bool workerProcess;
+
+    public CallsFixture()
+        : this(workerProcess: false)
+    {
+    }
+
+    /// <param name="workerProcess">Run the worker as a child process (so a test can kill it) instead of in-process.</param>
+    protected CallsFixture(bool workerProcess) => this.workerProcess = workerProcess;
+
     public const string AdminKey = AppFixture.AdminKey;
     public const string MerchantNumber = "+12015550100";
     public const string Origin = "http://127.0.0.1:5173";
@@ -42,6 +53,9 @@ public sealed class CallsFixture : IAsyncLifetime
     public EventGridStandIn EventGrid { get; private set; } = default!;
 
     public WebPubSubStandIn PubSub { get; private set; } = default!;
+
+    /// <summary>The Stripe the app bills shoppers through; its webhooks go to the app's intake.</summary>
+    public StripeStandIn Stripe { get; private set; } = default!;
 
     public CloudEventSink Events { get; private set; } = default!;
 
@@ -86,9 +100,21 @@ public sealed class CallsFixture : IAsyncLifetime
 
         IdleSettings.AddTo(settings, IdleSettings.Once(TimeSpan.FromMinutes(10)));
         var port = Azurite.FreePort();
+        Stripe = await StripeStandIn.StartAsync(new StripeStandInOptions
+        {
+            WebhookEndpoints = [new StripeWebhookEndpointOptions { Url = new Uri($"http://127.0.0.1:{port}/api/billing/stripe/webhooks"), Secrets = [StripeSettings.WebhookSecret] }],
+            WebhookRetrySchedule = [TimeSpan.FromMilliseconds(200)],
+        }, CancellationToken.None);
+        StripeSettings.AddTo(settings, Stripe.BaseAddress);
         settings["CartCall:Calls:PublicBaseUrl"] = $"http://127.0.0.1:{port}/";
-        App = await FunctionsApp.StartAsync(new FunctionsAppOptions { Settings = settings, StorageConnectionString = azurite.ConnectionString, HttpPort = port });
+        App = await FunctionsApp.StartAsync(new FunctionsAppOptions { Settings = settings, StorageConnectionString = azurite.ConnectionString, HttpPort = port, WorkerProcess = workerProcess });
     }
+
+    public Azurite Storage => azurite!;
+
+    /// <summary>Clients for the app's storage, made in the test process.</summary>
+    public CartCall.Functions.Storage.StorageClients StorageClients() =>
+        new(Microsoft.Extensions.Options.Options.Create(new CartCall.Functions.Storage.StorageOptions { ConnectionString = azurite!.ConnectionString }));
 
     public async Task DisposeAsync()
     {
@@ -97,6 +123,7 @@ public sealed class CallsFixture : IAsyncLifetime
         if (Acs is not null) await Acs.DisposeAsync();
         if (EventGrid is not null) await EventGrid.DisposeAsync();
         if (PubSub is not null) await PubSub.DisposeAsync();
+        if (Stripe is not null) await Stripe.DisposeAsync();
         if (Events is not null) await Events.DisposeAsync();
         if (azurite is not null)
         {
@@ -156,7 +183,8 @@ public sealed class CallsFixture : IAsyncLifetime
         var now = DateTimeOffset.UtcNow;
         var offer = new OfferProposed(offerId, merchantId, sessionId, null, now, now + (expiresIn ?? TimeSpan.FromMinutes(10)), 0.82, "at_risk",
             ["Idle in checkout for 4 minutes", "Cart worth 480 USD"], 480m, "USD", 36m);
-        Assert.True(await Service<TableOfferStore>().TryAddAsync(offer, CancellationToken.None));
+        // Written from the test process, so it works whether the worker runs in-process or as a child process.
+        Assert.True(await new TableOfferStore(StorageClients()).TryAddAsync(offer, CancellationToken.None));
         return offerId;
     }
 
