@@ -41,9 +41,9 @@ internal static class CallBillingFlow
     public static string NewNumber() => "+1201556" + (1000 + Interlocked.Increment(ref numbers) % 9000).ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>A merchant on the plan with one agent who answers; returns the merchant, session and offer.</summary>
-    public static async Task<(string Merchant, string Session, string Offer)> MerchantOnPlanAsync(CallsFixture app)
+    public static async Task<(string Merchant, string Session, string Offer)> MerchantOnPlanAsync(CallsFixture app, Action<Dictionary<string, object?>>? tweak = null)
     {
-        var merchant = await app.CreateMerchantAsync();
+        var merchant = await app.CreateMerchantAsync(tweak);
         using (var admin = app.AdminClient())
         {
             var put = await admin.PutAsJsonAsync($"/api/merchants/{merchant}/plan", PlanBody());
@@ -123,6 +123,10 @@ internal static class CallBillingFlow
             TimeProvider.System,
             NullLogger<BillingService>.Instance);
     }
+
+    /// <summary>The merchant document's paid-call price: <see cref="Flat"/>.</summary>
+    public static void Paid(Dictionary<string, object?> merchant) =>
+        merchant["shopperPrice"] = new { kind = "flat", currency = "USD", amountMinor = 500, minimumSeconds = 1 };
 
     /// <summary>A flat 5.00 USD for the call, charged from the first second (the default minimum is 10 s).</summary>
     public static readonly ShopperPrice Flat = new(ShopperPriceKind.Flat, "USD", 500, MinimumSeconds: 1);

@@ -123,6 +123,92 @@ public sealed class CallBillingTests(CallsFixture app)
     }
 
     [Fact]
+    public async Task PaidOffer_AcceptWithoutPayment_Is402WithTheHold_PaidInThePaymentElement_ThenTheCallGoesAheadAndIsCaptured()
+    {
+        var (merchant, session, offer) = await CallBillingFlow.MerchantOnPlanAsync(app, CallBillingFlow.Paid);
+        var shopper = CallBillingFlow.NewNumber();
+        app.Acs.Parties[shopper] = LocalCloud.Acs.PartyScript.Answers(TimeSpan.FromMilliseconds(300)) with { HangUpAfter = TimeSpan.FromSeconds(2) };
+        var callId = CallIds.ForOffer(offer);
+
+        var first = await AcceptPaidAsync(merchant, session, offer, shopper, paymentMethod: null);
+
+        var problem = JsonNode.Parse(await first.Content.ReadAsStringAsync())!;
+        Assert.Equal(HttpStatusCode.PaymentRequired, first.StatusCode);
+        Assert.Equal("application/problem+json", first.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(500, problem["price"]!["amountMinor"]!.GetValue<long>());
+        Assert.Equal(StripeSettings.PublishableKey, problem["publishableKey"]!.GetValue<string>());
+        var secret = problem["clientSecret"]!.GetValue<string>();
+        Assert.Null(await app.CallAsync(callId));
+        Assert.DoesNotContain(app.Acs.Calls, c => c.OperationContext == callId);
+
+        // The Payment Element stand-in's confirm: the publishable key and the client secret, never the secret key.
+        var paymentId = secret[..secret.IndexOf("_secret_", StringComparison.Ordinal)];
+        using (var browser = new HttpClient { BaseAddress = app.Stripe.BaseAddress })
+        {
+            var confirmed = await browser.PostAsync($"/v1/payment_intents/{paymentId}/confirm", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["payment_method"] = "pm_card_visa", ["client_secret"] = secret, ["key"] = StripeSettings.PublishableKey,
+            }));
+            Assert.True(confirmed.IsSuccessStatusCode, await confirmed.Content.ReadAsStringAsync());
+        }
+
+        var second = await AcceptPaidAsync(merchant, session, offer, shopper, paymentMethod: null);
+        Assert.True(second.StatusCode == HttpStatusCode.Accepted, await second.Content.ReadAsStringAsync());
+
+        var ledger = await CallBillingFlow.LedgerWhenAsync(app, merchant, l => CallBillingFlow.Keys(l, callId).Contains(callId + "|shopper_payment"));
+        Assert.True(ledger["balanced"]!.GetValue<bool>(), ledger.ToJsonString());
+        var intent = Assert.Single(app.Stripe.PaymentIntents, pi => pi["id"]!.GetValue<string>() == paymentId);
+        Assert.Equal("succeeded", intent["status"]!.GetValue<string>());
+        Assert.Equal(500, intent["amount_received"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public async Task PaidOffer_DeclinedCard_Is402WithTheDecline_NoCallNoHold()
+    {
+        var (merchant, session, offer) = await CallBillingFlow.MerchantOnPlanAsync(app, CallBillingFlow.Paid);
+        var callId = CallIds.ForOffer(offer);
+
+        var response = await AcceptPaidAsync(merchant, session, offer, CallBillingFlow.NewNumber(), "pm_card_chargeDeclinedInsufficientFunds");
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.PaymentRequired, text);
+        Assert.Equal("insufficient_funds", JsonNode.Parse(text)!["declineCode"]!.GetValue<string>());
+        Assert.Null(await app.CallAsync(callId));
+        Assert.Null(await new TableShopperHoldStore(app.StorageClients()).GetAsync(callId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task PaidOffer_AbsurdOrUnknownPrices_AreRefusedWhenTheMerchantIsSaved()
+    {
+        using var admin = app.AdminClient();
+        foreach (var price in new object[]
+        {
+            new { kind = "flat", currency = "XYZ", amountMinor = 500 },
+            new { kind = "flat", currency = "USD", amountMinor = -1 },
+            new { kind = "flat", currency = "USD", amountMinor = 100_000_000 },
+        })
+        {
+            var id = AppFixture.NewMerchantId();
+            var doc = AppFixture.MerchantDocument(id);
+            doc["shopperPrice"] = price;
+            var response = await admin.PutAsJsonAsync($"/api/merchants/{id}", doc);
+            var text = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+            Assert.Contains("shopperPrice", text, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync($"/api/merchants/{id}")).StatusCode);
+        }
+    }
+
+    private async Task<HttpResponseMessage> AcceptPaidAsync(string merchant, string session, string offer, string shopper, string? paymentMethod)
+    {
+        using var client = app.WidgetClient(merchant);
+        return await client.PostAsJsonAsync($"/api/offers/{offer}/accept", new
+        {
+            merchantId = merchant, sessionId = session, browserCanDoAudio = false, preferences = CallsFixture.PhonePreferences(shopper), paymentMethod,
+        });
+    }
+
+    [Fact]
     public async Task StripeWebhook_Verified_BadOrStaleSignaturesRefused_ReplaysHarmless()
     {
         var callId = "call-" + Guid.NewGuid().ToString("N")[..12];
