@@ -74,7 +74,7 @@ internal static class CallBillingFlow
         using var admin = app.AdminClient();
         var clock = Stopwatch.StartNew();
         JsonObject? last = null;
-        while (clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(45)))
+        while (clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(120)))
         {
             HttpResponseMessage response;
             try

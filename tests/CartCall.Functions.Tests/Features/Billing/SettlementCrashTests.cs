@@ -40,7 +40,7 @@ public sealed class SettlementCrashTests(CallsWorkerProcessFixture app)
             Assert.True(placed.Ok, string.Join(" ", placed.Problems));
             paymentId = placed.Hold!.PaymentId;
 
-            var ledger = await CallBillingFlow.LedgerWhenAsync(app, merchant, l => CallBillingFlow.Keys(l, callId).Contains(callId + "|shopper_payment"), TimeSpan.FromSeconds(90));
+            var ledger = await CallBillingFlow.LedgerWhenAsync(app, merchant, l => CallBillingFlow.Keys(l, callId).Contains(callId + "|shopper_payment"), TimeSpan.FromSeconds(180));
 
             Assert.Equal(1, kills);
             Assert.True(ledger["balanced"]!.GetValue<bool>(), ledger.ToJsonString());
