@@ -105,6 +105,17 @@ param adminKey string = ''
 @secure()
 param eventDeliveryKey string = ''
 
+@description('Stripe secret API key (sk_live_/sk_test_ or a restricted rk_ key), stored in Key Vault. Empty: the secret is not written; set it out of band.')
+@secure()
+param stripeSecretKey string = ''
+
+@description('Signing secret (whsec_) of the Stripe webhook endpoint for https://<app>/api/billing/stripe/webhooks, stored in Key Vault. Empty: the secret is not written; set it out of band. While rolling it, add the old one as CartCall__Stripe__WebhookSecrets__1 in additionalAppSettings.')
+@secure()
+param stripeWebhookSecret string = ''
+
+@description('Stripe publishable key (pk_) the widget\'s Payment Element uses; public. Empty: not set.')
+param stripePublishableKey string = ''
+
 @description('Extra app settings merged over the generated ones (e.g. CartCall__Sessions__OfferLifetime).')
 param additionalAppSettings object = {}
 
@@ -154,6 +165,8 @@ var cookieSigningKeySecretName = 'preference-cookie-signing-key'
 var adminKeySecretName = 'admin-key'
 var webPubSubAccessKeySecretName = 'webpubsub-access-key'
 var eventDeliveryKeySecretName = 'eventgrid-delivery-key'
+var stripeSecretKeySecretName = 'stripe-secret-key'
+var stripeWebhookSecretName = 'stripe-webhook-secret'
 // host.json routePrefix "api" + DeliverOffer's route.
 var deliveryPath = '/api/offers/deliveries'
 
@@ -242,6 +255,10 @@ module keyVault 'modules/keyVault.bicep' = {
     webPubSubName: names.webPubSub
     webPubSubAccessKeySecretName: webPubSubAccessKeySecretName
     eventDeliveryKeySecretName: eventDeliveryKeySecretName
+    stripeSecretKeySecretName: stripeSecretKeySecretName
+    stripeSecretKey: stripeSecretKey
+    stripeWebhookSecretName: stripeWebhookSecretName
+    stripeWebhookSecret: stripeWebhookSecret
     eventDeliveryKey: empty(eventDeliveryKey) ? derivedDeliveryKey(storageForDeliveryKey.listKeys().keys[0].value) : eventDeliveryKey
   }
   dependsOn: [webPubSub, storage]
@@ -279,6 +296,10 @@ module functionApp 'modules/functionApp.bicep' = {
         CartCall__Preferences__CookieSigningKey: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${cookieSigningKeySecretName})'
         CartCall__Admin__Key: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${adminKeySecretName})'
         CartCall__EventGrid__DeliveryKey: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${eventDeliveryKeySecretName})'
+        CartCall__Stripe__SecretKey: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${stripeSecretKeySecretName})'
+        CartCall__Stripe__WebhookSecrets__0: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${stripeWebhookSecretName})'
+        // Public (it goes to browsers); empty when paid offers are not used.
+        CartCall__Stripe__PublishableKey: stripePublishableKey
       },
       additionalAppSettings
     )

@@ -43,6 +43,20 @@ param eventDeliveryKeySecretName string
 @secure()
 param eventDeliveryKey string
 
+@description('Name of the Stripe secret API key secret.')
+param stripeSecretKeySecretName string
+
+@description('Stripe secret (sk_) or restricted (rk_) API key. Empty: the secret is not written (set it out of band).')
+@secure()
+param stripeSecretKey string
+
+@description('Name of the Stripe webhook signing secret.')
+param stripeWebhookSecretName string
+
+@description('The Stripe webhook endpoint\'s signing secret (whsec_). Empty: the secret is not written (set it out of band).')
+@secure()
+param stripeWebhookSecret string
+
 @description('Web PubSub resource whose primary access key is copied into the vault.')
 param webPubSubName string
 
@@ -85,6 +99,26 @@ resource adminKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!em
   name: adminKeySecretName
   properties: {
     value: adminKey
+    contentType: 'text/plain'
+  }
+}
+
+// Stripe's keys come from the Stripe dashboard; like the admin key they are only written when given, so a
+// redeployment without them keeps what the operator stored.
+resource stripeSecretKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(stripeSecretKey)) {
+  parent: vault
+  name: stripeSecretKeySecretName
+  properties: {
+    value: stripeSecretKey
+    contentType: 'text/plain'
+  }
+}
+
+resource stripeWebhookSecretSecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' = if (!empty(stripeWebhookSecret)) {
+  parent: vault
+  name: stripeWebhookSecretName
+  properties: {
+    value: stripeWebhookSecret
     contentType: 'text/plain'
   }
 }

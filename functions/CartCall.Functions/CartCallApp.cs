@@ -1,5 +1,6 @@
 using CartCall.Functions.Adapters.EventGrid;
 using CartCall.Functions.Features.Agents;
+using CartCall.Functions.Features.Billing;
 using CartCall.Functions.Features.BrowserEvents;
 using CartCall.Functions.Features.Calls;
 using CartCall.Functions.Features.Experiments;
@@ -60,6 +61,7 @@ public static class CartCallApp
         services.AddBrowserEvents();
         services.AddCartCallOpenApi();
         services.AddCalls(configuration);
+        services.AddBilling(configuration);
         return builder;
     }
 }

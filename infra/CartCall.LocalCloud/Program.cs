@@ -48,6 +48,7 @@ public static class LocalCloudProgram
         private readonly Option<int> webPubSubPort = Port("--web-pubsub-port", 7102, "the Web PubSub stand-in");
         private readonly Option<int> acsPort = Port("--acs-port", 7103, "the ACS stand-in");
         private readonly Option<int> storefrontPort = Port("--storefront-port", 7104, "the demo storefront");
+        private readonly Option<int> stripePort = Port("--stripe-port", 7105, "the Stripe stand-in");
         private readonly Option<bool> inMemory = new("--in-memory") { Description = "Keep storage in memory (a fresh store every run) instead of infra/.run/azurite." };
         private readonly Option<string> configuration = new("--configuration", "-c")
         {
@@ -63,7 +64,7 @@ public static class LocalCloudProgram
 
         public UpOptions(Command command)
         {
-            foreach (var o in new Option[] { appPort, blobPort, queuePort, tablePort, eventGridPort, webPubSubPort, acsPort, storefrontPort, inMemory, configuration, idle, agents, appLogs })
+            foreach (var o in new Option[] { appPort, blobPort, queuePort, tablePort, eventGridPort, webPubSubPort, acsPort, storefrontPort, stripePort, inMemory, configuration, idle, agents, appLogs })
             {
                 command.Options.Add(o);
             }
@@ -80,6 +81,7 @@ public static class LocalCloudProgram
                 WebPubSubPort = parse.GetValue(webPubSubPort),
                 AcsPort = parse.GetValue(acsPort),
                 StorefrontPort = parse.GetValue(storefrontPort),
+                StripePort = parse.GetValue(stripePort),
                 InMemoryStorage = parse.GetValue(inMemory),
                 Configuration = parse.GetValue(configuration) ?? RepositoryLayout.CurrentConfiguration,
                 IdleReevaluationDelay = parse.GetValue(idle) is { } once && Durations.TryParse(once, out var delay) ? delay : null,

@@ -103,6 +103,7 @@ public sealed class CartCallLoop : IAsyncLifetime
         // One check after each silence of IdleDelay; the session stays open (a shopper who comes back, reloads or
         // dismisses and idles again is scored again) until ten minutes of silence close it.
         IdleSettings.AddTo(settings, IdleSettings.Schedule([IdleDelay], TimeSpan.Zero, TimeSpan.FromMinutes(10)));
+        StripeSettings.AddTo(settings);
 
         _app = await FunctionsApp.StartAsync(new FunctionsAppOptions
         {

@@ -73,6 +73,7 @@ public sealed class AppFixture : IAsyncLifetime
             ["CartCall:WebPubSub:Hub"] = "cartcall",
         };
         IdleSettings.AddTo(settings, IdleSettings.Once(TimeSpan.FromMinutes(1)));
+        StripeSettings.AddTo(settings);
         foreach (var (k, v) in Settings)
         {
             settings[k] = v;

@@ -158,7 +158,8 @@ public sealed record LedgerTransaction(
         && Lines.SequenceEqual(other.Lines) && Period == other.Period;
 }
 
-/// <summary>A local calendar month of a merchant: the unit of statements and of ledger partitions.</summary>
+/// <summary>A local calendar month of a merchant: the unit of statements and of ledger partitions. JSON: "yyyy-MM".</summary>
+[JsonConverter(typeof(StatementPeriodJsonConverter))]
 public readonly record struct StatementPeriod(int Year, int Month) : IComparable<StatementPeriod>
 {
     public static StatementPeriod Of(DateOnly localDate) => new(localDate.Year, localDate.Month);
@@ -192,4 +193,22 @@ public readonly record struct StatementPeriod(int Year, int Month) : IComparable
 
     /// <summary>yyyy-MM.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Year:D4}-{Month:D2}");
+}
+
+/// <summary>
+/// Writes a period as "yyyy-MM" (and reads it back): written as an object, its <see cref="StatementPeriod.Next"/>
+/// would recurse without end.
+/// </summary>
+public sealed class StatementPeriodJsonConverter : JsonConverter<StatementPeriod>
+{
+    public override StatementPeriod Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        StatementPeriod.TryParse(reader.GetString(), out var period)
+            ? period
+            : throw new System.Text.Json.JsonException("A statement period is a month as yyyy-MM.");
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, StatementPeriod value, System.Text.Json.JsonSerializerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteStringValue(value.ToString());
+    }
 }

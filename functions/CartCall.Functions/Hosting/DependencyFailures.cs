@@ -16,6 +16,8 @@ public static class DependencyFailures
         HttpRequestException h => h.StatusCode is null || IsTransientStatus((int)h.StatusCode),
         TaskCanceledException => !cancellationToken.IsCancellationRequested,
         TimeoutException => true,
+        // The payment provider's outage (Stripe 5xx, no answer): the same request may succeed later.
+        Features.Billing.PaymentProviderUnavailableException => true,
         AggregateException a => a.InnerExceptions.Count > 0 && a.InnerExceptions.All(i => IsTransient(i, cancellationToken)),
         _ => false,
     };

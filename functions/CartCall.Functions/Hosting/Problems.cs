@@ -37,6 +37,10 @@ public static class Problems
     public static ProblemHttpResult ServerError(string detail) =>
         Make(StatusCodes.Status500InternalServerError, "server-error", "CartCall could not complete the request.", detail);
 
+    /// <summary>402: the call needs the shopper's payment (or the card was refused); <paramref name="extensions"/> say how to pay.</summary>
+    public static ProblemHttpResult PaymentRequired(string detail, IDictionary<string, object?> extensions) =>
+        TypedResults.Problem(detail, type: TypeBase + "payment-required", title: "The call needs a payment.", statusCode: StatusCodes.Status402PaymentRequired, extensions: extensions);
+
     /// <summary>A problem for a status another component chose (e.g. Kestrel's 413 for a body over its limit).</summary>
     public static ProblemHttpResult Status(int status, string detail) =>
         Make(status, "http-" + status.ToString(System.Globalization.CultureInfo.InvariantCulture), "The request was refused.", detail);

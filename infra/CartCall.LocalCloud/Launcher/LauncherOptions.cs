@@ -13,6 +13,7 @@ public sealed record LauncherOptions
     public int WebPubSubPort { get; init; } = 7102;
     public int AcsPort { get; init; } = 7103;
     public int StorefrontPort { get; init; } = 7104;
+    public int StripePort { get; init; } = 7105;
 
     /// <summary>Keep Azurite's data in memory only (a fresh store every run) instead of <c>infra/.run/azurite</c>.</summary>
     public bool InMemoryStorage { get; init; }
@@ -38,7 +39,7 @@ public sealed record LauncherOptions
     /// <summary>Echo the app's log lines on the console as well as into <c>infra/.run/logs/app.log</c>.</summary>
     public bool EchoAppLogs { get; init; }
 
-    public IReadOnlyList<int> AllPorts => [BlobPort, QueuePort, TablePort, AppPort, EventGridPort, WebPubSubPort, AcsPort, StorefrontPort];
+    public IReadOnlyList<int> AllPorts => [BlobPort, QueuePort, TablePort, AppPort, EventGridPort, WebPubSubPort, AcsPort, StorefrontPort, StripePort];
 
     public IReadOnlyList<string> Validate()
     {
@@ -70,7 +71,7 @@ public sealed record LauncherOptions
 
 /// <summary>Keys made fresh for every run: nothing secret is fixed in the repository.</summary>
 public sealed record LocalSecrets(
-    string AdminKey, string EventGridTopicKey, string EventGridDeliveryKey, string CookieSigningKey, string MerchantSigningSecret)
+    string AdminKey, string EventGridTopicKey, string EventGridDeliveryKey, string CookieSigningKey, string MerchantSigningSecret, string StripeWebhookSecret)
 {
     public static LocalSecrets Generate() => new(
         AdminKey: Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_'),
@@ -78,5 +79,7 @@ public sealed record LocalSecrets(
         EventGridTopicKey: Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         EventGridDeliveryKey: Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
         CookieSigningKey: Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-        MerchantSigningSecret: "whsec_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
+        MerchantSigningSecret: "whsec_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)),
+        // What the Stripe stand-in signs its webhooks to the app with (Stripe's endpoint secrets look like this).
+        StripeWebhookSecret: "whsec_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24)));
 }

@@ -3,6 +3,7 @@ using CartCall.LocalCloud.Acs;
 using CartCall.LocalCloud.EventGrid;
 using CartCall.LocalCloud.FunctionsHost;
 using CartCall.LocalCloud.Storefront;
+using CartCall.LocalCloud.Stripe;
 using CartCall.LocalCloud.WebPubSub;
 
 namespace CartCall.LocalCloud.Launcher;
@@ -18,6 +19,9 @@ public sealed record ServiceEndpoint(string Service, string Url, string Note);
 public sealed class LocalCloudHost : IAsyncDisposable
 {
     public const string HubName = "cartcall";
+
+    /// <summary>The app's Stripe webhook intake (StripeWebhook's route).</summary>
+    public const string StripeWebhookPath = "api/billing/stripe/webhooks";
 
     private readonly Stack<(string Name, IAsyncDisposable Part)> parts = new();
 
@@ -52,6 +56,8 @@ public sealed class LocalCloudHost : IAsyncDisposable
     public WebPubSubStandIn? WebPubSub { get; private set; }
 
     public AcsStandIn? Acs { get; private set; }
+
+    public StripeStandIn? Stripe { get; private set; }
 
     /// <summary>The demo storefront, once started.</summary>
     public Uri? StorefrontUrl { get; private set; }
@@ -127,6 +133,15 @@ public sealed class LocalCloudHost : IAsyncDisposable
         parts.Push(("ACS stand-in", Acs));
         report($"ACS stand-in at {Acs.Endpoint}");
 
+        // Stripe's webhooks go to the app's intake, signed as a Stripe endpoint's are.
+        Stripe = await StripeStandIn.StartAsync(new StripeStandInOptions
+        {
+            Port = options.StripePort,
+            WebhookEndpoints = [new StripeWebhookEndpointOptions { Url = new Uri(AppUrl, StripeWebhookPath), Secrets = [Secrets.StripeWebhookSecret] }],
+        }, ct).ConfigureAwait(false);
+        parts.Push(("Stripe stand-in", Stripe));
+        report($"Stripe stand-in at {Stripe.BaseAddress}");
+
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var appLog = new StreamWriter(new FileStream(Path.Combine(layout.LogDirectory, "app.log"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite)) { AutoFlush = true };
         parts.Push(("app log", appLog));
@@ -193,6 +208,10 @@ public sealed class LocalCloudHost : IAsyncDisposable
         ["CartCall__Acs__CallbackIssuer"] = Acs.Issuer,
         ["CartCall__Acs__OpenIdConfigurationUri"] = Acs.OpenIdConfigurationUri.AbsoluteUri,
         ["CartCall__Preferences__CookieSigningKey"] = Secrets.CookieSigningKey,
+        ["CartCall__Stripe__SecretKey"] = Stripe!.SecretKey,
+        ["CartCall__Stripe__PublishableKey"] = Stripe.PublishableKey,
+        ["CartCall__Stripe__ApiBase"] = Stripe.BaseAddress.AbsoluteUri,
+        ["CartCall__Stripe__WebhookSecrets__0"] = Secrets.StripeWebhookSecret,
     }.Concat(IdleSettings(options.IdleReevaluationDelay)).ToDictionary();
 
     /// <summary>A single check after the given silence (IdleSchedule.Once); nothing, so the product's schedule, when null.</summary>
@@ -253,6 +272,7 @@ public sealed class LocalCloudHost : IAsyncDisposable
             new("Event Grid stand-in", EventGrid!.Endpoint.AbsoluteUri, "deliveries: /api/_standin/deliveries"),
             new("Web PubSub stand-in", WebPubSub!.Endpoint.AbsoluteUri, $"hub '{HubName}'; activity: /_standin/log"),
             new("ACS stand-in", Acs!.Endpoint.AbsoluteUri, "answer as shopper or agent on this page"),
+            new("Stripe stand-in", Stripe!.BaseAddress.AbsoluteUri, "PaymentIntents, test cards; Payment Element page: /_standin/payment-element"),
             new("Storefront", StorefrontUrl?.AbsoluteUri ?? "(not started)", StorefrontUrl is null ? "branch widget not merged yet" : "the demo store"),
         };
         return list;

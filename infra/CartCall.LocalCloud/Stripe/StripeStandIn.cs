@@ -64,6 +64,12 @@ public sealed partial class StripeStandIn : IAsyncDisposable
         set => outage = value;
     }
 
+    /// <summary>
+    /// Called with (method, path) after a request took effect and before its answer is written: tests use it to cut
+    /// the caller off at the worst moment (the charge is made, the caller never hears of it).
+    /// </summary>
+    public Action<string, string>? AfterEffect { get; set; }
+
     /// <summary>Every PaymentIntent, as the API would show it (with metadata).</summary>
     public IReadOnlyList<JsonObject> PaymentIntents => intents.Snapshot();
 
@@ -244,6 +250,7 @@ public sealed partial class StripeStandIn : IAsyncDisposable
             var text = intent.ToJsonString();
             if (claimed is not null) idempotency.Complete(key.Value, claimed, new SavedResponse(200, text, requestId));
             webhooks.Publish(events, requestId, idempotencyKey);
+            AfterEffect?.Invoke(ctx.Request.Method, ctx.Request.Path.Value ?? "");
             await WriteJsonAsync(ctx, 200, text, requestId, idempotencyKey, replayed: false).ConfigureAwait(false);
         }
         catch (StripeApiException e)

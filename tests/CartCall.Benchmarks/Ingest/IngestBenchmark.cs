@@ -77,6 +77,7 @@ public static class IngestBenchmark
             ["CartCall:Preferences:CookieSigningKey"] = secrets.CookieSigningKey,
             // The idle re-evaluation queue poller runs as in a local run, on the product's default schedule.
         };
+        StripeSettings.AddTo(appSettings);
         await using var app = await InProcessApp.StartAsync(appSettings, LoopbackPorts.FreePort(), ct).ConfigureAwait(false);
 
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false, MaxConnectionsPerServer = 64 }) { BaseAddress = app.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };

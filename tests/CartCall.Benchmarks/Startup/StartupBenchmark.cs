@@ -53,6 +53,11 @@ public static class StartupBenchmark
                 ["CartCall__Acs__ImmutableResourceId"] = Guid.NewGuid().ToString(),
                 ["CartCall__Acs__OpenIdConfigurationUri"] = $"http://127.0.0.1:{LoopbackPorts.FreePort()}/calling/.well-known/acsopenidconfiguration",
             };
+            foreach (var (key, value) in StripeSettings.For(null))
+            {
+                environment[key.Replace(":", "__", StringComparison.Ordinal)] = value!;
+            }
+
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             await using var host = await LocalFunctionsHost.StartAsync(new LocalFunctionsHostOptions
             {

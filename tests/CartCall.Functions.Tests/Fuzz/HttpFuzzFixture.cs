@@ -86,6 +86,7 @@ public sealed class HttpFuzzFixture : IAsyncLifetime
             ["CartCall:Calls:PublicBaseUrl"] = $"http://127.0.0.1:{port}/",
         };
         IdleSettings.AddTo(settings, IdleSettings.Once(TimeSpan.FromMinutes(10)));
+        StripeSettings.AddTo(settings);
         App = await FunctionsApp.StartAsync(new FunctionsAppOptions
         {
             Settings = settings,

@@ -107,6 +107,8 @@ public sealed class SettingsParityTests(CompiledMainTemplate compiled) : IClassF
         // The custom validators (ACS, Web PubSub) need settings too, and each is one the template sets.
         Assert.Contains(needed, k => k.StartsWith($"{Prefix}__Acs__", StringComparison.OrdinalIgnoreCase));
         Assert.Contains(needed, k => k.StartsWith($"{Prefix}__WebPubSub__", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains($"{Prefix}__Stripe__SecretKey", needed);
+        Assert.Contains($"{Prefix}__Stripe__WebhookSecrets__0", needed);
     }
 
     [Fact]
@@ -125,7 +127,8 @@ public sealed class SettingsParityTests(CompiledMainTemplate compiled) : IClassF
     public void Secrets_ArePassedAsKeyVaultReferences()
     {
         var settings = TemplateSettings();
-        foreach (var key in new[] { "CartCall__Admin__Key", "CartCall__Preferences__CookieSigningKey", "CartCall__WebPubSub__AccessKey", "CartCall__EventGrid__DeliveryKey" })
+        foreach (var key in new[] { "CartCall__Admin__Key", "CartCall__Preferences__CookieSigningKey", "CartCall__WebPubSub__AccessKey", "CartCall__EventGrid__DeliveryKey",
+            "CartCall__Stripe__SecretKey", "CartCall__Stripe__WebhookSecrets__0" })
         {
             Assert.True(settings.TryGetValue(key, out var value), $"{key} is not set");
             Assert.True(value.IsKeyVaultReference, $"{key} is not a Key Vault reference: {value.Node?.ToJsonString()}");
@@ -185,7 +188,7 @@ public sealed class SettingsParityTests(CompiledMainTemplate compiled) : IClassF
         {
             if (value.IsKeyVaultReference)
             {
-                resolved[key] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+                resolved[key] = KeyVaultSecretAsTheReadmeSays(key);
             }
             else if (value.KnownValue() is { } known)
             {
@@ -205,6 +208,21 @@ public sealed class SettingsParityTests(CompiledMainTemplate compiled) : IClassF
         }
 
         return resolved;
+    }
+
+    /// <summary>
+    /// What bicep/README.md tells the operator to store in the vault for <paramref name="key"/>: Stripe's keys as the
+    /// Stripe dashboard shows them (the app checks their prefixes), anything else 32 random bytes, base64.
+    /// </summary>
+    private static string KeyVaultSecretAsTheReadmeSays(string key)
+    {
+        var random = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        return key.ToUpperInvariant() switch
+        {
+            "CARTCALL__STRIPE__SECRETKEY" => "sk_live_" + random,
+            var k when k.StartsWith("CARTCALL__STRIPE__WEBHOOKSECRETS__", StringComparison.Ordinal) => "whsec_" + random,
+            _ => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+        };
     }
 
     /// <summary>Binds the settings with the app's own registrations and runs every start-up validator of CartCall's options.</summary>
@@ -270,10 +288,26 @@ public sealed class SettingsParityTests(CompiledMainTemplate compiled) : IClassF
 
         public string Key(string property) => KeyPrefix + property;
 
-        public PropertyInfo? PropertyFor(string key) =>
-            key.StartsWith(KeyPrefix, StringComparison.OrdinalIgnoreCase)
-                ? Type.GetProperty(key[KeyPrefix.Length..], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is { CanWrite: true } p ? p : null
-                : null;
+        /// <summary>The property <paramref name="key"/> binds to; an element of a list (<c>WebhookSecrets__0</c>) binds to the list.</summary>
+        public PropertyInfo? PropertyFor(string key)
+        {
+            if (!key.StartsWith(KeyPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+
+            var name = key[KeyPrefix.Length..];
+            var index = name.LastIndexOf("__", StringComparison.Ordinal);
+            var isElement = index > 0 && name[(index + 2)..] is { Length: > 0 } tail && tail.All(char.IsAsciiDigit);
+            var property = Type.GetProperty(isElement ? name[..index] : name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            return property switch
+            {
+                null => null,
+                { CanWrite: true } when !isElement => property,
+                _ when isElement && property.PropertyType.IsGenericType && property.PropertyType.GetGenericTypeDefinition() == typeof(List<>) => property,
+                _ => null,
+            };
+        }
 
         public bool Binds(string key) => PropertyFor(key) is not null;
     }

@@ -44,7 +44,7 @@ public sealed class StripeOptionsValidator : IValidateOptions<StripeOptions>
             failures.Add("Stripe:SecretKey must be a secret (sk_) or restricted (rk_) API key.");
         }
 
-        if (options.PublishableKey is not null && !options.PublishableKey.StartsWith("pk_", StringComparison.Ordinal))
+        if (!string.IsNullOrEmpty(options.PublishableKey) && !options.PublishableKey.StartsWith("pk_", StringComparison.Ordinal))
         {
             failures.Add("Stripe:PublishableKey must start with pk_.");
         }

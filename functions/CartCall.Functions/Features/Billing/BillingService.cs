@@ -130,6 +130,31 @@ public sealed partial class BillingService(
     }
 
     /// <summary>
+    /// The accept's check of a paid call: places (or finds) the call's hold, and when it is still pending asks the
+    /// provider, so a hold the shopper has just confirmed in the Payment Element counts at once, before its webhook.
+    /// </summary>
+    public async Task<PlaceHoldResult> AuthorizeHoldAsync(string callId, string merchantId, ShopperPrice price, DateTimeOffset callCreatedAt, string timeZone,
+        string? paymentMethod, CancellationToken cancellationToken)
+    {
+        var placed = await PlaceHoldAsync(callId, merchantId, price, callCreatedAt, timeZone, paymentMethod, cancellationToken).ConfigureAwait(false);
+        if (!placed.Ok || placed.Hold is not { Status: HoldStatus.Pending } pending)
+        {
+            return placed;
+        }
+
+        var payment = await provider.GetAsync(pending.PaymentId, cancellationToken).ConfigureAwait(false);
+        if (payment.Status != ProviderPaymentStatus.Held)
+        {
+            return placed;
+        }
+
+        await ReconcileAsync(new PaymentEvent("poll_" + payment.Id, "payment_intent.amount_capturable_updated", time.GetUtcNow().UtcDateTime, payment, callId),
+            cancellationToken).ConfigureAwait(false);
+        var hold = await holds.GetAsync(callId, cancellationToken).ConfigureAwait(false);
+        return new PlaceHoldResult(true, [], hold, hold?.ClientSecret, null);
+    }
+
+    /// <summary>
     /// Reconciles a verified provider event with the holds and the ledger: an authorisation marks the hold held (and
     /// posts it); a cancellation by the provider (expiry) releases it. Replayed events change nothing.
     /// </summary>

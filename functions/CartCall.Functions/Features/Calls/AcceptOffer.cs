@@ -23,6 +23,13 @@ public sealed class AcceptOfferRequest
 
     /// <summary>Preferences sent along while the signed preference cookie is not in place: PutPreferences' body, checked the same way.</summary>
     public PreferencesUpdate? Preferences { get; set; }
+
+    /// <summary>
+    /// For a paid call: a payment method to confirm the hold with at once (Stripe's test methods such as
+    /// <c>pm_card_visa</c>, or one the Payment Element created). Without it a paid call answers 402 with the hold's
+    /// client secret; the widget's Payment Element confirms it, and the accept is sent again.
+    /// </summary>
+    public string? PaymentMethod { get; set; }
 }
 
 /// <summary>
@@ -37,7 +44,7 @@ public sealed class AcceptOffer(AcceptOfferService admission, PreferenceCookie c
     [ApiTag("Calls")]
     [RequestBody(typeof(AcceptOfferRequest))]
     [Response(202, typeof(AcceptOfferResponse))]
-    [Problems(400, 401, 403, 404, 409, 415, 429)]
+    [Problems(400, 401, 402, 403, 404, 409, 415, 429, 503)]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "offers/{offerId}/accept")] HttpRequest request,
         [DurableClient] DurableTaskClient durable, string offerId, CancellationToken cancellationToken)
@@ -65,6 +72,7 @@ public sealed class AcceptOffer(AcceptOfferService admission, PreferenceCookie c
         {
             // The storefront middleware has loaded the offer to find its merchant; the service reads it only without it.
             Offer = widget?.Offer,
+            PaymentMethod = body.PaymentMethod,
         };
 
         var starter = new DurableCallStarter(durable, dialer, options, loggers.CreateLogger<DurableCallStarter>());
@@ -77,9 +85,19 @@ public sealed class AcceptOffer(AcceptOfferService admission, PreferenceCookie c
             AcceptRefusal.Forbidden => Problems.Forbidden(outcome.Detail!),
             AcceptRefusal.Conflict => Problems.Conflict(outcome.Detail!),
             AcceptRefusal.RateLimited => RateLimited(context, outcome),
+            AcceptRefusal.PaymentRequired => Problems.PaymentRequired(outcome.Detail!, PaymentExtensions(outcome.Payment!)),
             _ => throw new InvalidOperationException($"Unknown refusal {outcome.Refusal}."),
         };
     }
+
+    /// <summary>What the widget needs to take the payment: the price it showed, and the hold's client secret for the Payment Element.</summary>
+    private static Dictionary<string, object?> PaymentExtensions(PaymentDue payment) => new()
+    {
+        ["price"] = payment.Price,
+        ["clientSecret"] = payment.ClientSecret,
+        ["publishableKey"] = payment.PublishableKey,
+        ["declineCode"] = payment.DeclineCode,
+    };
 
     private static IResult RateLimited(HttpContext context, AcceptOfferOutcome outcome)
     {

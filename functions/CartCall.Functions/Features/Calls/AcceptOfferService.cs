@@ -32,7 +32,13 @@ public sealed record AcceptOfferCommand(
 {
     /// <summary>The offer when the caller has already loaded it (the storefront middleware has); else it is read.</summary>
     public OfferRecord? Offer { get; init; }
+
+    /// <summary>A paid call's payment method to confirm the hold with at once; null leaves it to the Payment Element.</summary>
+    public string? PaymentMethod { get; init; }
 }
+
+/// <summary>A paid call's payment still to be made (or refused): what the widget shows and confirms.</summary>
+public sealed record PaymentDue(Domain.Billing.ShopperPrice Price, string? ClientSecret, string? PublishableKey, string? DeclineCode);
 
 /// <summary>Why an accept placed no call.</summary>
 public enum AcceptRefusal
@@ -44,6 +50,9 @@ public enum AcceptRefusal
     Forbidden,
     Conflict,
     RateLimited,
+
+    /// <summary>A paid call whose hold is not authorised yet, or was declined (402).</summary>
+    PaymentRequired,
 }
 
 /// <summary>What became of an accept: the answer for the widget, or the refusal with why (and, when rate limited, until when).</summary>
@@ -52,6 +61,9 @@ public sealed record AcceptOfferOutcome(AcceptRefusal Refusal, AcceptOfferRespon
     public static AcceptOfferOutcome Accepted(AcceptOfferResponse response, string? location) => new(AcceptRefusal.None, response, location, null, null);
 
     public static AcceptOfferOutcome Refused(AcceptRefusal why, string detail, TimeSpan? retryAfter = null) => new(why, null, null, detail, retryAfter);
+
+    /// <summary>Set when <see cref="Refusal"/> is <see cref="AcceptRefusal.PaymentRequired"/>.</summary>
+    public PaymentDue? Payment { get; init; }
 }
 
 /// <summary>
@@ -70,6 +82,8 @@ public sealed partial class AcceptOfferService(
     CallStatusNotifier notifier,
     AcsIdentityClient identity,
     ShopperPreferencesService preferences,
+    Billing.BillingService billing,
+    IOptions<Adapters.Stripe.StripeOptions> stripe,
     OptimisticConcurrency concurrency,
     IOptions<CallsOptions> options,
     TimeProvider time,
@@ -175,6 +189,24 @@ public sealed partial class AcceptOfferService(
         if (deferUntil is null && await agents.CountAvailableAsync(merchant.Id, fresh: true, cancellationToken).ConfigureAwait(false) == 0)
         {
             return AcceptOfferOutcome.Refused(AcceptRefusal.Conflict, "No agent is available to take the call right now.");
+        }
+
+        // A paid call goes ahead only once its hold is authorised (issue 13); placed before the limits are reserved, so an
+        // accept that must wait for the payment uses none of them. A hold left by an accept that then fails is released
+        // by the call's settlement or, failing that, by the daily sweep.
+        if (merchant.ShopperPrice is { } price)
+        {
+            var hold = await billing.AuthorizeHoldAsync(callId, merchant.Id, price, now, merchant.TimeZone, command.PaymentMethod, cancellationToken).ConfigureAwait(false);
+            if (!hold.Ok || hold.Hold?.Status != Billing.HoldStatus.Held)
+            {
+                var detail = hold.Ok
+                    ? "This call is paid: confirm the payment (the hold's client secret is in clientSecret), then accept again."
+                    : "The payment was refused: " + string.Join(" ", hold.Problems);
+                return AcceptOfferOutcome.Refused(AcceptRefusal.PaymentRequired, detail) with
+                {
+                    Payment = new PaymentDue(price, hold.ClientSecret, stripe.Value.PublishableKey, hold.DeclineCode),
+                };
+            }
         }
 
         // A browser call needs the shopper's ACS identity and a VoIP token for the widget.

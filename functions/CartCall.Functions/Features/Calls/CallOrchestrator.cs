@@ -154,6 +154,8 @@ public static class CallOrchestrator
                     // CallEnded is built from the record: the final one must be stored first.
                     await SettleAsync().ConfigureAwait(true);
                     await context.CallActivityAsync(nameof(CallActivities.PublishCallEnded), callId, Retried).ConfigureAwait(true);
+                    // Metered and settled exactly once, from the same final record (issue 13).
+                    await Billing.BillingActivities.SettleAsync(context, callId).ConfigureAwait(true);
                     return null;
                 case Dial dial:
                     var firstSent = dial.Attempt == 1 ? input.FirstDialSent : Now(context);

@@ -54,6 +54,12 @@ public sealed class Merchant
     /// <summary>At most this many calls a day, counted in the merchant's time zone at accept.</summary>
     public int DailyCallBudget { get; set; } = 50;
 
+    /// <summary>
+    /// Paid calls (issue 13): what the shopper pays for a call (a flat price, or per minute with a cap), held on the
+    /// card at accept and captured at hang-up. Null: calls are free to the shopper.
+    /// </summary>
+    public Domain.Billing.ShopperPrice? ShopperPrice { get; set; }
+
     /// <summary>The merchant's experiment: the holdout (control group) and how long after a decision an order counts.</summary>
     public ExperimentDto Experiment { get; set; } = new();
 

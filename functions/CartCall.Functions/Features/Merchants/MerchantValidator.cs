@@ -142,6 +142,12 @@ public static partial class MerchantValidator
 
         ValidateExperiment(m.Experiment, problems);
 
+        // A paid call: unknown currencies, negative or absurd prices are refused here, before any shopper sees them.
+        if (m.ShopperPrice is { } price)
+        {
+            problems.AddRange(price.Validate().Select(p => "shopperPrice: " + p));
+        }
+
         return problems;
     }
 

@@ -10,6 +10,7 @@ using CartCall.Functions.Features.Offers;
 using CartCall.Functions.Hosting;
 using CartCall.LocalCloud.Acs;
 using CartCall.LocalCloud.EventGrid;
+using CartCall.LocalCloud.Stripe;
 using CartCall.LocalCloud.WebPubSub;
 using CartCall.Testing;
 using CartCall.Functions.Hosting.Middleware;
@@ -33,6 +34,16 @@ namespace CartCall.Functions.Tests.Features.Calls;
 /// </summary>
 public class CallsFixture : IAsyncLifetime
 {
+    private readonly bool workerProcess;
+
+    public CallsFixture()
+        : this(workerProcess: false)
+    {
+    }
+
+    /// <param name="workerProcess">Run the worker as a child process (so a test can kill it) instead of in-process.</param>
+    protected CallsFixture(bool workerProcess) => this.workerProcess = workerProcess;
+
     public const string AdminKey = AppFixture.AdminKey;
     public const string MerchantNumber = "+12015550100";
     public const string Origin = "http://127.0.0.1:5173";
@@ -47,6 +58,9 @@ public class CallsFixture : IAsyncLifetime
 
     public WebPubSubStandIn PubSub { get; private set; } = default!;
 
+    /// <summary>The Stripe the app bills shoppers through; its webhooks go to the app's intake.</summary>
+    public StripeStandIn Stripe { get; private set; } = default!;
+
     public CloudEventSink Events { get; private set; } = default!;
 
     public FunctionsApp App { get; private set; } = default!;
@@ -55,7 +69,7 @@ public class CallsFixture : IAsyncLifetime
     public StorageClients Storage { get; private set; } = default!;
 
     /// <summary>True runs the worker as a child process that a test can kill as kill -9 would.</summary>
-    protected virtual bool WorkerProcess => false;
+    protected virtual bool WorkerProcess => workerProcess;
 
     /// <summary>How often a call's orchestration asks ACS for the call's real state.</summary>
     protected virtual TimeSpan CheckInterval => TimeSpan.FromSeconds(5);
@@ -99,6 +113,12 @@ public class CallsFixture : IAsyncLifetime
 
         IdleSettings.AddTo(settings, IdleSettings.Once(TimeSpan.FromMinutes(10)));
         var port = Azurite.FreePort();
+        Stripe = await StripeStandIn.StartAsync(new StripeStandInOptions
+        {
+            WebhookEndpoints = [new StripeWebhookEndpointOptions { Url = new Uri($"http://127.0.0.1:{port}/api/billing/stripe/webhooks"), Secrets = [StripeSettings.WebhookSecret] }],
+            WebhookRetrySchedule = [TimeSpan.FromMilliseconds(200)],
+        }, CancellationToken.None);
+        StripeSettings.AddTo(settings, Stripe.BaseAddress);
         settings["CartCall:Calls:PublicBaseUrl"] = $"http://127.0.0.1:{port}/";
         Storage = new StorageClients(Options.Create(new StorageOptions { ConnectionString = azurite.ConnectionString }));
         App = await FunctionsApp.StartAsync(new FunctionsAppOptions
@@ -110,6 +130,10 @@ public class CallsFixture : IAsyncLifetime
         });
     }
 
+    /// <summary>Clients for the app's storage, made in the test process.</summary>
+    public CartCall.Functions.Storage.StorageClients StorageClients() =>
+        new(Microsoft.Extensions.Options.Options.Create(new CartCall.Functions.Storage.StorageOptions { ConnectionString = azurite!.ConnectionString }));
+
     public async Task DisposeAsync()
     {
         // Any part may be missing when start-up failed half way.
@@ -117,6 +141,7 @@ public class CallsFixture : IAsyncLifetime
         if (Acs is not null) await Acs.DisposeAsync();
         if (EventGrid is not null) await EventGrid.DisposeAsync();
         if (PubSub is not null) await PubSub.DisposeAsync();
+        if (Stripe is not null) await Stripe.DisposeAsync();
         if (Events is not null) await Events.DisposeAsync();
         if (azurite is not null)
         {
@@ -263,10 +288,8 @@ public class CallsFixture : IAsyncLifetime
 }
 
 /// <summary>The calls fixture with the worker in a child process, reconciling every second.</summary>
-public sealed class WorkerProcessCallsFixture : CallsFixture
+public sealed class WorkerProcessCallsFixture() : CallsFixture(workerProcess: true)
 {
-    protected override bool WorkerProcess => true;
-
     protected override TimeSpan CheckInterval => TimeSpan.FromSeconds(1);
 }
 

@@ -80,6 +80,7 @@ public class OfferFlowFixture : IAsyncLifetime
             ["CartCall:Acs:OpenIdConfigurationUri"] = $"http://127.0.0.1:{Azurite.FreePort()}/calling/.well-known/acsopenidconfiguration",
         };
         IdleSettings.AddTo(settings, IdleSchedule);
+        StripeSettings.AddTo(settings);
         App = await FunctionsApp.StartAsync(new FunctionsAppOptions
         {
             Settings = settings,

@@ -75,6 +75,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IAsyncLifetime
         };
         // One idle check 2 s into the silence, and the session closed (its outcome recorded) at 4 s.
         IdleSettings.AddTo(settings, IdleSettings.Schedule([TimeSpan.FromSeconds(2)], TimeSpan.Zero, TimeSpan.FromSeconds(4)));
+        StripeSettings.AddTo(settings);
         app = await FunctionsApp.StartAsync(new FunctionsAppOptions
         {
             Settings = settings,
