@@ -169,6 +169,7 @@ public sealed class TableAgentStore(StorageClients storage, OptimisticConcurrenc
             DisplayName = agent.DisplayName,
             PhoneNumber = agent.PhoneNumber,
             AcsUserId = agent.AcsUserId,
+            TakesCallsOn = agent.TakesCallsOn,
             Priority = agent.Priority,
             UpdatedAt = agent.UpdatedAt,
         };
@@ -187,6 +188,7 @@ public sealed class TableAgentStore(StorageClients storage, OptimisticConcurrenc
         DisplayName = agent.DisplayName,
         PhoneNumber = agent.PhoneNumber,
         AcsUserId = agent.AcsUserId,
+        TakesCallsOn = agent.TakesCallsOn,
         Priority = agent.Priority,
         UpdatedAt = agent.UpdatedAt,
         Available = availability.IsAvailable(now),

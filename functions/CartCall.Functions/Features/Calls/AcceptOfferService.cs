@@ -69,6 +69,7 @@ public sealed partial class AcceptOfferService(
     CallCounters counters,
     CallStatusNotifier notifier,
     AcsIdentityClient identity,
+    BrowserCalling calling,
     ShopperPreferencesService preferences,
     OptimisticConcurrency concurrency,
     IOptions<CallsOptions> options,
@@ -248,7 +249,8 @@ public sealed partial class AcceptOfferService(
 
         return AcceptOfferOutcome.Accepted(
             new AcceptOfferResponse(callId, Wire(created.Status), mode, deferUntil, reason,
-                shopper is null ? null : new AcsTokenView(shopper.User.Id, shopper.Token, shopper.ExpiresOn)),
+                shopper is null ? null : new AcsTokenView(shopper.User.Id, shopper.Token, shopper.ExpiresOn),
+                shopper is null ? null : calling.View),
             Location(callId));
     }
 
@@ -273,7 +275,8 @@ public sealed partial class AcceptOfferService(
 
         LogRepeated(call.CallId, call.Status);
         return AcceptOfferOutcome.Accepted(
-            new AcceptOfferResponse(call.CallId, Wire(call.Status), call.Mode, call.ScheduledFor, call.Reason, token), Location(call.CallId));
+            new AcceptOfferResponse(call.CallId, Wire(call.Status), call.Mode, call.ScheduledFor, call.Reason, token, token is null ? null : calling.View),
+            Location(call.CallId));
     }
 
     /// <summary>Marks the offer accepted, under the app's concurrency policy; an offer that stays contended keeps its state (the call stands).</summary>

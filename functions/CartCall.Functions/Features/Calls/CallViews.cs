@@ -5,9 +5,9 @@ namespace CartCall.Functions.Features.Calls;
 /// <summary>A browser call's credentials: the shopper's ACS user and a VoIP token for it.</summary>
 public sealed record AcsTokenView(string UserId, string Token, DateTimeOffset ExpiresOn);
 
-/// <summary>The accept answer (contract: AcceptOffer).</summary>
+/// <summary>The accept answer (contract: AcceptOffer). A browser call carries the shopper's token and how to take the call.</summary>
 public sealed record AcceptOfferResponse(
-    string CallId, string Status, CallMode? Mode, DateTimeOffset? ScheduledFor, string Reason, AcsTokenView? AcsToken);
+    string CallId, string Status, CallMode? Mode, DateTimeOffset? ScheduledFor, string Reason, AcsTokenView? AcsToken, CallingView? Calling = null);
 
 /// <summary>GetCallStatus: what the widget follows.</summary>
 public sealed record CallStatusView(
