@@ -1,5 +1,6 @@
 using CartCall.Functions.Adapters.EventGrid;
 using CartCall.Functions.Features.Agents;
+using CartCall.Functions.Features.AgentWorkspace;
 using CartCall.Functions.Features.BrowserEvents;
 using CartCall.Functions.Features.Calls;
 using CartCall.Functions.Features.Experiments;
@@ -51,6 +52,7 @@ public static class CartCallApp
 
         services.AddMerchants();
         services.AddAgents();
+        services.AddAgentWorkspace();
         services.AddSessions();
         services.AddOffers();
         services.AddExperiments();

@@ -224,6 +224,7 @@ public sealed partial class AcceptOfferService(
             ScheduledFor = deferUntil,
             ShopperPhone = mode == CallMode.Phone ? number!.E164 : null,
             ShopperAcsUserId = shopper?.User.Id,
+            Language = prefs?.Language,
             QuietHours = prefs?.Quiet,
             TimeZone = prefs?.TimeZoneId,
             ClientAddress = address,
