@@ -19,6 +19,7 @@ internal static class AgentWorkspacePage
 <style>
   :root { --a: #0b57d0; --line: #d9dce1; --muted: #5f6368; --ok: #1e8e3e; --warn: #b06000; --bad: #c5221f; }
   * { box-sizing: border-box; }
+  [hidden] { display: none !important; }
   body { font: 15px/1.45 system-ui, sans-serif; margin: 0; color: #1f1f1f; background: #f6f7f9; }
   header { display: flex; flex-wrap: wrap; gap: 12px 24px; align-items: center; padding: 12px 24px; background: #fff; border-bottom: 1px solid var(--line); }
   header h1 { font-size: 18px; margin: 0; }
@@ -61,6 +62,7 @@ internal static class AgentWorkspacePage
   .error { color: var(--bad); }
   .cc-agent { border: 1px solid var(--line); border-radius: 8px; padding: 12px; margin-bottom: 12px; }
   .cc-agent .cc-ctl button { min-width: 7em; }
+  .cc-agent .cc-facts { display: none; }
   .cc-agent .cc-answer { background: var(--ok); border-color: var(--ok); color: #fff; }
 </style>
 </head>
@@ -97,6 +99,7 @@ internal static class AgentWorkspacePage
         <label>Take calls <select id="device"><option value="browser">in this browser</option><option value="phone">on my phone</option></select></label>
       </div>
       <p id="device-note" class="who"></p>
+      <label><input type="checkbox" id="processing" checked> Echo cancellation and noise suppression (turn off with a good headset)</label>
     </section>
     <section class="card" aria-labelledby="call-h" style="margin-top:16px">
       <h2 id="call-h">Current call</h2>
@@ -140,6 +143,7 @@ internal static class AgentWorkspacePage
   const $ = (id) => document.getElementById(id);
   const locale = navigator.language || 'en';
   const KEY = 'cartcall.agentKey';
+  const PROCESSING = 'cartcall.voiceProcessing';
   let key = null;
   let me = null;
   let phone = null;
@@ -282,6 +286,12 @@ internal static class AgentWorkspacePage
     announce(available ? 'You are available.' : 'You are away.');
   });
   $('ready').addEventListener('click', async () => { me = await api('POST', 'agent/me/ready'); render(); announce('Ready for the next call.'); });
+  $('processing').checked = localStorage.getItem(PROCESSING) !== 'off';
+  $('processing').addEventListener('change', () => {
+    // Takes effect from the next call: the microphone of a call in progress is left as it is.
+    localStorage.setItem(PROCESSING, $('processing').checked ? 'on' : 'off');
+    if (phone && !phone.call && !phone.ringing) { phone.dispose(); phone = null; phoneFor = null; ensurePhone(); }
+  });
   $('device').addEventListener('change', async () => {
     try { me = await api('PUT', 'agent/me', { takesCallsOn: $('device').value }); } catch (e) { announce(e.message); }
     render();
@@ -299,32 +309,44 @@ internal static class AgentWorkspacePage
     phone = CartCallAgentCalling.mount($('phone'), {
       adapter: me.calling.adapter, token: token.token, userId: token.userId,
       signalingUrl: me.calling.signalingUrl, sdkUrl: '../widget-calling-acs.js', lang: 'en',
+      processing: localStorage.getItem(PROCESSING) !== 'off',
     });
     phone.on('incoming', async (inc) => {
       const ctx = String(inc.operationContext || '').split('|')[0];
       if (ctx) showCall(ctx); else await refreshMe();
     });
     phone.on('call', () => { refreshSoon(); });
-    phone.on('ended', () => { if (current) offerDisposition(current.callId); refreshSoon(); });
+    phone.on('ended', () => {
+      if (current) offerDisposition(current.callId);
+      // The app releases the agent shortly after the call ends: read the state again as that lands.
+      for (const wait of [150, 1000, 2500]) setTimeout(() => { refreshMe(); refreshCalls(); }, wait);
+    });
     phone.ready.catch(() => {});
   }
 
   // ---- the call on screen: cart, score and reasons, language, mode ----
   async function showCall(callId) {
     current = { callId, view: null };
-    try {
-      const view = await api('GET', 'agent/calls/' + encodeURIComponent(callId));
-      if (!current || current.callId !== callId) return;
-      current.view = view;
-      drawCall(view);
-    } catch { /* not this agent's call (any more) */ }
+    // The ring can come before the app has written down whom it rings: try again for a few seconds.
+    for (let attempt = 0; attempt < 10 && current && current.callId === callId; attempt++) {
+      try {
+        const view = await api('GET', 'agent/calls/' + encodeURIComponent(callId));
+        if (!current || current.callId !== callId) return;
+        current.view = view;
+        drawCall(view);
+        return;
+      } catch (e) {
+        if (e.message === 'signed out') return;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
   }
 
   function drawCall(c) {
     const box = $('call-details');
     const facts = el('dl', { class: 'facts' });
     const add = (term, ...value) => facts.append(el('dt', {}, term), el('dd', {}, ...value));
-    add('Status', words(STATUS_WORDS, c.status));
+    add('Status', c.status === 'connected' && c.agentId !== me.agent.id ? 'Shopper waiting on the line' : words(STATUS_WORDS, c.status));
     add('Mode', words(MODE_WORDS, c.mode));
     add('Language', languageName(c.language));
     add('Started', timeEl(c.createdAt));
@@ -427,7 +449,15 @@ internal static class AgentWorkspacePage
       socket.onclose = () => { socket = null; if (key) setTimeout(connectPush, 5000); };
     } catch { /* polling covers it */ }
   }
-  setInterval(() => { if (key) { const live = socket && socket.readyState === WebSocket.OPEN; if (!live || Date.now() % 15000 < 3000) { refreshMe(); refreshCalls(); } } }, 3000);
+  // The agent's own state is read every 3 s (a release or a wrap-up's end sends no call frame); today's calls on every
+  // call frame, and every 15 s (every 3 s while the socket is down).
+  let ticks = 0;
+  setInterval(() => {
+    if (!key) return;
+    refreshMe();
+    const live = socket && socket.readyState === WebSocket.OPEN;
+    if (!live || ++ticks % 5 === 0) refreshCalls();
+  }, 3000);
   setInterval(() => { for (const t of document.querySelectorAll('time[data-rel]')) t.textContent = relative(t.dataset.rel); }, 15000);
 
   // A link may carry the key in its fragment (never sent to the server); it is taken and removed from the address.

@@ -146,7 +146,10 @@ public sealed class AgentWorkspaceService(
     {
         ArgumentNullException.ThrowIfNull(who);
         var call = await calls.GetAsync(callId, cancellationToken).ConfigureAwait(false);
-        if (call is null || call.MerchantId != who.MerchantId || !Involves(call, who.AgentId))
+        // The agent's own reservation names the call before the call's record does (the record follows the orchestration).
+        var holding = call is not null && !Involves(call, who.AgentId)
+            && (await agents.GetAsync(who.MerchantId, who.AgentId, cancellationToken).ConfigureAwait(false))?.CallId == callId;
+        if (call is null || call.MerchantId != who.MerchantId || !(holding || Involves(call, who.AgentId)))
         {
             return WorkspaceResult<AgentCallView>.Fail(404, $"There is no call '{callId}' of yours.");
         }
