@@ -138,6 +138,8 @@ resource settings 'Microsoft.Web/sites/config@2024-11-01' = {
       // Where ACS calls back (CallsOptions.PublicBaseUrl): on Flex the default host name may be a generated unique
       // name, not <app>.azurewebsites.net, so it is taken from the site.
       CartCall__Calls__PublicBaseUrl: 'https://${site.properties.defaultHostName}'
+      // Browser calls in Azure use Microsoft's Calling SDK (the app serves its bundle); `local` is for cartcall-local.
+      CartCall__Calling__Adapter: 'acs'
     },
     appSettings
   )

@@ -1,5 +1,6 @@
 using CartCall.Functions.Adapters.EventGrid;
 using CartCall.Functions.Features.Agents;
+using CartCall.Functions.Features.AgentWorkspace;
 using CartCall.Functions.Features.Billing;
 using CartCall.Functions.Features.BrowserEvents;
 using CartCall.Functions.Features.Calls;
@@ -52,6 +53,7 @@ public static class CartCallApp
 
         services.AddMerchants();
         services.AddAgents();
+        services.AddAgentWorkspace();
         services.AddSessions();
         services.AddOffers();
         services.AddExperiments();

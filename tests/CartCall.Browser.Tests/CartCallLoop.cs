@@ -36,6 +36,11 @@ public sealed class CartCallLoop : IAsyncLifetime
 
     public string MerchantId { get; } = "browser-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
 
+    /// <summary>The agent who answers in the agent workspace (browser calls), and their key.</summary>
+    public const string WorkspaceAgentId = "ada";
+
+    public string WorkspaceKey { get; private set; } = "";
+
     public string PublishableKey { get; } = "pk_test_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     public Uri AppUrl { get; private set; } = default!;
@@ -66,6 +71,8 @@ public sealed class CartCallLoop : IAsyncLifetime
             new AcsStandInOptions
             {
                 RingTimeout = TimeSpan.FromSeconds(10),
+                // Identities the app makes (a browser call's shopper, the workspace agent) answer in their pages.
+                IssuedUserParty = PartyScript.InBrowser(),
                 DefaultParty = new PartyScript { AnswerAfter = TimeSpan.FromMilliseconds(400), HangUpAfter = TimeSpan.FromSeconds(4) },
             },
             CancellationToken.None);
@@ -99,6 +106,9 @@ public sealed class CartCallLoop : IAsyncLifetime
             ["CartCall:Calls:AgentInvitationTimeoutSeconds"] = "5",
             ["CartCall:Preferences:CookieSigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
             ["CartCall:Calls:PublicBaseUrl"] = AppUrl.AbsoluteUri,
+            ["CartCall:Calling:Adapter"] = "local",
+            // Every shopper of these tests comes from 127.0.0.1; the voice measurement alone places 20 calls.
+            ["CartCall:Calls:MaxCallsPerClientAddressPerHour"] = "1000",
         };
         // One check after each silence of IdleDelay; the session stays open (a shopper who comes back, reloads or
         // dismisses and idles again is scored again) until ten minutes of silence close it.
@@ -122,7 +132,7 @@ public sealed class CartCallLoop : IAsyncLifetime
         });
 
         _store = await DemoStorefront.StartAsync(
-            new DemoStorefrontOptions { AppBaseUrl = AppUrl, MerchantId = MerchantId, SigningSecret = Secret, PublishableKey = PublishableKey },
+            new DemoStorefrontOptions { AppBaseUrl = AppUrl, MerchantId = MerchantId, SigningSecret = Secret, PublishableKey = PublishableKey, VoiceProcessing = false },
             CancellationToken.None);
 
         using (var admin = AdminClient())
@@ -130,6 +140,15 @@ public sealed class CartCallLoop : IAsyncLifetime
             (await admin.PutAsJsonAsync($"api/merchants/{MerchantId}", MerchantDocument(MerchantId, PublishableKey, Store.Origin))).EnsureSuccessStatusCode();
             (await admin.PutAsJsonAsync($"api/merchants/{MerchantId}/agents/agent-1", new { displayName = "Sam", available = true, phoneNumber = "+14155550100", priority = 1 }))
                 .EnsureSuccessStatusCode();
+            // The workspace agent: tried first once available, away until a test signs in and makes them available.
+            (await admin.PutAsJsonAsync($"api/merchants/{MerchantId}/agents/{WorkspaceAgentId}", new { displayName = "Ada", available = false, priority = 0 }))
+                .EnsureSuccessStatusCode();
+            var issued = await admin.PostAsync($"api/merchants/{MerchantId}/agents/{WorkspaceAgentId}/key", null);
+            issued.EnsureSuccessStatusCode();
+            WorkspaceKey = (await issued.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["key"]!.GetValue<string>();
+            using var agent = AppClient();
+            agent.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", WorkspaceKey);
+            (await agent.PutAsJsonAsync("api/agent/me", new { takesCallsOn = "browser" })).EnsureSuccessStatusCode();
         }
 
         (_playwright, Browser) = await Chromium.LaunchAsync();

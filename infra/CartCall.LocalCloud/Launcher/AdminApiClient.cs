@@ -21,6 +21,33 @@ public sealed class AdminApiClient(HttpClient http, string adminKey)
             .ConfigureAwait(false);
     }
 
+    /// <summary>Issues an agent's workspace key (POST …/agents/{agentId}/key); the old one stops working.</summary>
+    public async Task<string> IssueAgentKeyAsync(string merchantId, string agentId, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/merchants/{Uri.EscapeDataString(merchantId)}/agents/{Uri.EscapeDataString(agentId)}/key");
+        request.Headers.Add(Functions.Hosting.Middleware.AdminKeyMiddleware.Header, adminKey);
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        var body = await response.Content.ReadFromJsonAsync<Functions.Features.AgentWorkspace.IssuedAgentKey>(AppJson.Options, cancellationToken).ConfigureAwait(false);
+        return response.IsSuccessStatusCode && body is not null
+            ? body.Key
+            : throw new InvalidOperationException($"Issuing agent {agentId}'s key answered {(int)response.StatusCode}.");
+    }
+
+    /// <summary>As the agent (their key): take calls in the browser, which gives them an ACS identity of the app's making.</summary>
+    public async Task TakeCallsInBrowserAsync(string agentKey, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, "/api/agent/me")
+        {
+            Content = JsonContent.Create(new { takesCallsOn = "browser" }, options: AppJson.Options),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", agentKey);
+        using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"PUT /api/agent/me answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false)}");
+        }
+    }
+
     /// <summary>
     /// The demo merchant: open around the clock so offers can be seen at any hour, the storefront's origin allowed,
     /// the rest of the economics left at the product's defaults.
@@ -45,6 +72,10 @@ public sealed class AdminApiClient(HttpClient http, string adminKey)
         };
     }
 
+    /// <summary>
+    /// The demo agents, tried in order: the first takes calls in the agent workspace (a person answers there, over the
+    /// local calling adapter); the others have fictional phone numbers that the ACS stand-in answers by script.
+    /// </summary>
     public static IReadOnlyList<Agent> DemoAgents(int count) =>
         Enumerable.Range(1, count).Select(i => new Agent
         {
@@ -53,6 +84,7 @@ public sealed class AdminApiClient(HttpClient http, string adminKey)
             Available = true,
             // 555-01xx numbers are reserved for fiction; the ACS stand-in answers for them.
             PhoneNumber = $"+1425555{100 + i:D4}",
+            TakesCallsOn = i == 1 ? AgentDevice.Browser : AgentDevice.Phone,
             Priority = i,
         }).ToList();
 

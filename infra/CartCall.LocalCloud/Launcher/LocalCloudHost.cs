@@ -129,7 +129,9 @@ public sealed class LocalCloudHost : IAsyncDisposable
         parts.Push(("Web PubSub stand-in", WebPubSub));
         report($"Web PubSub stand-in at {WebPubSub.Endpoint}");
 
-        Acs = await AcsStandIn.StartAsync(new AcsStandInOptions { Port = options.AcsPort }, ct).ConfigureAwait(false);
+        // Identities the app makes (the shopper's for a browser call, the first agent's for the workspace) answer in
+        // their pages over the stand-in's calling socket; phone numbers answer by script.
+        Acs = await AcsStandIn.StartAsync(new AcsStandInOptions { Port = options.AcsPort, IssuedUserParty = PartyScript.InBrowser() }, ct).ConfigureAwait(false);
         parts.Push(("ACS stand-in", Acs));
         report($"ACS stand-in at {Acs.Endpoint}");
 
@@ -212,6 +214,8 @@ public sealed class LocalCloudHost : IAsyncDisposable
         ["CartCall__Stripe__PublishableKey"] = Stripe.PublishableKey,
         ["CartCall__Stripe__ApiBase"] = Stripe.BaseAddress.AbsoluteUri,
         ["CartCall__Stripe__WebhookSecrets__0"] = Secrets.StripeWebhookSecret,
+        // Browser calls over WebRTC on loopback, signalled by the ACS stand-in (no emulator of the Calling SDK exists).
+        ["CartCall__Calling__Adapter"] = "local",
     }.Concat(IdleSettings(options.IdleReevaluationDelay)).ToDictionary();
 
     /// <summary>A single check after the given silence (IdleSchedule.Once); nothing, so the product's schedule, when null.</summary>
@@ -234,8 +238,18 @@ public sealed class LocalCloudHost : IAsyncDisposable
         foreach (var agent in AdminApiClient.DemoAgents(options.AgentCount))
         {
             await admin.PutAgentAsync(options.MerchantId, agent, ct).ConfigureAwait(false);
+            if (agent.TakesCallsOn == CartCall.Functions.Features.Agents.AgentDevice.Browser)
+            {
+                // The workspace's agent: a key to sign in with, and the ACS identity the app makes for browser calls.
+                var key = await admin.IssueAgentKeyAsync(options.MerchantId, agent.Id, ct).ConfigureAwait(false);
+                await admin.TakeCallsInBrowserAsync(key, ct).ConfigureAwait(false);
+                WorkspaceAgent = (agent.Id, key);
+            }
         }
     }
+
+    /// <summary>The demo agent who answers in the agent workspace, and their key; null with no agents.</summary>
+    public (string AgentId, string Key)? WorkspaceAgent { get; private set; }
 
     /// <summary>
     /// The demo storefront: a real storefront backend that signs its cart events to the app's webhook and embeds the
@@ -265,7 +279,10 @@ public sealed class LocalCloudHost : IAsyncDisposable
             new("App", AppUrl.AbsoluteUri, Invariant($"local Functions host, {Functions?.Functions.Count} functions; healthy in {AppStartup.TotalSeconds:0.00} s; log infra/.run/logs/app.log")),
             new("OpenAPI", new Uri(AppUrl, "api/openapi.json").AbsoluteUri, "the app's API description"),
             new("Health", new Uri(AppUrl, AppProcess.HealthPath.TrimStart('/')).AbsoluteUri, "tables and queues reachable"),
-            new("Agent console", new Uri(AppUrl, "api/agents/console").AbsoluteUri, "merchant id + admin key; set availability, watch calls"),
+            WorkspaceAgent is { } w
+                ? new("Agent workspace", new Uri(AppUrl, "api/agent/workspace").AbsoluteUri + "#key=" + w.Key,
+                    $"signed in as {w.AgentId}, who answers browser calls here (ringing with sound); the other agents answer by script")
+                : new("Agent workspace", new Uri(AppUrl, "api/agent/workspace").AbsoluteUri, "no demo agents"),
             new("Cart events", new Uri(AppUrl, $"api/merchants/{options.MerchantId}/cart-events").AbsoluteUri, "signed with CartCall-Signature"),
             new("Azurite", Invariant($"http://127.0.0.1:{options.BlobPort} / {options.QueuePort} / {options.TablePort}"),
                 options.InMemoryStorage ? "blob / queue / table, in memory" : "blob / queue / table; data in infra/.run/azurite"),

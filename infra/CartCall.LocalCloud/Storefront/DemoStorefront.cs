@@ -145,7 +145,8 @@ public sealed partial class DemoStorefront : IAsyncDisposable
         {
             var html = _cache.GetOrAdd(name, Compose);
             var tag = $"<script src=\"{E(o.ResolvedWidgetUrl.AbsoluteUri)}\" data-merchant=\"{E(o.MerchantId)}\" " +
-                $"data-publishable-key=\"{E(o.PublishableKey)}\" data-session-id=\"{E(sessionId)}\" data-language=\"{E(o.Language)}\" async></script>";
+                $"data-publishable-key=\"{E(o.PublishableKey)}\" data-session-id=\"{E(sessionId)}\" data-language=\"{E(o.Language)}\"" +
+                (o.VoiceProcessing ? "" : " data-voice-processing=\"off\"") + " async></script>";
             return html.Replace(WidgetMarker, tag, StringComparison.Ordinal);
         }
 

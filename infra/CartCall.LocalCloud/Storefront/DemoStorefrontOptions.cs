@@ -25,6 +25,9 @@ public sealed class DemoStorefrontOptions
     /// <summary>The shopper's language the widget is told (en, de, fr, es).</summary>
     public string Language { get; set; } = "en";
 
+    /// <summary>False: the widget's browser calls turn echo cancellation, noise suppression and gain control off (tone tests).</summary>
+    public bool VoiceProcessing { get; set; } = true;
+
     /// <summary>Where pages load the widget from; null means <c>{AppBaseUrl}/api/widget.js</c>.</summary>
     public Uri? WidgetUrl { get; set; }
 

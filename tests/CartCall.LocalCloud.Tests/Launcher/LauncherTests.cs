@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using CartCall.Functions.Features.Agents;
 using CartCall.Functions.Features.Merchants;
 using CartCall.LocalCloud.Launcher;
 
@@ -57,7 +58,7 @@ public sealed class LauncherTests
     }
 
     [Fact]
-    public void DemoAgents_AreAvailable_WithE164Numbers()
+    public void DemoAgents_AreAvailable_WithE164Numbers_AndOnlyTheFirstAnswersInTheWorkspace()
     {
         var agents = AdminApiClient.DemoAgents(3);
 
@@ -67,6 +68,7 @@ public sealed class LauncherTests
             Assert.True(a.Available);
             Assert.Matches(@"^\+1425555\d{4}$", a.PhoneNumber!);
         });
+        Assert.Equal([AgentDevice.Browser, AgentDevice.Phone, AgentDevice.Phone], agents.Select(a => a.TakesCallsOn!.Value));
     }
 
     [Fact]

@@ -35,6 +35,13 @@ public sealed class Agent
     /// <summary>ACS user id (8:acs:…) for agents who answer in the agent workspace.</summary>
     public string? AcsUserId { get; set; }
 
+    /// <summary>
+    /// Where the agent takes calls: <c>browser</c> (the agent workspace, invited by <see cref="AcsUserId"/>) or
+    /// <c>phone</c> (<see cref="PhoneNumber"/>). Null (agents registered before this existed): the ACS identity when
+    /// there is one, else the phone.
+    /// </summary>
+    public AgentDevice? TakesCallsOn { get; set; }
+
     /// <summary>Lower is tried first when a call needs an agent.</summary>
     public int Priority { get; set; }
 
@@ -42,5 +49,29 @@ public sealed class Agent
 
     /// <summary>How routing reaches the agent, as a raw identifier on a call; null when they cannot be reached.</summary>
     [JsonIgnore]
-    public string? RawId => AcsUserId is { Length: > 0 } user ? user : PhoneNumber is { Length: > 0 } phone ? "4:" + phone : null;
+    public string? RawId => Device switch
+    {
+        AgentDevice.Browser => AcsUserId,
+        AgentDevice.Phone => "4:" + PhoneNumber,
+        _ => null,
+    };
+
+    /// <summary>Where routing reaches the agent now: the chosen device when it is set up, else none.</summary>
+    [JsonIgnore]
+    public AgentDevice? Device => TakesCallsOn switch
+    {
+        AgentDevice.Browser => AcsUserId is { Length: > 0 } ? AgentDevice.Browser : null,
+        AgentDevice.Phone => PhoneNumber is { Length: > 0 } ? AgentDevice.Phone : null,
+        _ => AcsUserId is { Length: > 0 } ? AgentDevice.Browser : PhoneNumber is { Length: > 0 } ? AgentDevice.Phone : null,
+    };
+}
+
+/// <summary>Where an agent takes calls.</summary>
+public enum AgentDevice
+{
+    /// <summary>In the agent workspace, with the agent's ACS identity.</summary>
+    Browser,
+
+    /// <summary>On their phone number, over the PSTN.</summary>
+    Phone,
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Azure;
 using Azure.Data.Tables;
 using CartCall.Domain.Calls;
+using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Hosting;
 using CartCall.Functions.Storage;
 using Microsoft.Extensions.Caching.Memory;
@@ -31,10 +32,13 @@ public sealed class TableAgentStore(StorageClients storage, OptimisticConcurrenc
         {
             var now = time.GetUtcNow();
             var current = await ReadAsync(merchantId, agent.Id, ct).ConfigureAwait(false);
+            // The workspace made the agent's ACS identity and chose their device: a profile update that leaves them out keeps them.
+            agent.AcsUserId ??= current?.Agent.AcsUserId;
+            agent.TakesCallsOn ??= current?.Agent.TakesCallsOn;
             var availability = current is null
                 ? AgentAvailability.Initial(agent.Available, now)
                 : current.Value.Availability.SetPresence(agent.Available, now);
-            var entity = Entity(merchantId, agent, availability);
+            var entity = Entity(merchantId, agent, availability, current?.KeyHash);
             if (current is null)
             {
                 try
@@ -118,7 +122,7 @@ public sealed class TableAgentStore(StorageClients storage, OptimisticConcurrenc
 
             if (next != c.Availability)
             {
-                await ReplaceAsync(Entity(merchantId, c.Agent, next), c.ETag, ct).ConfigureAwait(false);
+                await ReplaceAsync(Entity(merchantId, c.Agent, next, c.KeyHash), c.ETag, ct).ConfigureAwait(false);
             }
 
             return true;
@@ -139,8 +143,13 @@ public sealed class TableAgentStore(StorageClients storage, OptimisticConcurrenc
         }
     }
 
-    private async Task<(Agent Agent, AgentAvailability Availability, ETag ETag)?> ReadAsync(string merchantId, string agentId, CancellationToken ct)
+    private async Task<(Agent Agent, AgentAvailability Availability, ETag ETag, string? KeyHash)?> ReadAsync(string merchantId, string agentId, CancellationToken ct)
     {
+        if (!MerchantValidator.IdPattern().IsMatch(agentId))
+        {
+            return null;
+        }
+
         var response = await table.GetEntityIfExistsAsync<TableEntity>(merchantId, agentId, cancellationToken: ct).ConfigureAwait(false);
         if (!response.HasValue)
         {
@@ -148,7 +157,41 @@ public sealed class TableAgentStore(StorageClients storage, OptimisticConcurrenc
         }
 
         var (agent, availability) = Read(response.Value!);
-        return (agent, availability, response.Value!.ETag);
+        return (agent, availability, response.Value!.ETag, response.Value!.GetString(KeyHashColumn));
+    }
+
+    /// <summary>The hash of the agent's workspace key (AgentKeys in the agent workspace); null when none was issued.</summary>
+    public async Task<(Agent Agent, string? KeyHash)?> GetWithKeyHashAsync(string merchantId, string agentId, CancellationToken cancellationToken)
+    {
+        var current = await ReadAsync(merchantId, agentId, cancellationToken).ConfigureAwait(false);
+        return current is { } c ? (View(c.Agent, c.Availability, time.GetUtcNow()), c.KeyHash) : null;
+    }
+
+    /// <summary>Replaces the agent's workspace key hash (a new key revokes the old one); false when there is no such agent.</summary>
+    public Task<bool> SetKeyHashAsync(string merchantId, string agentId, string keyHash, CancellationToken cancellationToken) =>
+        ReplaceProfileAsync(merchantId, agentId, (agent, _) => (agent, keyHash), cancellationToken);
+
+    /// <summary>Changes the agent's profile (not their availability); false when there is no such agent.</summary>
+    public Task<bool> UpdateProfileAsync(string merchantId, string agentId, Action<Agent> change, CancellationToken cancellationToken) =>
+        ReplaceProfileAsync(merchantId, agentId, (agent, hash) => { change(agent); return (agent, hash); }, cancellationToken);
+
+    private async Task<bool> ReplaceProfileAsync(string merchantId, string agentId, Func<Agent, string?, (Agent, string?)> change, CancellationToken cancellationToken)
+    {
+        var changed = await concurrency.ExecuteAsync($"Agent {merchantId}/{agentId}", async ct =>
+        {
+            var current = await ReadAsync(merchantId, agentId, ct).ConfigureAwait(false);
+            if (current is not { } c)
+            {
+                return false;
+            }
+
+            var (agent, hash) = change(c.Agent, c.KeyHash);
+            agent.UpdatedAt = time.GetUtcNow();
+            await ReplaceAsync(Entity(merchantId, agent, c.Availability, hash), c.ETag, ct).ConfigureAwait(false);
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        presence.Remove(merchantId);
+        return changed;
     }
 
     private static (Agent, AgentAvailability) Read(TableEntity entity)
@@ -161,7 +204,9 @@ public sealed class TableAgentStore(StorageClients storage, OptimisticConcurrenc
         return (agent, availability);
     }
 
-    private static TableEntity Entity(string merchantId, Agent agent, AgentAvailability availability)
+    private const string KeyHashColumn = "KeyHash";
+
+    private static TableEntity Entity(string merchantId, Agent agent, AgentAvailability availability, string? keyHash)
     {
         var profile = new Agent
         {
@@ -169,16 +214,23 @@ public sealed class TableAgentStore(StorageClients storage, OptimisticConcurrenc
             DisplayName = agent.DisplayName,
             PhoneNumber = agent.PhoneNumber,
             AcsUserId = agent.AcsUserId,
+            TakesCallsOn = agent.TakesCallsOn,
             Priority = agent.Priority,
             UpdatedAt = agent.UpdatedAt,
         };
-        return new TableEntity(merchantId, agent.Id)
+        var entity = new TableEntity(merchantId, agent.Id)
         {
             ["Priority"] = agent.Priority,
             ["Status"] = availability.Status.ToString(),
             ["Document"] = JsonSerializer.Serialize(profile, AppJson.Options),
             ["State"] = JsonSerializer.Serialize(availability, AppJson.Options),
         };
+        if (keyHash is not null)
+        {
+            entity[KeyHashColumn] = keyHash;
+        }
+
+        return entity;
     }
 
     private static Agent View(Agent agent, AgentAvailability availability, DateTimeOffset now) => new()
@@ -187,6 +239,7 @@ public sealed class TableAgentStore(StorageClients storage, OptimisticConcurrenc
         DisplayName = agent.DisplayName,
         PhoneNumber = agent.PhoneNumber,
         AcsUserId = agent.AcsUserId,
+        TakesCallsOn = agent.TakesCallsOn,
         Priority = agent.Priority,
         UpdatedAt = agent.UpdatedAt,
         Available = availability.IsAvailable(now),

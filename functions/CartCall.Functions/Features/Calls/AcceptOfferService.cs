@@ -81,6 +81,7 @@ public sealed partial class AcceptOfferService(
     CallCounters counters,
     CallStatusNotifier notifier,
     AcsIdentityClient identity,
+    BrowserCalling calling,
     ShopperPreferencesService preferences,
     Billing.BillingService billing,
     IOptions<Adapters.Stripe.StripeOptions> stripe,
@@ -255,6 +256,7 @@ public sealed partial class AcceptOfferService(
             ScheduledFor = deferUntil,
             ShopperPhone = mode == CallMode.Phone ? number!.E164 : null,
             ShopperAcsUserId = shopper?.User.Id,
+            Language = prefs?.Language,
             QuietHours = prefs?.Quiet,
             TimeZone = prefs?.TimeZoneId,
             ClientAddress = address,
@@ -280,7 +282,8 @@ public sealed partial class AcceptOfferService(
 
         return AcceptOfferOutcome.Accepted(
             new AcceptOfferResponse(callId, Wire(created.Status), mode, deferUntil, reason,
-                shopper is null ? null : new AcsTokenView(shopper.User.Id, shopper.Token, shopper.ExpiresOn)),
+                shopper is null ? null : new AcsTokenView(shopper.User.Id, shopper.Token, shopper.ExpiresOn),
+                shopper is null ? null : calling.View),
             Location(callId));
     }
 
@@ -305,7 +308,8 @@ public sealed partial class AcceptOfferService(
 
         LogRepeated(call.CallId, call.Status);
         return AcceptOfferOutcome.Accepted(
-            new AcceptOfferResponse(call.CallId, Wire(call.Status), call.Mode, call.ScheduledFor, call.Reason, token), Location(call.CallId));
+            new AcceptOfferResponse(call.CallId, Wire(call.Status), call.Mode, call.ScheduledFor, call.Reason, token, token is null ? null : calling.View),
+            Location(call.CallId));
     }
 
     /// <summary>Marks the offer accepted, under the app's concurrency policy; an offer that stays contended keeps its state (the call stands).</summary>

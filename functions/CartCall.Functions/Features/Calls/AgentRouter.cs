@@ -33,7 +33,9 @@ public sealed partial class AgentRouter(
         var tried = new HashSet<string>(alreadyTried, StringComparer.Ordinal);
         foreach (var agent in await agents.ListAsync(call.MerchantId, cancellationToken).ConfigureAwait(false))
         {
-            var reachable = agent.AcsUserId is { Length: > 0 } || (agent.PhoneNumber is { Length: > 0 } && callerId is not null);
+            // Browser agents are invited by their ACS identity (they answer in the workspace), phone agents by number.
+            var device = agent.Device;
+            var reachable = device == AgentDevice.Browser || (device == AgentDevice.Phone && callerId is not null);
             // An agent this call already holds (the activity ran again after a crash) is invited again, not leaked.
             var ours = agent.CallId == callId && agent.Status == CartCall.Domain.Calls.AgentStatus.Reserved;
             if ((!agent.Available && !ours) || tried.Contains(agent.Id) || !reachable)
@@ -47,7 +49,7 @@ public sealed partial class AgentRouter(
                 continue; // another call took them first
             }
 
-            CommunicationIdentifier who = agent.AcsUserId is { Length: > 0 } user ? new CommunicationUserIdentifier(user) : new PhoneNumberIdentifier(agent.PhoneNumber!);
+            CommunicationIdentifier who = device == AgentDevice.Browser ? new CommunicationUserIdentifier(agent.AcsUserId!) : new PhoneNumberIdentifier(agent.PhoneNumber!);
             try
             {
                 await acs.AddParticipantAsync(

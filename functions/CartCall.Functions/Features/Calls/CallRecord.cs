@@ -82,6 +82,9 @@ public sealed class CallRecord
 
     public string? ShopperAcsUserId { get; set; }
 
+    /// <summary>The shopper's language (their saved preference), for the agent.</summary>
+    public string? Language { get; set; }
+
     public string? CallConnectionId { get; set; }
 
     public QuietHours? QuietHours { get; set; }

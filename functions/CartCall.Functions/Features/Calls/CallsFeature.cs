@@ -9,6 +9,8 @@ public static class CallsFeature
     public static IServiceCollection AddCalls(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<CallsOptions>().BindConfiguration(CallsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<CallingOptions>().BindConfiguration(CallingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<BrowserCalling>();
         services.AddAcs(configuration);
         services.AddWebPubSub(configuration);
         services.AddSingleton<TableCallStore>();

@@ -41,6 +41,6 @@ public sealed class ListMerchantCalls(IMerchantStore merchants, TableCallStore c
         }
 
         var list = await calls.ListForMerchantAsync(merchantId, activeOnly: status != "all", max ?? 100, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(new { calls = list.Select(AgentCallView.From).ToList() });
+        return TypedResults.Ok(new { calls = list.Select(c => AgentCallView.From(c)).ToList() });
     }
 }

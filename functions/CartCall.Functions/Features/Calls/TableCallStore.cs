@@ -13,6 +13,7 @@ namespace CartCall.Functions.Features.Calls;
 public sealed class TableCallStore(StorageClients storage)
 {
     private const string CallRow = "call";
+    private const string DispositionRow = "disposition";
     private readonly TableClient table = storage.Table(StorageNames.CallsTable);
 
     public static string MerchantIndexPartition(string merchantId) => "m|" + merchantId;
@@ -80,6 +81,28 @@ public sealed class TableCallStore(StorageClients storage)
         }
 
         return calls.OrderByDescending(c => c.CreatedAt).Take(max).ToList();
+    }
+
+    /// <summary>
+    /// Stores the agent's disposition in the call's partition, in a row of its own: the call's orchestration replaces
+    /// the call row as the call goes on, and must neither erase the agent's words nor race them.
+    /// </summary>
+    public async Task PutDispositionAsync(string callId, CallDisposition disposition, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(disposition);
+        var entity = new TableEntity(callId, DispositionRow) { ["Document"] = JsonSerializer.Serialize(disposition, AppJson.Options) };
+        await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<CallDisposition?> GetDispositionAsync(string callId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(callId) || callId.Length > 64)
+        {
+            return null;
+        }
+
+        var response = await table.GetEntityIfExistsAsync<TableEntity>(callId, DispositionRow, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? JsonSerializer.Deserialize<CallDisposition>(response.Value!.GetString("Document"), AppJson.Options) : null;
     }
 
     private async Task IndexAsync(CallRecord call, CancellationToken cancellationToken)

@@ -5,24 +5,10 @@ using CartCall.Functions.Features.Calls;
 
 namespace CartCall.Functions.Tests.Features.Calls;
 
-/// <summary>The agent console: its page, its push negotiation and its list of calls with cart context.</summary>
+/// <summary>The merchant's admin view of agents' calls: the push negotiation and the list of calls with cart context.</summary>
 [Collection(CallsCollection.Name)]
 public sealed class AgentConsoleTests(CallsFixture app)
 {
-    [Fact]
-    public async Task ConsolePage_IsServedAsHtml_WithAStrictContentSecurityPolicy()
-    {
-        using var client = app.Client();
-        var response = await client.GetAsync("/api/agents/console");
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("frame-ancestors 'none'", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
-        var html = await response.Content.ReadAsStringAsync();
-        Assert.Contains("/agents/push", html, StringComparison.Ordinal);
-        Assert.Contains("calls?status=active", html, StringComparison.Ordinal);
-    }
-
     [Fact]
     public async Task NegotiateAgentPush_GivesASocketUrlInTheMerchantsAgentsGroup()
     {

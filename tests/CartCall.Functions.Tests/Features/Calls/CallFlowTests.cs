@@ -102,6 +102,10 @@ public sealed class CallFlowTests(CallsFixture app)
         var shopperUser = token["userId"]!.GetValue<string>();
         Assert.StartsWith($"8:acs:{app.Acs.ResourceId}_", shopperUser, StringComparison.Ordinal);
         Assert.False(string.IsNullOrEmpty(token["token"]!.GetValue<string>()));
+        // How the widget takes the call: the local adapter, signalled over the stand-in the app's ACS settings name.
+        Assert.Equal("local", accepted["calling"]!["adapter"]!.GetValue<string>());
+        Assert.Equal(new Uri(app.Acs.Endpoint, "/calling/signaling").AbsoluteUri.Replace("http://", "ws://", StringComparison.Ordinal),
+            accepted["calling"]!["signalingUrl"]!.GetValue<string>());
         var callId = accepted["callId"]!.GetValue<string>();
         var call = await app.WaitForCallAsync(callId, c => c.IsOver);
 
@@ -111,6 +115,36 @@ public sealed class CallFlowTests(CallsFixture app)
         var dialled = Assert.Single(app.Acs.Calls, c => c.OperationContext == callId);
         Assert.Contains(dialled.Parties, p => p.RawId == shopperUser && p.Role == "target");
         Assert.Equal(CallOutcomes.Completed, Assert.Single(await app.WaitForAsync(() => app.Events.Ended(callId) is { Count: > 0 } e ? e : null, "CallEnded")).Outcome);
+    }
+
+    [Theory]
+    [InlineData("browser", true)]
+    [InlineData("phone", false)]
+    public async Task AnAgentWithBothDevices_IsInvitedOnTheOneTheyTakeCallsOn(string device, bool byIdentity)
+    {
+        var merchant = await app.CreateMerchantAsync();
+        var agentUser = $"8:acs:{app.Acs.ResourceId}_agent-{Guid.NewGuid():N}";
+        var agentPhone = NewNumber();
+        var script = PartyScript.Answers(TimeSpan.FromMilliseconds(100)) with { HangUpAfter = TimeSpan.FromSeconds(1) };
+        app.Acs.Parties[agentUser] = script;
+        app.Acs.Parties[agentPhone] = script;
+        using (var admin = app.AdminClient())
+        {
+            (await admin.PutAsJsonAsync($"/api/merchants/{merchant}/agents/carol",
+                new { displayName = "Carol", available = true, phoneNumber = agentPhone, acsUserId = agentUser, takesCallsOn = device })).EnsureSuccessStatusCode();
+            var listed = (await admin.GetFromJsonAsync<JsonArray>($"/api/merchants/{merchant}/agents"))!.Single()!;
+            Assert.Equal(device, listed["takesCallsOn"]!.GetValue<string>());
+        }
+
+        var session = NewSession();
+        var offer = await app.NewOfferAsync(merchant, session);
+        var callId = (await AcceptedAsync(await app.AcceptAsync(offer, merchant, session, null, false, CallsFixture.PhonePreferences(NewNumber()))))["callId"]!.GetValue<string>();
+        var call = await app.WaitForCallAsync(callId, c => c.IsOver);
+
+        Assert.Equal("carol", call.AgentId);
+        var dialled = Assert.Single(app.Acs.Calls, c => c.OperationContext == callId);
+        var invited = Assert.Single(dialled.Parties, p => p.Role == "added");
+        Assert.Equal(byIdentity ? agentUser : "4:" + agentPhone, invited.RawId);
     }
 
     [Theory]

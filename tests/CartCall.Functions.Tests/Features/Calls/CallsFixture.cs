@@ -104,6 +104,8 @@ public class CallsFixture : IAsyncLifetime
             ["CartCall:WebPubSub:Hub"] = "cartcall",
             ["CartCall:Preferences:CookieSigningKey"] = AppFixture.CookieSigningKey,
             ["CartCall:Calls:AgentInvitationTimeoutSeconds"] = "1",
+            // Browser calls over the stand-in's signalling, as cartcall-local runs them.
+            ["CartCall:Calling:Adapter"] = "local",
             ["CartCall:Calls:ApologyPromptUrl"] = "http://127.0.0.1/prompts/sorry.wav",
             ["CartCall:Calls:AgentUnavailableCallbackDelay"] = "01:00:00",
             ["CartCall:Calls:WrapUp"] = "00:00:00",

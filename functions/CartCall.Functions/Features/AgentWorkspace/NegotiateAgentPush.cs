@@ -4,7 +4,7 @@ using CartCall.Functions.Features.Calls;
 using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Hosting;
 
-namespace CartCall.Functions.Features.AgentConsole;
+namespace CartCall.Functions.Features.AgentWorkspace;
 
 /// <summary>The console's Web PubSub connection: where to connect, joined to the merchant's agents group.</summary>
 public sealed record AgentPushNegotiation(Uri Url, DateTimeOffset ExpiresAt, string UserId, string Group);
@@ -19,7 +19,7 @@ public sealed class NegotiateAgentPush(IMerchantStore merchants, WebPubSubRestCl
 
     [Function(nameof(NegotiateAgentPush))]
     [AdminApi]
-    [ApiTag("Agent console")]
+    [ApiTag("Agents")]
     [Problems(401, 404)]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "merchants/{merchantId}/agents/push")] HttpRequest request,
