@@ -3,6 +3,7 @@ using CartCall.Functions.Features.Agents;
 using CartCall.Functions.Features.BrowserEvents;
 using CartCall.Functions.Features.Calls;
 using CartCall.Functions.Features.Experiments;
+using CartCall.Functions.Features.Hooks;
 using CartCall.Functions.Features.Learning;
 using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Features.Offers;
@@ -60,6 +61,7 @@ public static class CartCallApp
         services.AddBrowserEvents();
         services.AddCartCallOpenApi();
         services.AddCalls(configuration);
+        services.AddHooks(configuration);
         return builder;
     }
 }
