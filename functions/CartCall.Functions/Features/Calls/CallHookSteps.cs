@@ -1,0 +1,98 @@
+using CartCall.Domain.Calls.Flow;
+using CartCall.Domain.Hooks;
+using CartCall.Functions.Features.Hooks;
+using Microsoft.DurableTask;
+
+namespace CartCall.Functions.Features.Calls;
+
+/// <summary>
+/// The merchant's hooks inside a call's orchestration (kept out of <see cref="CallOrchestrator"/> so its own logic
+/// stays as it was). Only the points the merchant had hooks at when the call was accepted are run
+/// (<see cref="CallOrchestrationInput.HookPoints"/>), so a merchant without hooks costs the call nothing.
+/// <list type="bullet">
+/// <item><c>call.before_dial</c> runs before the first dial, awaited, with its deadline: the fan-out races a durable
+/// timer and the call goes on with the answers it has. A veto (or a fail-closed hook without an answer) stops the call
+/// before it rings.</item>
+/// <item><c>call.connected</c> and <c>call.ended</c> are after the fact: their fan-out is a sub-orchestration the call
+/// does not wait for, started once the call's record shows the step (the event is built from it).</item>
+/// </list>
+/// Each fan-out's instance id comes from the point and the call id, so a replay of the call never starts a second.
+/// </summary>
+internal sealed class CallHookSteps(TaskOrchestrationContext context, CallOrchestrationInput input)
+{
+    private readonly List<string> due = [];
+    private bool connectedNoticed;
+    private bool endedNoticed;
+    private bool beforeDialRun;
+
+    private bool Listens(string point) => input.HookPoints?.Contains(point, StringComparer.Ordinal) == true;
+
+    private DateTimeOffset Now => new(context.CurrentUtcDateTime, TimeSpan.Zero);
+
+    /// <summary>Before the call's first dial: null to dial, or the signal that ends the call instead.</summary>
+    public async Task<CallSignal?> BeforeDialAsync(string callId)
+    {
+        if (beforeDialRun || !Listens(HookPoints.CallBeforeDial))
+        {
+            return null;
+        }
+
+        beforeDialRun = true;
+        var fanOut = new HookFanOutInput(HookPoints.CallBeforeDial, callId, null, null, Now, input.BeforeDialDeadline ?? DefaultBeforeDialDeadline);
+        try
+        {
+            var result = await context.CallSubOrchestratorAsync<HookFanOutResult>(
+                nameof(HookFanOutOrchestrator), fanOut,
+                new SubOrchestrationOptions { InstanceId = HookFanOutOrchestrator.InstanceId(HookPoints.CallBeforeDial, callId) }).ConfigureAwait(true);
+            return result.Decision.Proceed
+                ? null
+                : new DialRefused($"{StoppedPrefix}{result.Decision.StoppedBy}: {result.Decision.ShopperMessage}");
+        }
+        catch (TaskFailedException)
+        {
+            // The fan-out itself failed (not a hook: those are outcomes): the call goes on, as for a hook that timed out.
+            return null;
+        }
+    }
+
+    /// <summary>Notes the after-the-fact steps the state has reached; <see cref="FireDue"/> starts them once recorded.</summary>
+    public void Notice(CallState state)
+    {
+        if (!connectedNoticed && state.Stage == CallStage.Talking)
+        {
+            connectedNoticed = true;
+            if (Listens(HookPoints.CallConnected))
+            {
+                due.Add(HookPoints.CallConnected);
+            }
+        }
+
+        if (!endedNoticed && state.IsOver)
+        {
+            endedNoticed = true;
+            if (Listens(HookPoints.CallEnded))
+            {
+                due.Add(HookPoints.CallEnded);
+            }
+        }
+    }
+
+    /// <summary>Starts the noticed steps' fan-outs without waiting for them (call it once the call's record is stored).</summary>
+    public void FireDue(string callId)
+    {
+        foreach (var point in due)
+        {
+            // Not awaited on purpose: the call never waits for a notification's hooks, and they outlive it.
+            _ = context.CallSubOrchestratorAsync<HookFanOutResult>(
+                nameof(HookFanOutOrchestrator), new HookFanOutInput(point, callId, null, null, Now),
+                new SubOrchestrationOptions { InstanceId = HookFanOutOrchestrator.InstanceId(point, callId) });
+        }
+
+        due.Clear();
+    }
+
+    public static readonly TimeSpan DefaultBeforeDialDeadline = TimeSpan.FromSeconds(2);
+
+    /// <summary>How a hook's stop reads in the call's detail.</summary>
+    public const string StoppedPrefix = "stopped before dialling by hook ";
+}
