@@ -31,7 +31,8 @@ public sealed class AcceptOfferRequest
 /// <see cref="AcceptOfferService"/> (mode selection, guards, reservations, the call); answers 202 at once.
 /// </summary>
 public sealed class AcceptOffer(
-    AcceptOfferService admission, PreferenceCookie cookies, CallDialer dialer, Hooks.TableHookStore hooks, IOptions<CallsOptions> options, ILoggerFactory loggers)
+    AcceptOfferService admission, PreferenceCookie cookies, CallDialer dialer, Hooks.TableHookStore hooks, IOptions<CallsOptions> options,
+    IOptions<Hooks.HooksOptions> hookOptions, ILoggerFactory loggers)
 {
     [Function(nameof(AcceptOffer))]
     [StorefrontApi(RequirePublishableKey = true)]
@@ -68,7 +69,7 @@ public sealed class AcceptOffer(
             Offer = widget?.Offer,
         };
 
-        var starter = new DurableCallStarter(durable, dialer, hooks, options, loggers.CreateLogger<DurableCallStarter>());
+        var starter = new DurableCallStarter(durable, dialer, hooks, options, hookOptions, loggers.CreateLogger<DurableCallStarter>());
         var outcome = await admission.AcceptAsync(command, starter, cancellationToken).ConfigureAwait(false);
         return outcome.Refusal switch
         {

@@ -13,14 +13,19 @@ namespace CartCall.Functions.Features.Calls;
 /// <item><c>call.before_dial</c> runs before the first dial, awaited, with its deadline: the fan-out races a durable
 /// timer and the call goes on with the answers it has. A veto (or a fail-closed hook without an answer) stops the call
 /// before it rings.</item>
-/// <item><c>call.connected</c> and <c>call.ended</c> are after the fact: their fan-out is a sub-orchestration the call
-/// does not wait for, started once the call's record shows the step (the event is built from it).</item>
+/// <item><c>call.connected</c> and <c>call.ended</c> are after the fact: their fan-out starts once the call's record
+/// shows the step (the event is built from it) and runs beside the call, which never waits for it; the orchestration
+/// only collects them after the call is over, recorded and published.</item>
 /// </list>
-/// Each fan-out's instance id comes from the point and the call id, so a replay of the call never starts a second.
+/// The fan-outs run inline in the call's orchestration (<see cref="HookFanOutOrchestrator.RunAsync"/> on this context),
+/// not as sub-orchestrations: the local durable engine (the Durable Task sidecar over DurableTask.AzureStorage) cannot
+/// read back the message that starts a sub-orchestration (its protobuf tags map is written with a type name that does
+/// not resolve). Inline, every hook activity is in the call's own history, so a replay of the call never runs one twice.
 /// </summary>
 internal sealed class CallHookSteps(TaskOrchestrationContext context, CallOrchestrationInput input)
 {
     private readonly List<string> due = [];
+    private readonly List<Task> running = [];
     private bool connectedNoticed;
     private bool endedNoticed;
     private bool beforeDialRun;
@@ -41,16 +46,15 @@ internal sealed class CallHookSteps(TaskOrchestrationContext context, CallOrches
         var fanOut = new HookFanOutInput(HookPoints.CallBeforeDial, callId, null, null, Now, input.BeforeDialDeadline ?? DefaultBeforeDialDeadline);
         try
         {
-            var result = await context.CallSubOrchestratorAsync<HookFanOutResult>(
-                nameof(HookFanOutOrchestrator), fanOut,
-                new SubOrchestrationOptions { InstanceId = HookFanOutOrchestrator.InstanceId(HookPoints.CallBeforeDial, callId) }).ConfigureAwait(true);
+            var result = await HookFanOutOrchestrator.RunAsync(context, fanOut).ConfigureAwait(true);
             return result.Decision.Proceed
                 ? null
                 : new DialRefused($"{StoppedPrefix}{result.Decision.StoppedBy}: {result.Decision.ShopperMessage}");
         }
         catch (TaskFailedException)
         {
-            // The fan-out itself failed (not a hook: those are outcomes): the call goes on, as for a hook that timed out.
+            // The fan-out's planning failed after its retries (not a hook: those are outcomes): the call goes on, as for
+            // a hook that timed out.
             return null;
         }
     }
@@ -82,13 +86,33 @@ internal sealed class CallHookSteps(TaskOrchestrationContext context, CallOrches
     {
         foreach (var point in due)
         {
-            // Not awaited on purpose: the call never waits for a notification's hooks, and they outlive it.
-            _ = context.CallSubOrchestratorAsync<HookFanOutResult>(
-                nameof(HookFanOutOrchestrator), new HookFanOutInput(point, callId, null, null, Now),
-                new SubOrchestrationOptions { InstanceId = HookFanOutOrchestrator.InstanceId(point, callId) });
+            // Not awaited here: the call goes on while a notification's hooks run; <see cref="DrainAsync"/> collects them.
+            running.Add(NotifyAsync(new HookFanOutInput(point, callId, null, null, Now)));
         }
 
         due.Clear();
+    }
+
+    /// <summary>Waits for the notifications still running: the orchestration must not end before its hooks have run.</summary>
+    public async Task DrainAsync()
+    {
+        if (running.Count > 0)
+        {
+            await Task.WhenAll(running).ConfigureAwait(true);
+            running.Clear();
+        }
+    }
+
+    private async Task NotifyAsync(HookFanOutInput fanOut)
+    {
+        try
+        {
+            await HookFanOutOrchestrator.RunAsync(context, fanOut).ConfigureAwait(true);
+        }
+        catch (TaskFailedException)
+        {
+            // Planning failed after its retries: nothing a notification could change; the call is unaffected.
+        }
     }
 
     public static readonly TimeSpan DefaultBeforeDialDeadline = TimeSpan.FromSeconds(2);

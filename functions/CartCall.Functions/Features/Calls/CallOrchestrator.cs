@@ -96,6 +96,7 @@ public static class CallOrchestrator
             }
         }
 
+        await hooks.DrainAsync().ConfigureAwait(true);
         return state;
     }
 

@@ -30,13 +30,18 @@ public interface ICallStarter
 /// <c>offer.accepted</c>'s hooks are started here beside the call, as a notification the accept does not wait for.
 /// </remarks>
 public sealed partial class DurableCallStarter(
-    DurableTaskClient client, CallDialer dialer, TableHookStore hooks, IOptions<CallsOptions> options, ILogger<DurableCallStarter> logger) : ICallStarter
+    DurableTaskClient client, CallDialer dialer, TableHookStore hooks, IOptions<CallsOptions> options, IOptions<HooksOptions> hookOptions,
+    ILogger<DurableCallStarter> logger) : ICallStarter
 {
     public async Task StartAsync(CallRecord call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
         var points = await HookedPointsAsync(call.MerchantId, cancellationToken).ConfigureAwait(false);
-        var input = InputFor(call, options.Value) with { HookPoints = points.Count == 0 ? null : points };
+        var input = InputFor(call, options.Value) with
+        {
+            HookPoints = points.Count == 0 ? null : points,
+            BeforeDialDeadline = hookOptions.Value.BeforeDialDeadline,
+        };
         var dialEarly = call.ScheduledFor is null && call.Status == CallStatus.Queued && !points.Contains(HookPoints.CallBeforeDial);
         var dial = dialEarly ? DialEarlyAsync(call, input, cancellationToken) : Task.CompletedTask;
         var accepted = points.Contains(HookPoints.OfferAccepted) && !string.IsNullOrEmpty(call.OfferId)

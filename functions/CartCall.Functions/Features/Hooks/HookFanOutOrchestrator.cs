@@ -27,7 +27,8 @@ public sealed record HookFanOutResult(HookDecision Decision, IReadOnlyList<HookA
 /// timer. The instance id is derived from the point and the occurrence (<see cref="InstanceId"/>), so an occurrence's
 /// hooks run under one orchestration however often it is asked for; the engine replays it after a crash and never
 /// re-runs an activity whose result is in its history, and an activity that is run again (its worker died mid-way)
-/// finds its invocation's record and does not call a hook that already answered.
+/// finds its invocation's record and does not call a hook that already answered. <see cref="RunAsync"/> also runs inline
+/// in another orchestration (the call's), whose history then holds the hooks' activities.
 /// </summary>
 public static class HookFanOutOrchestrator
 {

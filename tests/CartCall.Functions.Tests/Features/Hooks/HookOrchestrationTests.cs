@@ -67,7 +67,7 @@ public sealed class HookOrchestrationTests(HooksAppFixture app)
         await app.RegisterAsync(merchant, "p1", HooksAppFixture.Process("answer", HookPoints.CallBeforeDial));
 
         var shopper = NewNumber();
-        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50)) with { HangUpAfter = TimeSpan.FromSeconds(1) };
+        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50)) with { HangUpAfter = TimeSpan.FromSeconds(8) };
         callId = await app.AcceptAsync(merchant, offer, session, shopper);
         var call = await app.WaitForCallAsync(callId, c => c.IsOver);
 
@@ -108,7 +108,8 @@ public sealed class HookOrchestrationTests(HooksAppFixture app)
         var callId = await app.AcceptAsync(merchant, offer, session, NewNumber());
         var call = await app.WaitForCallAsync(callId, c => c.IsOver);
 
-        Assert.Equal(CallOutcomes.DialFailed, call.Outcome);
+        Assert.True(call.Outcome == CallOutcomes.DialFailed, $"{call.Outcome}: {call.Detail}");
+        Assert.True(call.Detail!.Contains("asked not to be called", StringComparison.Ordinal), call.Detail);
         Assert.Contains(CallHookSteps.StoppedPrefix + "compliance", call.Detail, StringComparison.Ordinal);
         Assert.Contains("asked not to be called", call.Detail, StringComparison.Ordinal);
         Assert.Equal(0, app.CreateCallsFor(callId));
@@ -136,7 +137,7 @@ public sealed class HookOrchestrationTests(HooksAppFixture app)
         await app.RegisterAsync(merchant, "slow", HooksAppFixture.Webhook(server.Url, HookPoints.CallBeforeDial, timeoutMs: 20_000, attempts: 1));
 
         var shopper = NewNumber();
-        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50)) with { HangUpAfter = TimeSpan.FromSeconds(1) };
+        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50)) with { HangUpAfter = TimeSpan.FromSeconds(8) };
         var callId = await app.AcceptAsync(merchant, offer, session, shopper);
         await HooksAppFixture.WaitForAsync(() => Task.FromResult(app.CreateCallsFor(callId) > 0 ? "dialled" : null), "the dial", TimeSpan.FromSeconds(30));
 
@@ -160,7 +161,7 @@ public sealed class HookOrchestrationTests(HooksAppFixture app)
         });
 
         var shopper = NewNumber();
-        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50)) with { HangUpAfter = TimeSpan.FromSeconds(1) };
+        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50)) with { HangUpAfter = TimeSpan.FromSeconds(8) };
         var callId = await app.AcceptAsync(merchant, offer, session, shopper);
         var call = await app.WaitForCallAsync(callId, c => c.IsOver);
         Assert.Equal(CallOutcomes.Completed, call.Outcome);

@@ -81,6 +81,8 @@ public sealed class HooksAppFixture : IAsyncLifetime
             ["CartCall:Calls:RingTimeout"] = "00:00:15",
             ["CartCall:Calls:CheckInterval"] = "00:00:05",
             ["CartCall:Hooks:AllowLoopbackWebhooks"] = "true",
+            // Room for the durable engine's hops on 2 shared cores: the deadline's own test waits it out.
+            ["CartCall:Hooks:BeforeDialDeadline"] = "00:00:06",
             ["CartCall:Hooks:MaxConcurrencyPerMerchant"] = MerchantConcurrency.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var mode in new[] { "answer", "veto", "overlap" })
