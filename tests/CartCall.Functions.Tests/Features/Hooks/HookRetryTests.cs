@@ -24,6 +24,9 @@ public sealed class HookRetryTests(HooksAppFixture app, ITestOutputHelper output
     private async Task<(string Merchant, string Offer, string Session)> MerchantWithOfferAsync()
     {
         var merchant = await app.CreateMerchantAsync();
+        var agent = NewNumber();
+        app.Acs.Parties[agent] = PartyScript.NeverAnswers();
+        await app.AddAgentAsync(merchant, "bob", agent);
         var session = "s-" + Guid.NewGuid().ToString("N")[..10];
         return (merchant, await app.NewOfferAsync(merchant, session), session);
     }
