@@ -105,17 +105,12 @@ param adminKey string = ''
 @secure()
 param eventDeliveryKey string = ''
 
-@description('Merchant hooks: at most this many of one merchant\'s hooks run at once at one lifecycle point.')
-@minValue(1)
-@maxValue(100)
-param hooksMaxConcurrencyPerMerchant int = 10
-
 @description('Merchant hooks: what the shopper sees when a fail-closed hook gave no answer before the call.')
 @minLength(1)
 @maxLength(200)
 param hooksShopperMessage string = 'We can\'t start this call right now. Please try again a little later.'
 
-@description('Extra app settings merged over the generated ones (e.g. CartCall__Sessions__OfferLifetime).')
+@description('Extra app settings merged over the generated ones (e.g. CartCall__Sessions__OfferLifetime, CartCall__Hooks__MaxConcurrencyPerMerchant).')
 param additionalAppSettings object = {}
 
 // ---------- names ----------
@@ -291,7 +286,6 @@ module functionApp 'modules/functionApp.bicep' = {
         CartCall__EventGrid__DeliveryKey: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${eventDeliveryKeySecretName})'
         // Webhook hooks must be public https hosts in Azure: loopback targets are for development only.
         CartCall__Hooks__AllowLoopbackWebhooks: 'false'
-        CartCall__Hooks__MaxConcurrencyPerMerchant: string(hooksMaxConcurrencyPerMerchant)
         CartCall__Hooks__DefaultShopperMessage: hooksShopperMessage
       },
       additionalAppSettings

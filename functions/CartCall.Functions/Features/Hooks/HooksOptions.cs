@@ -21,8 +21,8 @@ public sealed class HooksOptions : IValidatableObject
     [Range(1_024, 256 * 1_024)]
     public int MaxPayloadBytes { get; set; } = 256 * 1_024;
 
-    /// <summary>What the shopper sees when a fail-closed hook gave no answer.</summary>
-    [Required, StringLength(200, MinimumLength = 1)]
+    /// <summary>What the shopper sees when a fail-closed hook gave no answer (a default: not required of a deployment).</summary>
+    [StringLength(200, MinimumLength = 1)]
     public string DefaultShopperMessage { get; set; } = CartCall.Domain.Hooks.HookAggregation.DefaultShopperMessage;
 
     /// <summary>
