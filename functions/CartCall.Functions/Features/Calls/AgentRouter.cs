@@ -31,7 +31,10 @@ public sealed partial class AgentRouter(
         var merchant = await merchants.GetAsync(call.MerchantId, cancellationToken).ConfigureAwait(false);
         var callerId = merchant?.SourcePhoneNumber ?? acsOptions.Value.SourcePhoneNumber;
         var tried = new HashSet<string>(alreadyTried, StringComparer.Ordinal);
-        foreach (var agent in await agents.ListAsync(call.MerchantId, cancellationToken).ConfigureAwait(false))
+        // A hook's routing answer puts its agent first; the rest keep the merchant's order (a stable sort).
+        var candidates = (await agents.ListAsync(call.MerchantId, cancellationToken).ConfigureAwait(false))
+            .OrderBy(a => a.Id == call.RoutedAgentId ? 0 : 1);
+        foreach (var agent in candidates)
         {
             var reachable = agent.AcsUserId is { Length: > 0 } || (agent.PhoneNumber is { Length: > 0 } && callerId is not null);
             // An agent this call already holds (the activity ran again after a crash) is invited again, not leaked.

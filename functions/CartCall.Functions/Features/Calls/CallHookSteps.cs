@@ -24,6 +24,9 @@ namespace CartCall.Functions.Features.Calls;
 /// </summary>
 internal sealed class CallHookSteps(TaskOrchestrationContext context, CallOrchestrationInput input)
 {
+    private static readonly TaskOptions Retried = TaskOptions.FromRetryPolicy(new RetryPolicy(
+        maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromMilliseconds(250), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(5)));
+
     private readonly List<string> due = [];
     private readonly List<Task> running = [];
     private bool connectedNoticed;
@@ -47,6 +50,12 @@ internal sealed class CallHookSteps(TaskOrchestrationContext context, CallOrches
         try
         {
             var result = await HookFanOutOrchestrator.RunAsync(context, fanOut).ConfigureAwait(true);
+            if (result.Decision.Proceed && (result.Decision.AgentId is not null || result.Decision.Enrichment.Count > 0))
+            {
+                // Before the dial, so the agent invitation and the agent console find them on the call.
+                await context.CallActivityAsync(nameof(CallHookActivities.RecordHookDecision), new HookDecisionRecord(callId, result.Decision), Retried).ConfigureAwait(true);
+            }
+
             return result.Decision.Proceed
                 ? null
                 : new DialRefused($"{StoppedPrefix}{result.Decision.StoppedBy}: {result.Decision.ShopperMessage}");

@@ -24,12 +24,13 @@ public sealed record CallStatusView(
 /// <summary>A call as the agent console shows it: status, who is on it, and the cart it is about.</summary>
 public sealed record AgentCallView(
     string CallId, string SessionId, CallStatus Status, CallPhase Phase, CallMode Mode, DateTimeOffset CreatedAt, DateTimeOffset? ScheduledFor,
-    DateTimeOffset? ConnectedAt, DateTimeOffset? EndedAt, string? Outcome, string? CurrentAgentId, string? AgentId, string Reason, CallCart? Cart)
+    DateTimeOffset? ConnectedAt, DateTimeOffset? EndedAt, string? Outcome, string? CurrentAgentId, string? AgentId, string Reason, CallCart? Cart,
+    IReadOnlyDictionary<string, string>? HookData = null)
 {
     public static AgentCallView From(CallRecord c)
     {
         ArgumentNullException.ThrowIfNull(c);
         return new(c.CallId, c.SessionId, c.Status, c.Phase, c.Mode, c.CreatedAt, c.ScheduledFor, c.ConnectedAt, c.EndedAt, c.Outcome,
-            c.CurrentAgentId, c.AgentId, c.Reason, c.Cart);
+            c.CurrentAgentId, c.AgentId, c.Reason, c.Cart, c.HookData);
     }
 }

@@ -117,6 +117,37 @@ public sealed class HookOrchestrationTests(HooksAppFixture app)
     }
 
     [Fact]
+    public async Task BeforeDial_TheHighestPriorityRoute_ChoosesTheAgent_AndEnrichmentReachesTheAgentConsole()
+    {
+        var (merchant, session, offer) = await MerchantWithOfferAsync();
+        var carol = NewNumber();
+        app.Acs.Parties[carol] = PartyScript.Answers(TimeSpan.FromMilliseconds(50)) with { HangUpAfter = TimeSpan.FromSeconds(1) };
+        await app.AddAgentAsync(merchant, "carol", carol);
+        await using var router = await LoopbackHookServer.StartAsync((context, _) =>
+            context.Response.WriteAsJsonAsync(new { action = "route", agentId = "carol", data = new { tier = "platinum" } }));
+        await using var outranked = await LoopbackHookServer.StartAsync((context, _) =>
+            context.Response.WriteAsJsonAsync(new { action = "route", agentId = "alice", data = new { tier = "bronze", lastOrder = "2026-11-20" } }));
+        await app.RegisterAsync(merchant, "crm", HooksAppFixture.Webhook(router.Url, HookPoints.CallBeforeDial, priority: 10));
+        await app.RegisterAsync(merchant, "legacy", HooksAppFixture.Webhook(outranked.Url, HookPoints.CallBeforeDial, priority: 1));
+
+        var shopper = NewNumber();
+        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50)) with { HangUpAfter = TimeSpan.FromSeconds(8) };
+        var callId = await app.AcceptAsync(merchant, offer, session, shopper);
+        var call = await app.WaitForCallAsync(callId, c => c.IsOver);
+
+        Assert.True(call.Outcome == CallOutcomes.Completed, $"{call.Outcome}: {call.Detail}");
+        Assert.True(call.AgentId == "carol", $"agent {call.AgentId}, tried [{string.Join(",", call.AgentsTried)}], routed to {call.RoutedAgentId} by {call.RoutedBy}, data {call.HookData?.Count}");
+        Assert.Equal("crm", call.RoutedBy);
+        Assert.Equal("platinum", call.HookData!["tier"]);
+        Assert.Equal("2026-11-20", call.HookData["lastOrder"]);
+
+        using var client = app.AdminClient();
+        var listed = await client.GetFromJsonAsync<JsonObject>($"/api/merchants/{merchant}/calls?status=all");
+        var view = listed!["calls"]!.AsArray().Single(c => c!["callId"]!.GetValue<string>() == callId)!;
+        Assert.Equal("platinum", view["hookData"]!["tier"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task BeforeDial_AHookPastTheDeadline_DoesNotHoldTheCall()
     {
         var (merchant, session, offer) = await MerchantWithOfferAsync();
@@ -139,7 +170,7 @@ public sealed class HookOrchestrationTests(HooksAppFixture app)
         var shopper = NewNumber();
         app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50)) with { HangUpAfter = TimeSpan.FromSeconds(8) };
         var callId = await app.AcceptAsync(merchant, offer, session, shopper);
-        await HooksAppFixture.WaitForAsync(() => Task.FromResult(app.CreateCallsFor(callId) > 0 ? "dialled" : null), "the dial", TimeSpan.FromSeconds(30));
+        await HooksAppFixture.WaitForAsync(() => Task.FromResult(app.CreateCallsFor(callId) > 0 ? "dialled" : null), "the dial", TimeSpan.FromSeconds(60));
 
         Assert.Equal(1, server.Count);
         await release.CancelAsync();
