@@ -6,7 +6,7 @@ public static class HooksFeature
     public static IServiceCollection AddHooks(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<HooksOptions>().BindConfiguration(HooksOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<HooksOptions>().Bind(configuration.GetSection(HooksOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<TableHookStore>();
         services.AddSingleton<WebhookHookRunner>();
         services.AddSingleton<ProcessHookRunner>();

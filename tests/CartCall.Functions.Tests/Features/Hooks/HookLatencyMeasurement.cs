@@ -53,7 +53,7 @@ public sealed class HookLatencyMeasurement(HooksAppFixture app, ITestOutputHelpe
 
         // 2. Fan-out wall time for N hooks at offer.accepted (a fan-out of its own, no deadline).
         report.AppendLine("## Fan-out of N webhook hooks (`offer.accepted`, merchant window " + HooksAppFixture.MerchantConcurrency + ")").AppendLine();
-        report.AppendLine("Wall = first delivery record created → last delivery completed; start = accept answered → first hook request.").AppendLine();
+        report.AppendLine("Wall = first delivery record created → last delivery completed; start = accept answered → first delivery record created (the first attempt begins).").AppendLine();
         report.AppendLine("| hooks | wall | start | per-invocation dispatch overhead p50 (runner start → body written) | attempt latency p50 |").AppendLine("|---|---|---|---|---|");
         foreach (var n in new[] { 1, 10, 50 })
         {
