@@ -116,7 +116,12 @@ param stripeWebhookSecret string = ''
 @description('Stripe publishable key (pk_) the widget\'s Payment Element uses; public. Empty: not set.')
 param stripePublishableKey string = ''
 
-@description('Extra app settings merged over the generated ones (e.g. CartCall__Sessions__OfferLifetime).')
+@description('Merchant hooks: what the shopper sees when a fail-closed hook gave no answer before the call.')
+@minLength(1)
+@maxLength(200)
+param hooksShopperMessage string = 'We can\'t start this call right now. Please try again a little later.'
+
+@description('Extra app settings merged over the generated ones (e.g. CartCall__Sessions__OfferLifetime, CartCall__Hooks__MaxConcurrencyPerMerchant).')
 param additionalAppSettings object = {}
 
 // ---------- names ----------
@@ -300,6 +305,9 @@ module functionApp 'modules/functionApp.bicep' = {
         CartCall__Stripe__WebhookSecrets__0: '@Microsoft.KeyVault(VaultName=${keyVault.outputs.name};SecretName=${stripeWebhookSecretName})'
         // Public (it goes to browsers); empty when paid offers are not used.
         CartCall__Stripe__PublishableKey: stripePublishableKey
+        // Webhook hooks must be public https hosts in Azure: loopback targets are for development only.
+        CartCall__Hooks__AllowLoopbackWebhooks: 'false'
+        CartCall__Hooks__DefaultShopperMessage: hooksShopperMessage
       },
       additionalAppSettings
     )

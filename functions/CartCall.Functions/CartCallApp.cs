@@ -5,6 +5,7 @@ using CartCall.Functions.Features.Billing;
 using CartCall.Functions.Features.BrowserEvents;
 using CartCall.Functions.Features.Calls;
 using CartCall.Functions.Features.Experiments;
+using CartCall.Functions.Features.Hooks;
 using CartCall.Functions.Features.Learning;
 using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Features.Offers;
@@ -64,6 +65,7 @@ public static class CartCallApp
         services.AddCartCallOpenApi();
         services.AddCalls(configuration);
         services.AddBilling(configuration);
+        services.AddHooks(configuration);
         return builder;
     }
 }

@@ -37,7 +37,9 @@ public sealed class AcceptOfferRequest
 /// Reads the body, the preference cookie and the client's address, and hands the accept to
 /// <see cref="AcceptOfferService"/> (mode selection, guards, reservations, the call); answers 202 at once.
 /// </summary>
-public sealed class AcceptOffer(AcceptOfferService admission, PreferenceCookie cookies, CallDialer dialer, IOptions<CallsOptions> options, ILoggerFactory loggers)
+public sealed class AcceptOffer(
+    AcceptOfferService admission, PreferenceCookie cookies, CallDialer dialer, Hooks.TableHookStore hooks, IOptions<CallsOptions> options,
+    IOptions<Hooks.HooksOptions> hookOptions, ILoggerFactory loggers)
 {
     [Function(nameof(AcceptOffer))]
     [StorefrontApi(RequirePublishableKey = true)]
@@ -75,7 +77,7 @@ public sealed class AcceptOffer(AcceptOfferService admission, PreferenceCookie c
             PaymentMethod = body.PaymentMethod,
         };
 
-        var starter = new DurableCallStarter(durable, dialer, options, loggers.CreateLogger<DurableCallStarter>());
+        var starter = new DurableCallStarter(durable, dialer, hooks, options, hookOptions, loggers.CreateLogger<DurableCallStarter>());
         var outcome = await admission.AcceptAsync(command, starter, cancellationToken).ConfigureAwait(false);
         return outcome.Refusal switch
         {

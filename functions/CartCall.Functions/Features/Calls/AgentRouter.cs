@@ -31,7 +31,10 @@ public sealed partial class AgentRouter(
         var merchant = await merchants.GetAsync(call.MerchantId, cancellationToken).ConfigureAwait(false);
         var callerId = merchant?.SourcePhoneNumber ?? acsOptions.Value.SourcePhoneNumber;
         var tried = new HashSet<string>(alreadyTried, StringComparer.Ordinal);
-        foreach (var agent in await agents.ListAsync(call.MerchantId, cancellationToken).ConfigureAwait(false))
+        // A hook's routing answer puts its agent first; the rest keep the merchant's order (a stable sort).
+        var candidates = (await agents.ListAsync(call.MerchantId, cancellationToken).ConfigureAwait(false))
+            .OrderBy(a => a.Id == call.RoutedAgentId ? 0 : 1);
+        foreach (var agent in candidates)
         {
             // Browser agents are invited by their ACS identity (they answer in the workspace), phone agents by number.
             var device = agent.Device;

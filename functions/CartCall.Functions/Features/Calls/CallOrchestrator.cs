@@ -4,7 +4,11 @@ using Microsoft.DurableTask;
 namespace CartCall.Functions.Features.Calls;
 
 /// <summary>What a call's orchestration starts from: the plan, how long each wait may last, and when the first dial was sent.</summary>
-public sealed record CallOrchestrationInput(CallPlan Plan, CallTimings Timings, TimeSpan CallbackDelay, DateTimeOffset FirstDialSent);
+/// <param name="HookPoints">The call's lifecycle points the merchant had hooks at when the call was accepted (see <see cref="CallHookSteps"/>).</param>
+/// <param name="BeforeDialDeadline">How long <c>call.before_dial</c>'s hooks may take; null: 2 s.</param>
+public sealed record CallOrchestrationInput(
+    CallPlan Plan, CallTimings Timings, TimeSpan CallbackDelay, DateTimeOffset FirstDialSent,
+    IReadOnlyList<string>? HookPoints = null, TimeSpan? BeforeDialDeadline = null);
 
 /// <summary>
 /// A signal as it travels between the app and the orchestration (activity results, raised events): wrapped, so the
@@ -42,7 +46,8 @@ public static class CallOrchestrator
         var step = CallFlow.Begin(input.Plan, Now(context), timings);
         var state = step.State;
         var inbox = new Queue<CallSignal>();
-        var run = new Effects(context, input);
+        var hooks = new CallHookSteps(context, input);
+        var run = new Effects(context, input, hooks);
         var callback = false;
         while (true)
         {
@@ -69,14 +74,17 @@ public static class CallOrchestrator
             {
                 // Effects that answer nothing (the record, a release) run beside the rest; all are done before waiting.
                 await run.SettleAsync().ConfigureAwait(true);
+                hooks.FireDue(state.CallId);
             }
 
             var signal = inbox.Count > 0 ? inbox.Dequeue() : await NextSignalAsync(context, state).ConfigureAwait(true);
             step = CallFlow.Apply(state, signal, Now(context), timings);
             state = step.State;
+            hooks.Notice(state);
         }
 
         await run.SettleAsync().ConfigureAwait(true);
+        hooks.FireDue(state.CallId);
 
         if (callback)
         {
@@ -84,6 +92,7 @@ public static class CallOrchestrator
             await context.CallActivityAsync<string?>(nameof(CallActivities.CreateCallback), new CallbackRequest(state.CallId, input), Retried).ConfigureAwait(true);
         }
 
+        await hooks.DrainAsync().ConfigureAwait(true);
         return state;
     }
 
@@ -125,7 +134,7 @@ public static class CallOrchestrator
     /// record, agent releases and the like run beside them (fewer turns of the engine per call), numbered so a slower
     /// record never overwrites a newer one, and are all awaited before the orchestration waits or ends.
     /// </summary>
-    private sealed class Effects(TaskOrchestrationContext context, CallOrchestrationInput input)
+    private sealed class Effects(TaskOrchestrationContext context, CallOrchestrationInput input, CallHookSteps hooks)
     {
         private readonly List<Task> pending = [];
         private int records;
@@ -158,6 +167,11 @@ public static class CallOrchestrator
                     await Billing.BillingActivities.SettleAsync(context, callId).ConfigureAwait(true);
                     return null;
                 case Dial dial:
+                    if (dial.Attempt == 1 && await hooks.BeforeDialAsync(callId).ConfigureAwait(true) is { } stopped)
+                    {
+                        return stopped;
+                    }
+
                     var firstSent = dial.Attempt == 1 ? input.FirstDialSent : Now(context);
                     return await SignalAsync(nameof(CallActivities.DialShopper), new DialRequest(callId, dial.Attempt, firstSent),
                         failure => new DialRefused($"dialling failed after retries: {failure}")).ConfigureAwait(true);

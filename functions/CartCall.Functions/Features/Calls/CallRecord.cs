@@ -110,6 +110,15 @@ public sealed class CallRecord
 
     public CallCart? Cart { get; set; }
 
+    /// <summary>The agent the highest-priority <c>call.before_dial</c> routing answer chose: invited first when available.</summary>
+    public string? RoutedAgentId { get; set; }
+
+    /// <summary>The hook whose routing answer won.</summary>
+    public string? RoutedBy { get; set; }
+
+    /// <summary>Enrichment from the call's <c>call.before_dial</c> hooks (a CRM's customer tier, say), shown next to the cart.</summary>
+    public Dictionary<string, string>? HookData { get; set; }
+
     /// <summary>For a callback: the call it follows up.</summary>
     public string? CallbackOf { get; set; }
 

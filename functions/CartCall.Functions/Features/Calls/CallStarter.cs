@@ -1,4 +1,6 @@
 using CartCall.Domain.Calls.Flow;
+using CartCall.Domain.Hooks;
+using CartCall.Functions.Features.Hooks;
 using Microsoft.DurableTask;
 using CartCall.Domain.Preferences;
 using Grpc.Core;
@@ -21,14 +23,53 @@ public interface ICallStarter
 /// repeatability id, so ACS answers its dial as a repeat of this one and the call rings once. If this process dies
 /// between the dial and the start, the call's first callback starts the orchestration (see <see cref="EnsureStartedAsync"/>).
 /// </summary>
-public sealed partial class DurableCallStarter(DurableTaskClient client, CallDialer dialer, IOptions<CallsOptions> options, ILogger<DurableCallStarter> logger) : ICallStarter
+/// <remarks>
+/// A merchant with <c>call.before_dial</c> hooks gets no early dial: the orchestration dials once the hooks have
+/// answered (or their deadline passed). The merchant's hooked points are read here, once per call, and passed to the
+/// orchestration, so a merchant without hooks costs the call one small Table query and nothing in the orchestration.
+/// <c>offer.accepted</c>'s hooks are started here beside the call, as a notification the accept does not wait for.
+/// </remarks>
+public sealed partial class DurableCallStarter(
+    DurableTaskClient client, CallDialer dialer, TableHookStore hooks, IOptions<CallsOptions> options, IOptions<HooksOptions> hookOptions,
+    ILogger<DurableCallStarter> logger) : ICallStarter
 {
     public async Task StartAsync(CallRecord call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
-        var input = InputFor(call, options.Value);
-        var dial = call.ScheduledFor is null && call.Status == CallStatus.Queued ? DialEarlyAsync(call, input, cancellationToken) : Task.CompletedTask;
-        await Task.WhenAll(EnsureStartedAsync(client, call, input, cancellationToken), dial).ConfigureAwait(false);
+        var points = await HookedPointsAsync(call.MerchantId, cancellationToken).ConfigureAwait(false);
+        var input = InputFor(call, options.Value) with
+        {
+            HookPoints = points.Count == 0 ? null : points,
+            BeforeDialDeadline = hookOptions.Value.BeforeDialDeadline,
+        };
+        var dialEarly = call.ScheduledFor is null && call.Status == CallStatus.Queued && !points.Contains(HookPoints.CallBeforeDial);
+        var dial = dialEarly ? DialEarlyAsync(call, input, cancellationToken) : Task.CompletedTask;
+        var accepted = points.Contains(HookPoints.OfferAccepted) && !string.IsNullOrEmpty(call.OfferId)
+            ? StartAcceptedHooksAsync(call, cancellationToken)
+            : Task.CompletedTask;
+        await Task.WhenAll(EnsureStartedAsync(client, call, input, cancellationToken), dial, accepted).ConfigureAwait(false);
+    }
+
+    /// <summary>The lifecycle points at which the merchant has an enabled hook.</summary>
+    private async Task<IReadOnlyList<string>> HookedPointsAsync(string merchantId, CancellationToken cancellationToken)
+    {
+        var registrations = await hooks.ListRegistrationsAsync(merchantId, cancellationToken).ConfigureAwait(false);
+        return [.. HookPoints.All.Where(p => registrations.Any(r => r.ListensTo(p)))];
+    }
+
+    private async Task StartAcceptedHooksAsync(CallRecord call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var input = new HookFanOutInput(HookPoints.OfferAccepted, call.OfferId, call.MerchantId, null, call.CreatedAt);
+            var start = new StartOrchestrationOptions(HookFanOutOrchestrator.InstanceId(HookPoints.OfferAccepted, call.OfferId))
+                .WithDedupeStatuses([.. StartOrchestrationOptionsExtensions.ValidDedupeStatuses]);
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(HookFanOutOrchestrator), input, start, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException || e is RpcException { StatusCode: StatusCode.AlreadyExists })
+        {
+            // A repeated accept: the offer's hooks run once.
+        }
     }
 
     /// <summary>Starts the call's orchestration unless an instance under its id exists, in any state.</summary>

@@ -24,7 +24,8 @@ public sealed record CallStatusView(
 /// <summary>A call as the agent workspace shows it: status, who is on it, the cart it is about, the shopper's language, the agent's disposition.</summary>
 public sealed record AgentCallView(
     string CallId, string SessionId, CallStatus Status, CallPhase Phase, CallMode Mode, DateTimeOffset CreatedAt, DateTimeOffset? ScheduledFor,
-    DateTimeOffset? ConnectedAt, DateTimeOffset? EndedAt, string? Outcome, string? CurrentAgentId, string? AgentId, string Reason, CallCart? Cart)
+    DateTimeOffset? ConnectedAt, DateTimeOffset? EndedAt, string? Outcome, string? CurrentAgentId, string? AgentId, string Reason, CallCart? Cart,
+    IReadOnlyDictionary<string, string>? HookData = null)
 {
     public string? Language { get; init; }
 
@@ -36,7 +37,7 @@ public sealed record AgentCallView(
     {
         ArgumentNullException.ThrowIfNull(c);
         return new(c.CallId, c.SessionId, c.Status, c.Phase, c.Mode, c.CreatedAt, c.ScheduledFor, c.ConnectedAt, c.EndedAt, c.Outcome,
-            c.CurrentAgentId, c.AgentId, c.Reason, c.Cart)
+            c.CurrentAgentId, c.AgentId, c.Reason, c.Cart, c.HookData)
         {
             Language = c.Language,
             DurationSeconds = c.DurationSeconds,

@@ -21,6 +21,7 @@ public static class CallsFeature
         services.AddSingleton<AgentRouter>();
         services.AddSingleton<StartedCalls>();
         services.AddSingleton<AcceptOfferService>();
+        services.AddSingleton<Hooks.IHookEventSource, CallHookEvents>();
         return services;
     }
 }

@@ -21,9 +21,15 @@ public sealed class HooksOptions : IValidatableObject
     [Range(1_024, 256 * 1_024)]
     public int MaxPayloadBytes { get; set; } = 256 * 1_024;
 
-    /// <summary>What the shopper sees when a fail-closed hook gave no answer.</summary>
-    [Required, StringLength(200, MinimumLength = 1)]
+    /// <summary>What the shopper sees when a fail-closed hook gave no answer (a default: not required of a deployment).</summary>
+    [StringLength(200, MinimumLength = 1)]
     public string DefaultShopperMessage { get; set; } = CartCall.Domain.Hooks.HookAggregation.DefaultShopperMessage;
+
+    /// <summary>
+    /// How long <c>call.before_dial</c>'s hooks may hold the call (the shopper is waiting): a durable timer races them
+    /// and the call goes on with the answers it has, a missing one following its hook's fail-open/closed setting.
+    /// </summary>
+    public TimeSpan BeforeDialDeadline { get; set; } = TimeSpan.FromSeconds(2);
 
     public WebhookHookOptions Webhooks { get; set; } = new();
 
@@ -31,6 +37,11 @@ public sealed class HooksOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (BeforeDialDeadline < TimeSpan.FromMilliseconds(200) || BeforeDialDeadline > TimeSpan.FromSeconds(30))
+        {
+            yield return new("Hooks:BeforeDialDeadline must be between 200 ms and 30 s.", [nameof(BeforeDialDeadline)]);
+        }
+
         foreach (var result in Webhooks.Validate())
         {
             yield return result;
