@@ -107,6 +107,8 @@ public sealed class CartCallLoop : IAsyncLifetime
             ["CartCall:Preferences:CookieSigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
             ["CartCall:Calls:PublicBaseUrl"] = AppUrl.AbsoluteUri,
             ["CartCall:Calling:Adapter"] = "local",
+            // No wrap-up: the loop has one scripted agent, and a test after a call must find them available again.
+            ["CartCall:Calls:WrapUp"] = "00:00:00",
             // Every shopper of these tests comes from 127.0.0.1; the voice measurement alone places 20 calls.
             ["CartCall:Calls:MaxCallsPerClientAddressPerHour"] = "1000",
         };
@@ -139,6 +141,9 @@ public sealed class CartCallLoop : IAsyncLifetime
         {
             (await admin.PutAsJsonAsync($"api/merchants/{MerchantId}", MerchantDocument(MerchantId, PublishableKey, Store.Origin))).EnsureSuccessStatusCode();
             (await admin.PutAsJsonAsync($"api/merchants/{MerchantId}/agents/agent-1", new { displayName = "Sam", available = true, phoneNumber = "+14155550100", priority = 1 }))
+                .EnsureSuccessStatusCode();
+            // A second scripted agent: a test that starts while the last test's call is still ending finds one free.
+            (await admin.PutAsJsonAsync($"api/merchants/{MerchantId}/agents/agent-2", new { displayName = "Kim", available = true, phoneNumber = "+14155550101", priority = 2 }))
                 .EnsureSuccessStatusCode();
             // The workspace agent: tried first once available, away until a test signs in and makes them available.
             (await admin.PutAsJsonAsync($"api/merchants/{MerchantId}/agents/{WorkspaceAgentId}", new { displayName = "Ada", available = false, priority = 0 }))
