@@ -93,6 +93,7 @@ public sealed class HooksAppFixture : IAsyncLifetime
         }
 
         IdleSettings.AddTo(settings, IdleSettings.Once(TimeSpan.FromMinutes(10)));
+        StripeSettings.AddTo(settings);
         var port = Azurite.FreePort();
         settings["CartCall:Calls:PublicBaseUrl"] = $"http://127.0.0.1:{port}/";
         App = await FunctionsApp.StartAsync(new FunctionsAppOptions
