@@ -112,7 +112,7 @@ internal static class CallBillingFlow
     /// <summary>Billing's services made in the test process over the fixture's storage and Stripe: to place holds as the accept would.</summary>
     public static BillingService Billing(CallsFixture app)
     {
-        var storage = app.StorageClients();
+        var storage = app.Storage;
         var stripe = new StripeOptions { SecretKey = app.Stripe.SecretKey, ApiBase = app.Stripe.BaseAddress, WebhookSecrets = [StripeSettings.WebhookSecret], MaxNetworkRetries = 0 };
         return new BillingService(
             new TableLedgerStore(storage, NullLogger<TableLedgerStore>.Instance),

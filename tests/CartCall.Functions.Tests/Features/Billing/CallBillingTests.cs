@@ -174,7 +174,7 @@ public sealed class CallBillingTests(CallsFixture app)
         Assert.True(response.StatusCode == HttpStatusCode.PaymentRequired, text);
         Assert.Equal("insufficient_funds", JsonNode.Parse(text)!["declineCode"]!.GetValue<string>());
         Assert.Null(await app.CallAsync(callId));
-        Assert.Null(await new TableShopperHoldStore(app.StorageClients()).GetAsync(callId, CancellationToken.None));
+        Assert.Null(await new TableShopperHoldStore(app.Storage).GetAsync(callId, CancellationToken.None));
     }
 
     [Fact]
@@ -239,7 +239,7 @@ public sealed class CallBillingTests(CallsFixture app)
             Assert.True(ok.IsSuccessStatusCode, await ok.Content.ReadAsStringAsync());
         }
 
-        var hold = await new TableShopperHoldStore(app.StorageClients()).GetAsync(callId, CancellationToken.None);
+        var hold = await new TableShopperHoldStore(app.Storage).GetAsync(callId, CancellationToken.None);
         Assert.Equal(HoldStatus.Held, hold!.Status);
     }
 

@@ -45,7 +45,7 @@ public sealed class SettlementCrashTests(WorkerProcessCallsFixture app)
             // The first capture took effect; whatever came after it was Stripe's replay of that answer.
             Assert.Single(captures, r => !r.Replayed);
             Assert.True(captures.Count >= 2, $"the settlement was not retried after the kill: {captures.Count} capture request(s)");
-            var hold = await new TableShopperHoldStore(app.StorageClients()).GetAsync(callId, CancellationToken.None);
+            var hold = await new TableShopperHoldStore(app.Storage).GetAsync(callId, CancellationToken.None);
             Assert.Equal(HoldStatus.Captured, hold!.Status);
             Assert.Equal(500, hold.CapturedMinor);
         }

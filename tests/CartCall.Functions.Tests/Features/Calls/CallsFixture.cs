@@ -68,8 +68,6 @@ public class CallsFixture : IAsyncLifetime
     /// <summary>The app's storage, as the tests read and seed it (the worker may be another process).</summary>
     public StorageClients Storage { get; private set; } = default!;
 
-    /// <summary>True runs the worker as a child process that a test can kill as kill -9 would.</summary>
-    protected virtual bool WorkerProcess => workerProcess;
 
     /// <summary>How often a call's orchestration asks ACS for the call's real state.</summary>
     protected virtual TimeSpan CheckInterval => TimeSpan.FromSeconds(5);
@@ -128,13 +126,9 @@ public class CallsFixture : IAsyncLifetime
             Settings = settings,
             StorageConnectionString = azurite.ConnectionString,
             HttpPort = port,
-            WorkerProcess = WorkerProcess,
+            WorkerProcess = workerProcess,
         });
     }
-
-    /// <summary>Clients for the app's storage, made in the test process.</summary>
-    public CartCall.Functions.Storage.StorageClients StorageClients() =>
-        new(Microsoft.Extensions.Options.Options.Create(new CartCall.Functions.Storage.StorageOptions { ConnectionString = azurite!.ConnectionString }));
 
     public async Task DisposeAsync()
     {
