@@ -76,11 +76,14 @@ public sealed partial class DurableTaskEngine : IAsyncDisposable
     }
 
     /// <summary>Adds the sidecar to the host's gRPC server.</summary>
-    public static void AddSidecar(IServiceCollection services, AzureStorageOrchestrationService service)
+    /// <param name="services">The gRPC server's services.</param>
+    /// <param name="service">The provider as the sidecar dispatches from it (<see cref="SidecarOrchestrationService"/>).</param>
+    /// <param name="client">The same provider, as the sidecar's client API uses it.</param>
+    public static void AddSidecar(IServiceCollection services, IOrchestrationService service, IOrchestrationServiceClient client)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddSingleton(PlainTagsOrchestrationService.Wrap(service));
-        services.AddSingleton<IOrchestrationServiceClient>(service);
+        services.AddSingleton(service);
+        services.AddSingleton(client);
         services.AddSingleton<TaskHubGrpcServer>();
     }
 

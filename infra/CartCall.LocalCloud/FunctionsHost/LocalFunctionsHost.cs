@@ -1,3 +1,4 @@
+using DurableTask.Core;
 using Azure.Storage.Queues;
 using CartCall.LocalCloud.FunctionsHost.Rpc;
 using Microsoft.AspNetCore.Builder;
@@ -66,6 +67,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
     private WebApplication? front;
     private HttpTriggerProxy? proxy;
     private DurableTask.AzureStorage.AzureStorageOrchestrationService? durableService;
+    private IOrchestrationService? sidecarService;
 
     private LocalFunctionsHost(LocalFunctionsHostOptions options, HostJson hostJson)
     {
@@ -112,6 +114,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         if (Storage is { } storage)
         {
             durableService = DurableTaskEngine.CreateService(storage, HostJson.DurableTask, options.DurablePollingInterval, options.LoggerFactory);
+            sidecarService = SidecarOrchestrationService.Wrap(durableService, logger);
         }
 
         grpc = BuildGrpcServer(registry);
@@ -167,7 +170,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         builder.Services.AddSingleton(registry);
         if (durableService is not null)
         {
-            DurableTaskEngine.AddSidecar(builder.Services, durableService);
+            DurableTaskEngine.AddSidecar(builder.Services, sidecarService!, durableService);
         }
 
         var app = builder.Build();
@@ -254,6 +257,14 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         if (Supervisor is not null)
         {
             await Supervisor.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (sidecarService is not null)
+        {
+            // Stopped here, while storage is surely still up (a test stops Azurite right after), rather than by the
+            // sidecar when its server stops; the sidecar's own stop then finds it done. Bounded: leases left behind
+            // expire by themselves.
+            await sidecarService.StopAsync(isForced: true).WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         if (grpc is not null)
