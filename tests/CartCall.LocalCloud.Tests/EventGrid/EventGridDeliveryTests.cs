@@ -63,6 +63,38 @@ public sealed class EventGridDeliveryTests
         Assert.Empty(hook.Notifications);
     }
 
+    [Theory]
+    [InlineData(EventDeliverySchema.CloudEvents, 503)]
+    [InlineData(EventDeliverySchema.CloudEvents, 429)]
+    [InlineData(EventDeliverySchema.EventGrid, 503)]
+    public async Task Handshake_AnsweredUnavailable_IsAskedAgain_AndTheEventIsDelivered(EventDeliverySchema schema, int status)
+    {
+        await using var hook = await WebhookReceiver.StartAsync();
+        hook.ScriptHandshakeStatuses(status);
+        await using var standIn = await EventGridStandIn.StartAsync(Options(Subscription("restarting", hook.Endpoint, schema)), CancellationToken.None);
+
+        if (schema == EventDeliverySchema.CloudEvents)
+        {
+            await PublishCloudEventAsync(standIn, "e-1");
+        }
+        else
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, standIn.Endpoint + "?api-version=2018-01-01")
+            {
+                Content = new StringContent(
+                    """[{"id":"e-1","subject":"s","eventType":"CartCall.Test","eventTime":"2026-01-01T00:00:00Z","dataVersion":"1","data":{}}]""",
+                    Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("aeg-sas-key", TopicKey);
+            (await Http.SendAsync(request)).EnsureSuccessStatusCode();
+        }
+
+        Assert.True(await EventuallyAsync(() => hook.Notifications.Count == 1));
+        Assert.Equal(SubscriptionValidationState.Validated, standIn.Subscriptions.Single().State);
+        Assert.Empty(standIn.DeadLetters);
+        Assert.Contains(standIn.Deliveries, d => d.EventId == "e-1" && d.Outcome == DeliveryOutcome.ConnectionFailed && d.Error!.Contains(status.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Delivery_503ThenOk_IsAttemptedTwiceAndSucceedsOnce()
     {

@@ -28,6 +28,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
     private readonly ConcurrentQueue<ReceivedRequest> _requests = new();
     private readonly ConcurrentQueue<int> _scriptedStatuses = new();
     private readonly ConcurrentQueue<TimeSpan> _scriptedDelays = new();
+    private readonly ConcurrentQueue<int> _scriptedHandshakeStatuses = new();
     private static readonly HttpClient ValidationClient = new(new SocketsHttpHandler { UseProxy = false });
 
     private WebhookReceiver(WebApplication app) => _app = app;
@@ -57,6 +58,12 @@ public sealed class WebhookReceiver : IAsyncDisposable
         foreach (var status in statuses) _scriptedStatuses.Enqueue(status);
     }
 
+    /// <summary>Answers the next handshakes (OPTIONS or the validation event) with these codes, then as <see cref="AcceptHandshake"/> says.</summary>
+    public void ScriptHandshakeStatuses(params int[] statuses)
+    {
+        foreach (var status in statuses) _scriptedHandshakeStatuses.Enqueue(status);
+    }
+
     /// <summary>Delays the answers to the next notifications by these amounts.</summary>
     public void ScriptDelays(params TimeSpan[] delays)
     {
@@ -84,6 +91,13 @@ public sealed class WebhookReceiver : IAsyncDisposable
         var headers = ctx.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
         var request = new ReceivedRequest(ctx.Request.Method, headers, body);
         _requests.Enqueue(request);
+
+        if ((HttpMethods.IsOptions(ctx.Request.Method) || request.Header("aeg-event-type") == "SubscriptionValidation")
+            && _scriptedHandshakeStatuses.TryDequeue(out var handshakeStatus))
+        {
+            ctx.Response.StatusCode = handshakeStatus;
+            return;
+        }
 
         if (HttpMethods.IsOptions(ctx.Request.Method))
         {
