@@ -95,15 +95,24 @@ public sealed class HttpTriggerProxy : IDisposable
         // The real host starts the forward first; the worker waits up to 5 s for the invocation to meet it.
         var forwarded = forwarder.SendAsync(context, workerUri.GetLeftPart(UriPartial.Authority), client,
             new ForwarderRequestConfig { ActivityTimeout = timeout }, new InvocationTransformer(request.InvocationId)).AsTask();
-        var invocation = session.Channel.InvokeAsync(request, timeout, context.RequestAborted);
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        var invocation = session.Channel.InvokeAsync(request, timeout, abandon.Token);
 
-        ForwarderError error;
+        var error = ForwarderError.Request;
         try
         {
             error = await forwarded.ConfigureAwait(false);
         }
         finally
         {
+            if (error != ForwarderError.None)
+            {
+                // The request never reached the worker whole (one HttpClient will not send, such as a header that is
+                // not ASCII) or its answer broke off: the invocation waiting for it is cancelled now (InvocationCancel),
+                // rather than holding a worker slot until the worker gives up on it 15 s later.
+                await abandon.CancelAsync().ConfigureAwait(false);
+            }
+
             await ObserveAsync(invocation, functionName, context).ConfigureAwait(false);
         }
 
