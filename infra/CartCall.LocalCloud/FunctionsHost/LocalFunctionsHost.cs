@@ -193,6 +193,9 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
             k.Listen(System.Net.IPAddress.Loopback, options.HttpPort);
             // The platform's own request limit; the app enforces its smaller ones itself.
             k.Limits.MaxRequestBodySize = 100L * 1024 * 1024;
+            // Kestrel's default cuts a client that reads under 240 bytes/s for 5 s; on a loaded development machine a
+            // browser (or a test) taking the 7 MB calling bundle is such a client, and the cut shows as a reset, not a 5xx.
+            k.Limits.MinResponseDataRate = null;
         });
         builder.Services.AddHttpForwarder();
         builder.Services.AddRouting();
