@@ -156,8 +156,10 @@ public sealed class OfferFlowTests(OfferFlowFixture flow)
         var answers = await HesitantCheckoutAsync(merchant, "s-noagent");
 
         Assert.Equal(0, Proposed(answers));
+        // One decision per event; the session's idle check (1 s into the silence) may have added its own by now, and
+        // it declines for the same reason.
         var decisions = await DecisionsAsync(merchant, "s-noagent");
-        Assert.Equal(5, decisions.Count);
+        Assert.Equal(5, decisions.Count(d => d.Trigger != "idle"));
         Assert.All(decisions, d => Assert.False(d.Propose));
         Assert.Contains(decisions, d => d.Document.Contains("NoAgentAvailable", StringComparison.Ordinal));
     }
@@ -221,14 +223,16 @@ public sealed class OfferFlowTests(OfferFlowFixture flow)
 
         var results = await Task.WhenAll(Enumerable.Range(0, 8).Select(i => HesitantCheckoutAsync(merchant, $"s-budget-{i}")));
 
-        var proposed = 0;
+        // On a slow machine a session's idle check (1 s into a silence) can come between its events and take a slot
+        // itself; the budget holds whoever takes it, and the storefront was told of exactly the events' offers.
+        var decisions = new List<StoredDecisionRow>();
         for (var i = 0; i < 8; i++)
         {
-            proposed += (await DecisionsAsync(merchant, $"s-budget-{i}")).Count(d => d.Propose);
+            decisions.AddRange(await DecisionsAsync(merchant, $"s-budget-{i}"));
         }
 
-        Assert.Equal(3, proposed);
-        Assert.Equal(3, results.Sum(Proposed));
+        Assert.Equal(3, decisions.Count(d => d.Propose));
+        Assert.Equal(decisions.Count(d => d.Propose && d.Trigger != "idle"), results.Sum(Proposed));
     }
 
     [Fact]
