@@ -381,4 +381,49 @@ public sealed class CallFlowTests(CallsFixture app)
         Assert.True(dialled >= scheduledFor, $"dialled at {dialled:O}, before the quiet hours ended at {scheduledFor:O}");
         Assert.Equal(1, app.CreateCallsFor(callId));
     }
+    [Fact]
+    public async Task TwoCallsAtOnce_WithOneAgent_NeverHaveTheAgentOnBoth()
+    {
+        var merchant = await app.CreateMerchantAsync();
+        var agentPhone = NewNumber();
+        app.Acs.Parties[agentPhone] = PartyScript.Answers(TimeSpan.FromMilliseconds(100));
+        await app.AddAgentAsync(merchant, "solo", phone: agentPhone);
+        // Both shoppers answer together, after both accepts have passed the guard (the agent was free for each), and
+        // talk a while: both calls then want the one agent at the same moment.
+        var shoppers = new[] { NewNumber(), NewNumber() };
+        foreach (var shopper in shoppers)
+        {
+            app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromSeconds(2)) with { HangUpAfter = TimeSpan.FromSeconds(3) };
+        }
+
+        var sessions = shoppers.Select(_ => NewSession()).ToList();
+        var offers = new List<string>();
+        foreach (var session in sessions)
+        {
+            offers.Add(await app.NewOfferAsync(merchant, session));
+        }
+
+        var accepted = await Task.WhenAll(shoppers.Select((shopper, i) =>
+            app.AcceptAsync(offers[i], merchant, sessions[i], null, false, CallsFixture.PhonePreferences(shopper))));
+        var callIds = new List<string>();
+        foreach (var response in accepted)
+        {
+            callIds.Add((await AcceptedAsync(response))["callId"]!.GetValue<string>());
+        }
+
+        var calls = await Task.WhenAll(callIds.Select(id => app.WaitForCallAsync(id, c => c.IsOver)));
+
+        var withAgent = calls.Where(c => c.AgentId == "solo").OrderBy(c => c.ConnectedAt).ToList();
+        Assert.NotEmpty(withAgent);
+        for (var i = 1; i < withAgent.Count; i++)
+        {
+            Assert.True(withAgent[i].ConnectedAt >= withAgent[i - 1].EndedAt,
+                $"solo was on {withAgent[i - 1].CallId} ({withAgent[i - 1].ConnectedAt:O}..{withAgent[i - 1].EndedAt:O}) and {withAgent[i].CallId} (from {withAgent[i].ConnectedAt:O})");
+        }
+
+        // From ACS's side too: the agent's leg was never in two calls at once.
+        var legs = app.Acs.Calls.Where(c => callIds.Contains(c.OperationContext!) && c.Parties.Any(p => p.RawId == "4:" + agentPhone)).ToList();
+        Assert.Equal(withAgent.Count, legs.Count);
+        Assert.All(calls.Where(c => c.AgentId != "solo"), c => Assert.Equal(CallOutcomes.AgentUnavailable, c.Outcome));
+    }
 }
