@@ -49,14 +49,7 @@ public sealed class EventGridDeliveryTests
         await using var hook = await WebhookReceiver.StartAsync(acceptHandshake: false);
         await using var standIn = await EventGridStandIn.StartAsync(
             Options(Subscription("refuser", hook.Endpoint, EventDeliverySchema.EventGrid)), CancellationToken.None);
-        using var request = new HttpRequestMessage(HttpMethod.Post, standIn.Endpoint + "?api-version=2018-01-01")
-        {
-            Content = new StringContent(
-                """[{"id":"e-1","subject":"s","eventType":"CartCall.Test","eventTime":"2026-01-01T00:00:00Z","dataVersion":"1","data":{}}]""",
-                Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("aeg-sas-key", TopicKey);
-        (await Http.SendAsync(request)).EnsureSuccessStatusCode();
+        await PublishEventGridEventAsync(standIn, "e-1");
 
         Assert.True(await EventuallyAsync(() => standIn.DeadLetters.Count == 1));
         Assert.Equal(DeadLetterReasons.SubscriptionNotValidated, standIn.DeadLetters.Single().Reason);
@@ -79,14 +72,7 @@ public sealed class EventGridDeliveryTests
         }
         else
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, standIn.Endpoint + "?api-version=2018-01-01")
-            {
-                Content = new StringContent(
-                    """[{"id":"e-1","subject":"s","eventType":"CartCall.Test","eventTime":"2026-01-01T00:00:00Z","dataVersion":"1","data":{}}]""",
-                    Encoding.UTF8, "application/json"),
-            };
-            request.Headers.Add("aeg-sas-key", TopicKey);
-            (await Http.SendAsync(request)).EnsureSuccessStatusCode();
+            await PublishEventGridEventAsync(standIn, "e-1");
         }
 
         Assert.True(await EventuallyAsync(() => hook.Notifications.Count == 1));
