@@ -27,10 +27,12 @@ rm -rf "$results"; mkdir -p "$results"
 status=0
 for proj in tests/*.Tests/*.Tests.csproj; do
   name="$(basename "$proj" .csproj)"
-  echo "== $name"
+  echo "== $name ($(date -u +%H:%M:%S))"
   dotnet test "$proj" -c Release --no-build --nologo --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
     --blame-hang-timeout 10m -- RunConfiguration.TestSessionTimeout=2400000 || status=1
 done
+
+echo "== done ($(date -u +%H:%M:%S))"
 
 # Sum the trx counters so a run that executed nothing shows as 0 passed.
 read -r passed failed skipped < <(
