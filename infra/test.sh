@@ -34,11 +34,12 @@ done
 
 echo "== done ($(date -u +%H:%M:%S))"
 
-# Sum the trx counters so a run that executed nothing shows as 0 passed.
+# Sum the trx counters so a run that executed nothing shows as 0 passed. A skipped test is counted in "total" but not
+# in "executed" (vstest leaves "notExecuted" at 0 for it).
 read -r passed failed skipped < <(
   cat "$results"/*.trx 2>/dev/null | grep -o '<Counters [^>]*>' | awk '
     function attr(n,   m) { if (match($0, n "=\"[0-9]+\"")) { m = substr($0, RSTART, RLENGTH); gsub(/[^0-9]/, "", m); return m + 0 } return 0 }
-    { p += attr("passed"); f += attr("failed") + attr("error") + attr("timeout") + attr("aborted"); s += attr("notExecuted") }
+    { p += attr("passed"); f += attr("failed") + attr("error") + attr("timeout") + attr("aborted"); s += attr("total") - attr("executed") }
     END { print p + 0, f + 0, s + 0 }')
 line="${passed} passed, ${failed} failed"
 [ "${skipped}" -gt 0 ] && line="${line}, ${skipped} skipped"
