@@ -311,13 +311,6 @@ internal sealed partial class EventGridDeliveryWorker : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// An endpoint that is restarting or overloaded (a Functions app whose worker is coming back answers 503) has not
-    /// answered the handshake yet: it is asked again, as an unreachable one is, instead of the subscription being
-    /// refused for good and every later event dead-lettered.
-    /// </summary>
-    private static bool IsUnavailable(int status) => status is 408 or 429 or >= 500;
-
     // CloudEvents 1.0 abuse protection (cloudevents http-webhook §4, as Event Grid implements it).
     private async Task<(SubscriptionValidationState, string?)> CloudEventsHandshakeAsync(
         EventGridSubscription subscription, CancellationToken ct)
@@ -331,7 +324,7 @@ internal sealed partial class EventGridDeliveryWorker : IAsyncDisposable
         {
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             var status = (int)response.StatusCode;
-            if (IsUnavailable(status))
+            if (EventGridRetryPolicy.IsUnavailable(status))
             {
                 return (SubscriptionValidationState.Pending, $"OPTIONS handshake answered {status}; the endpoint is asked again with the next attempt.");
             }
@@ -405,7 +398,7 @@ internal sealed partial class EventGridDeliveryWorker : IAsyncDisposable
         {
             using var response = await _http.SendAsync(request, timeout.Token);
             var status = (int)response.StatusCode;
-            if (IsUnavailable(status))
+            if (EventGridRetryPolicy.IsUnavailable(status))
             {
                 return (SubscriptionValidationState.Pending, $"SubscriptionValidationEvent answered {status}; the endpoint is asked again with the next attempt.");
             }

@@ -20,6 +20,13 @@ internal sealed class EventGridRetryPolicy
 
     public static bool IsSuccess(int statusCode) => statusCode is >= 200 and <= 204;
 
+    /// <summary>
+    /// An endpoint that is restarting or overloaded (a Functions app whose worker is coming back answers 503): for a
+    /// validation handshake this is no answer yet, asked again with the next attempt as an unreachable endpoint is,
+    /// rather than a refusal that would dead-letter every later event.
+    /// </summary>
+    public static bool IsUnavailable(int statusCode) => statusCode is 408 or 429 or >= 500;
+
     /// <summary>Delay before the next attempt after <paramref name="failedAttempts"/> failures (1 = first attempt failed).</summary>
     public TimeSpan DelayAfter(int failedAttempts, int? statusCode)
     {

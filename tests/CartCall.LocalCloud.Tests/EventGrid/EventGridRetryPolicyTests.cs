@@ -64,4 +64,17 @@ public sealed class EventGridRetryPolicyTests
     {
         Assert.Equal(expected, EventGridRetryPolicy.IsSuccess(status));
     }
+
+    [Theory]
+    [InlineData(503, true)]
+    [InlineData(500, true)]
+    [InlineData(429, true)]
+    [InlineData(408, true)]
+    [InlineData(403, false)]
+    [InlineData(404, false)]
+    [InlineData(200, false)]
+    public void IsUnavailable_ForTimeoutsThrottlingAndServerErrors(int status, bool expected)
+    {
+        Assert.Equal(expected, EventGridRetryPolicy.IsUnavailable(status));
+    }
 }
