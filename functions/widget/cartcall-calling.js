@@ -164,7 +164,8 @@
     };
 
     function setState(s) {
-      if (s === state) return;
+      // Ended is final: a stats read or a frame handler still awaiting when the call ends must not revive it.
+      if (s === state || state === 'ended') return;
       state = s;
       bus.emit('state', s);
     }
@@ -202,8 +203,10 @@
     }
 
     async function stats() {
-      if (!pc) return;
-      const report = await pc.getStats();
+      const current = pc;
+      if (!current) return;
+      const report = await current.getStats();
+      if (pc !== current) return; // closed or replaced while reading
       let inbound = null;
       let rtt = null;
       report.forEach((s) => {
