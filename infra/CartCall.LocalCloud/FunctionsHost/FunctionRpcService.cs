@@ -71,7 +71,7 @@ public sealed class FunctionRpcService(WorkerRegistry registry, ILogger<Function
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or Grpc.Core.RpcException)
         {
-            logger.LogDebug("Worker {WorkerId}'s stream ended: {Reason}", channel.WorkerId, e.Message);
+            logger.LogWarning(e, "Worker {WorkerId}'s stream ended: {Reason}", channel.WorkerId, e.Message);
         }
         finally
         {

@@ -84,7 +84,10 @@ public sealed class WorkerChannel
         await sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await writer.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            // Never hand the caller's token to the write: gRPC cancels the whole call when a write's token fires
+            // (even one already cancelled), which would end the worker's stream and every invocation on it.
+            await writer.WriteAsync(message, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or Grpc.Core.RpcException)
         {

@@ -28,6 +28,7 @@ public sealed class FakeWorker(params FakeFunction[] functions) : IWorkerLaunche
 {
     private readonly ConcurrentQueue<InvocationRequest> invocations = new();
     private int started;
+    private int received;
 
     /// <summary>Answers an invocation; by default, success.</summary>
     public Func<InvocationRequest, InvocationResponse> Invoke { get; set; } = request => Success(request);
@@ -36,6 +37,12 @@ public sealed class FakeWorker(params FakeFunction[] functions) : IWorkerLaunche
     public Dictionary<string, string> Capabilities { get; } = new();
 
     public IReadOnlyList<InvocationRequest> Invocations => [.. invocations];
+
+    /// <summary>Awaited before each read of the host's stream: a pending task stops the worker reading, as a busy worker does.</summary>
+    public Task ReadGate { get; set; } = Task.CompletedTask;
+
+    /// <summary>How many messages the worker has read from the host's stream.</summary>
+    public int Received => Volatile.Read(ref received);
 
     /// <summary>How many workers the host started.</summary>
     public int Started => Volatile.Read(ref started);
@@ -71,7 +78,7 @@ public sealed class FakeWorker(params FakeFunction[] functions) : IWorkerLaunche
 
         internal Running(FakeWorker owner, WorkerStartInfo start)
         {
-            channel = GrpcChannel.ForAddress(start.HostEndpoint);
+            channel = GrpcChannel.ForAddress(start.HostEndpoint, new GrpcChannelOptions { MaxReceiveMessageSize = null });
             Exited = Task.Run(() => RunAsync(owner, start, stop.Token));
         }
 
@@ -97,8 +104,16 @@ public sealed class FakeWorker(params FakeFunction[] functions) : IWorkerLaunche
             await stream.RequestStream.WriteAsync(new StreamingMessage { StartStream = new StartStream { WorkerId = start.WorkerId } }, ct);
             try
             {
-                await foreach (var message in stream.ResponseStream.ReadAllAsync(ct))
+                while (true)
                 {
+                    await owner.ReadGate.WaitAsync(ct);
+                    if (!await stream.ResponseStream.MoveNext(ct))
+                    {
+                        break;
+                    }
+
+                    var message = stream.ResponseStream.Current;
+                    Interlocked.Increment(ref owner.received);
                     var answer = message.ContentCase switch
                     {
                         StreamingMessage.ContentOneofCase.WorkerInitRequest => new StreamingMessage

@@ -120,6 +120,34 @@ public sealed class LocalFunctionsHostTests(FunctionsHostFixture fixture)
     }
 
     [Fact]
+    public async Task Invocation_WhoseCallerGivesUp_WhileItIsBeingWritten_LeavesTheWorkersStreamUp()
+    {
+        var worker = new FakeWorker(new FakeFunction("Work", Queue("message", "idle-" + Guid.NewGuid().ToString("N")[..8])));
+        await using var host = await LocalFunctionsHost.StartAsync(Options(worker, QuickRetries), CancellationToken.None);
+        var channel = host.Supervisor.Current!.Channel;
+
+        // The worker stops reading after one more message, so the next big write waits on HTTP/2 flow control.
+        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var before = worker.Received;
+        worker.ReadGate = resume.Task;
+        await channel.SendAsync(new StreamingMessage { InvocationCancel = new InvocationCancel { InvocationId = "nothing" } }, CancellationToken.None);
+        await Eventually.TrueAsync(() => Task.FromResult(worker.Received > before), "the worker read the last message before its pause");
+
+        var invocation = new InvocationRequest { InvocationId = Guid.NewGuid().ToString(), FunctionId = "id-Work" };
+        invocation.TriggerMetadata["big"] = new TypedData { String = new string('x', 3_000_000) };
+        using var caller = new CancellationTokenSource();
+        var call = channel.InvokeAsync(invocation, TimeSpan.FromSeconds(30), caller.Token);
+        await caller.CancelAsync();
+        await Task.Delay(250);
+        resume.SetResult();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        await Eventually.TrueAsync(() => Task.FromResult(worker.Invocations.Any(i => i.InvocationId == invocation.InvocationId)), "the invocation written whole");
+        Assert.False(channel.IsClosed, "the worker's stream ended");
+        Assert.Equal(0, host.Supervisor.Restarts);
+    }
+
+    [Fact]
     public async Task HttpTrigger_IsForwardedWithTheInvocationId_RouteValues_AndTheCallersAddress()
     {
         await using var echo = await EchoServer.StartAsync();
