@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using CartCall.LocalCloud.FunctionsHost.Rpc;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -29,6 +30,10 @@ public sealed class HttpTriggerProxy : IDisposable
         AutomaticDecompression = DecompressionMethods.None,
         UseCookies = false,
         ConnectTimeout = TimeSpan.FromSeconds(5),
+        // Kestrel (the front here, and the worker's) reads header values as ASCII or UTF-8; the forward writes them back
+        // as the same bytes. HttpClient's default (ASCII only) refused such a request, so it never reached the worker.
+        RequestHeaderEncodingSelector = (_, _) => Encoding.UTF8,
+        ResponseHeaderEncodingSelector = (_, _) => Encoding.UTF8,
     });
 
     public HttpTriggerProxy(FunctionInvoker invoker, IHttpForwarder forwarder, ILogger logger, TimeSpan timeout)

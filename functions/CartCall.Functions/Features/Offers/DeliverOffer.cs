@@ -47,6 +47,12 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Off
             return Problems.BadRequest("A CloudEvents validation request carries WebHook-Request-Origin.");
         }
 
+        // It is echoed back as a header, so it must be a host name (Event Grid sends eventgrid.azure.net).
+        if (Uri.CheckHostName(origin) is not (UriHostNameType.Dns or UriHostNameType.IPv4 or UriHostNameType.IPv6) || !Ascii.IsValid(origin))
+        {
+            return Problems.BadRequest("WebHook-Request-Origin must be a host name, such as eventgrid.azure.net.");
+        }
+
         var headers = request.HttpContext.Response.Headers;
         headers["WebHook-Allowed-Origin"] = origin;
         headers["WebHook-Allowed-Rate"] = "*";

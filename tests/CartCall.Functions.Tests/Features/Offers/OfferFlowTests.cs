@@ -6,6 +6,7 @@ using Azure.Data.Tables;
 using CartCall.Functions.Features.Offers;
 using CartCall.Functions.Features.Sessions;
 using CartCall.Functions.Storage;
+using CartCall.Testing;
 
 namespace CartCall.Functions.Tests.Features.Offers;
 
@@ -146,6 +147,25 @@ public sealed class OfferFlowTests(OfferFlowFixture flow)
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("eventgrid.azure.net", response.Headers.GetValues("WebHook-Allowed-Origin").Single());
+    }
+
+    [Theory]
+    [InlineData("ünï.example")]
+    [InlineData("event grid")]
+    public async Task ValidationHandshake_FromAnOriginThatIsNoHostName_IsRefused400(string origin)
+    {
+        // Echoed into WebHook-Allowed-Origin, a value that is not a header-safe host name failed the response (a 500).
+        var handler = FunctionsApp.Handler();
+        handler.RequestHeaderEncodingSelector = (_, _) => Encoding.UTF8;
+        using var client = new HttpClient(handler) { BaseAddress = flow.App.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Options, $"/api/offers/deliveries?code={OfferFlowFixture.DeliveryKey}");
+        request.Headers.TryAddWithoutValidation("WebHook-Request-Origin", origin);
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("WebHook-Request-Origin", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.False(response.Headers.Contains("WebHook-Allowed-Origin"));
     }
 
     [Fact]
