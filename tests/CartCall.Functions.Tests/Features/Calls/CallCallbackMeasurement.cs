@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Azure.Data.Tables;
+using CartCall.Domain.Calls.Flow;
 using CartCall.Functions.Features.Calls;
 using CartCall.LocalCloud.Acs;
 using CartCall.Testing;
@@ -19,8 +20,9 @@ namespace CartCall.Functions.Tests.Features.Calls;
 /// Where each figure comes from: the ACS stand-in stamps each callback as its post starts (<see cref="AcsDeliveredCallback.SentAt"/>);
 /// the Durable engine's own history stamps each turn (OrchestratorStarted) and each activity's completion (TaskCompleted);
 /// a callback is matched to the turn whose history holds its raised event (n-th callback of a kind = n-th event of that
-/// kind; one call's callbacks are posted one after another, so their order holds). "Stored" is the completion of the
-/// RecordCallState activity that turn scheduled: the call's row written (and its status pushed). Queue messages are
+/// kind; one call's callbacks are posted one after another, so their order holds). "Stored" is per step of the call
+/// (answered, agent joined, agent left, over): from the first callback telling of it to the completion of the
+/// RecordCallState activity given the stage it leads to, i.e. the call's row written (and its status pushed). Queue messages are
 /// counted from the history, where each message the engine consumed left a row: ExecutionStarted, EventRaised,
 /// TaskCompleted/TaskFailed and TimerCreated (a timer is one delayed message, fired or not) on the control queues, each
 /// TaskScheduled on the work-item queue.
@@ -110,9 +112,22 @@ public sealed class CallCallbackMeasurement(CallsFixture app)
                 var turn = history.Take(index).Last(h => h.EventType == "OrchestratorStarted");
                 stampKinds.Add(turn.At is null ? "row" : "event");
                 Add(toTurn, callback.Type, ((turn.At ?? turn.Written)!.Value - callback.SentAt).TotalMilliseconds);
-                if (StoredAt(history, index) is { } stored)
+            }
+
+            // Each step of the call, from the first callback that tells of it to the record of the stage it leads to.
+            var participants = callbacks.Where(c => c.Type == "ParticipantsUpdated").ToList();
+            var joined = callbacks.Where(c => c.Type == "AddParticipantSucceeded").Concat(participants.Skip(1).Take(1)).MinBy(c => c.SentAt);
+            foreach (var (step, from, stage) in new (string, AcsDeliveredCallback?, CallStage)[]
+            {
+                ("shopper answered: CallConnected → connected", callbacks.FirstOrDefault(c => c.Type == "CallConnected"), CallStage.AddingAgent),
+                ("agent joined: first of AddParticipantSucceeded / ParticipantsUpdated → talking", joined, CallStage.Talking),
+                ("agent left: ParticipantsUpdated → hanging up", participants.Count >= 3 ? participants[2] : null, CallStage.HangingUp),
+                ("call over: CallDisconnected → ended", callbacks.FirstOrDefault(c => c.Type == "CallDisconnected"), CallStage.Ended),
+            })
+            {
+                if (from is not null && RecordedAt(history, from.SentAt, stage) is { } stored)
                 {
-                    Add(toStored, callback.Type, (stored - callback.SentAt).TotalMilliseconds);
+                    Add(toStored, step, (stored - from.SentAt).TotalMilliseconds);
                 }
             }
         }
@@ -126,9 +141,9 @@ public sealed class CallCallbackMeasurement(CallsFixture app)
             .AppendLine("the app on the local Functions host, the Durable engine (Azure Storage provider) on Azurite, the ACS stand-in in-process.")
             .AppendLine(CultureInfo.InvariantCulture, $"Shared 2-core machine, load average {loadBefore} before and {LoadAverage()} after; not asserted anywhere. Timestamps from the history: {string.Join("/", stampKinds)}; callbacks not in any history (raised after the end): {unmatched}.")
             .AppendLine()
-            .AppendLine("| callback → | callback type | n | p50 ms | p99 ms | mean ms | max ms |")
+            .AppendLine("| callback → | callback type, or the call's step | n | p50 ms | p99 ms | mean ms | max ms |")
             .AppendLine("|---|---|---|---|---|---|---|");
-        foreach (var (name, values) in new[] { ("orchestration turn", toTurn), ("call state stored", toStored) })
+        foreach (var (name, values) in new[] { ("orchestration turn", toTurn), ("stage stored", toStored) })
         {
             report.AppendLine(Row(name, "all", values.Values.SelectMany(v => v).ToList()));
             foreach (var (type, list) in values.OrderBy(v => v.Key, StringComparer.Ordinal))
@@ -178,20 +193,58 @@ public sealed class CallCallbackMeasurement(CallsFixture app)
         return -1;
     }
 
-    /// <summary>When the record written in the raised event's turn was done: the completion of that turn's RecordCallState.</summary>
-    private static DateTimeOffset? StoredAt(IReadOnlyList<HistoryRow> history, int raisedAt)
+    /// <summary>
+    /// When the first record of <paramref name="stage"/> scheduled after <paramref name="since"/> was done (its
+    /// RecordCallState activity completed). Found by the state the activity was given, not by the turn: a callback that
+    /// arrives while an activity runs waits in the history until the orchestration's code gets to it.
+    /// </summary>
+    private static DateTimeOffset? RecordedAt(IReadOnlyList<HistoryRow> history, DateTimeOffset since, CallStage stage)
     {
-        for (var i = raisedAt + 1; i < history.Count && history[i].EventType != "OrchestratorStarted"; i++)
+        foreach (var row in history)
         {
-            if (history[i] is { EventType: "TaskScheduled", Name: nameof(CallActivities.RecordCallState), EventId: { } id })
+            if (row is { EventType: "TaskScheduled", Name: nameof(CallActivities.RecordCallState), EventId: { } id } && (row.At ?? row.Written) >= since && StageOf(row.Input) == stage)
             {
                 var done = history.FirstOrDefault(h => h.EventType == "TaskCompleted" && h.TaskScheduledId == id);
                 return done?.At ?? done?.Written;
             }
         }
 
-        return null; // the callback changed nothing worth recording (a repeat, a picture with no news)
+        return null;
     }
+
+    /// <summary>The stage in a RecordCallState input, whether the serializer wrote the enum as a name or a number.</summary>
+    private static CallStage? StageOf(string? input)
+    {
+        // The input as the worker serialized it: an object, or (depending on the layer that stored it) that object as a
+        // JSON string or the first element of an array.
+        var node = input is null ? null : JsonNode.Parse(input);
+        while (node is JsonArray { Count: > 0 } array)
+        {
+            node = array[0];
+        }
+
+        if (node is JsonValue text && text.GetValueKind() == System.Text.Json.JsonValueKind.String)
+        {
+            node = JsonNode.Parse(text.GetValue<string>());
+        }
+
+        if (node is not JsonObject request)
+        {
+            return null;
+        }
+
+        var state = Property(request, "state") as JsonObject;
+        var value = state is null ? null : Property(state, "stage");
+        return value?.GetValueKind() switch
+        {
+            System.Text.Json.JsonValueKind.Number => (CallStage)value.GetValue<int>(),
+            System.Text.Json.JsonValueKind.String when Enum.TryParse<CallStage>(value.GetValue<string>(), ignoreCase: true, out var named) => named,
+            _ => null,
+        };
+    }
+
+    private static JsonNode? Property(JsonObject node, string name) =>
+        node.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)).Value;
 
     /// <summary>Rows per call in each of the app's tables (the Durable hub's Instances table included).</summary>
     private async Task<Dictionary<string, List<int>>> RowsPerCallAsync(IReadOnlyList<string> callIds)
