@@ -169,6 +169,35 @@ public sealed class CallOrchestratorTests(InMemoryCallHost host) : IClassFixture
     }
 
     [Fact]
+    public async Task NoCallbackAfterTheDial_TheChecksFindShopperAndAgent_AndEndTheCallWhenTheShopperLeaves()
+    {
+        // Checks every second and the invitation's deadline after two; nothing else fires for an hour. The fake ACS has
+        // shopper and agent on the call from the start, as if both answered and every callback was lost.
+        var timings = new CallTimings(
+            Ringing: TimeSpan.FromHours(1), AgentInvitation: TimeSpan.FromSeconds(2), CheckInterval: TimeSpan.FromSeconds(1),
+            MaxCallLength: TimeSpan.FromHours(2), Prompt: TimeSpan.FromHours(1), HangUp: TimeSpan.FromSeconds(1));
+        var call = host.NewCall(agents: ["alice"], timings: timings);
+        call.OnCall = [call.ShopperRawId, InMemoryCallHost.RawIdOf("alice")];
+        await call.StartAsync();
+
+        await call.WaitUntilAsync(c => c.Stages.Contains(CallStage.Talking), "talking, found by the checks");
+        // The shopper hangs up and that callback is lost too: the next check sees them gone.
+        call.OnCall = [InMemoryCallHost.RawIdOf("alice")];
+        var final = await call.CompletedAsync();
+
+        Assert.Equal(CallOutcomes.Completed, final.Outcome);
+        Assert.Equal("the shopper left", final.Detail);
+        Assert.Equal("alice", final.AgentId);
+        Assert.Single(call.Dials);
+        Assert.Single(call.Invites);
+        // The agent's leg was hung up, and the check after it found the call gone at ACS.
+        Assert.Equal(1, call.HangUps);
+        Assert.True(call.Reconciles >= 4, $"{call.Reconciles} checks");
+        Assert.Equal(1, call.Published);
+        Assert.Equal([("alice", true)], call.Releases);
+    }
+
+    [Fact]
     public async Task ScheduledCall_WaitsOnADurableTimer_ChecksAgain_ThenDials()
     {
         // Ten seconds ahead: the orchestration's first turn comes well before, so the call starts out scheduled.
@@ -209,12 +238,12 @@ public sealed class InMemoryCallHost : IAsyncLifetime
 
     public static string RawIdOf(string agentId) => "8:acs:resource_agent-" + agentId;
 
-    public FakeCall NewCall(IReadOnlyList<string> agents, CallMode mode = CallMode.Phone, DateTimeOffset? notBefore = null)
+    public FakeCall NewCall(IReadOnlyList<string> agents, CallMode mode = CallMode.Phone, DateTimeOffset? notBefore = null, CallTimings? timings = null)
     {
         var id = "call_" + Guid.NewGuid().ToString("N")[..16];
         var shopper = mode == CallMode.Phone ? "4:+12015550199" : "8:acs:resource_shopper-" + id;
         var plan = new CallPlan(id, mode, shopper, notBefore, IsCallback: false, CallbackWhenNoAgent: true, HasGreeting: false, HasApology: false);
-        var call = new FakeCall(this, new CallOrchestrationInput(plan, Hour, TimeSpan.FromMinutes(15), notBefore ?? DateTimeOffset.UtcNow), agents);
+        var call = new FakeCall(this, new CallOrchestrationInput(plan, timings ?? Hour, TimeSpan.FromMinutes(15), notBefore ?? DateTimeOffset.UtcNow), agents);
         calls[id] = call;
         return call;
     }
@@ -231,7 +260,7 @@ public sealed class InMemoryCallHost : IAsyncLifetime
             tasks.AddActivityFunc<ReleaseRequest>(nameof(CallActivities.ReleaseAgent), (_, r) => Of(r.CallId).Release(r));
             tasks.AddActivityFunc<PlayRequestInput, bool>(nameof(CallActivities.PlayPrompt), (_, _) => false);
             tasks.AddActivityFunc<HangUpRequest>(nameof(CallActivities.HangUpCall), (_, r) => Of(r.CallId).HangUp());
-            tasks.AddActivityFunc<ReconcileRequest, CallSignalEnvelope>(nameof(CallActivities.ReconcileCall), (_, r) => new(new Reconciled(true, [])));
+            tasks.AddActivityFunc<ReconcileRequest, CallSignalEnvelope>(nameof(CallActivities.ReconcileCall), (_, r) => Of(r.CallId).Reconcile());
             tasks.AddActivityFunc<string>(nameof(CallActivities.PublishCallEnded), (_, id) => Of(id).Publish());
             tasks.AddActivityFunc<string, string?>(nameof(BillingActivities.SettleCallBilling), (_, id) => Of(id).Settle());
             tasks.AddActivityFunc<CallbackRequest, string?>(nameof(CallActivities.CreateCallback), (_, r) => Of(r.CallId).Callback());
@@ -266,6 +295,9 @@ public sealed class FakeCall(InMemoryCallHost host, CallOrchestrationInput input
     private readonly List<InviteRequest> invites = [];
     private readonly List<(string, bool)> releases = [];
     private int hangUps;
+    private int reconciles;
+    private volatile bool over;
+    private volatile IReadOnlyList<string> onCall = [];
     private int published;
     private int settled;
     private int callbacks;
@@ -290,6 +322,15 @@ public sealed class FakeCall(InMemoryCallHost host, CallOrchestrationInput input
     public IReadOnlyList<(string AgentId, bool Talked)> Releases => Read(() => releases.ToList());
 
     public int HangUps => Volatile.Read(ref hangUps);
+
+    public int Reconciles => Volatile.Read(ref reconciles);
+
+    /// <summary>Who ACS says is on the call when asked (raw ids); the app's hang-up ends the call, after which ACS knows no call.</summary>
+    public IReadOnlyList<string> OnCall
+    {
+        get => onCall;
+        set => onCall = value;
+    }
 
     public int Published => Volatile.Read(ref published);
 
@@ -355,7 +396,17 @@ public sealed class FakeCall(InMemoryCallHost host, CallOrchestrationInput input
 
     internal void Release(ReleaseRequest request) => Write(() => releases.Add((request.AgentId, request.Talked)));
 
-    internal void HangUp() => Interlocked.Increment(ref hangUps);
+    internal void HangUp()
+    {
+        Interlocked.Increment(ref hangUps);
+        over = true;
+    }
+
+    internal CallSignalEnvelope Reconcile()
+    {
+        Interlocked.Increment(ref reconciles);
+        return new(over ? new Reconciled(false, []) : new Reconciled(true, OnCall));
+    }
 
     internal void Publish() => Interlocked.Increment(ref published);
 
