@@ -497,8 +497,9 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
         var copies = call.Faults.DeliverTwice ? 2 : 1;
         for (var copy = 0; copy < copies; copy++)
         {
+            var sentAt = _time.GetUtcNow();
             var status = await PostAsync(ev, stop).ConfigureAwait(false);
-            _delivered.Enqueue(new AcsDeliveredCallback(call.Id, ev.EventId, ev.Type, ev.Destination, status));
+            _delivered.Enqueue(new AcsDeliveredCallback(call.Id, ev.EventId, ev.Type, ev.Destination, status, sentAt));
             lock (call.Gate) Note(call, $"callback {ev.Type} -> {(status == 0 ? "no answer" : status.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
         }
 

@@ -29,7 +29,8 @@ public sealed record AcsStandInParty(string RawId, string Label, string Role, Pa
 public sealed record AcsTimelineEntry(DateTimeOffset At, string Text);
 
 /// <summary>A callback the stand-in tried to deliver and what the receiver answered (0 = network failure).</summary>
-public sealed record AcsDeliveredCallback(string CallConnectionId, string EventId, string Type, Uri Destination, int Status);
+/// <param name="SentAt">When its first post started (the stand-in's clock): where a measure of the app's callback handling starts.</param>
+public sealed record AcsDeliveredCallback(string CallConnectionId, string EventId, string Type, Uri Destination, int Status, DateTimeOffset SentAt = default);
 
 /// <summary>An API request the stand-in received, for tests of retry and repeatability behaviour.</summary>
 public sealed record AcsRecordedRequest(string Method, string Path, string? RepeatabilityRequestId, string? RepeatabilityFirstSent, int Status);

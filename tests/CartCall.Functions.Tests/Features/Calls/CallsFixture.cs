@@ -72,6 +72,11 @@ public class CallsFixture : IAsyncLifetime
     /// <summary>How often a call's orchestration asks ACS for the call's real state.</summary>
     protected virtual TimeSpan CheckInterval => TimeSpan.FromSeconds(5);
 
+    /// <summary>Changes the app's settings before it starts (a fixture of its own for tests that need other waits).</summary>
+    protected virtual void Configure(IDictionary<string, string?> settings)
+    {
+    }
+
     public async Task InitializeAsync()
     {
         azurite = await Azurite.StartAsync();
@@ -111,6 +116,7 @@ public class CallsFixture : IAsyncLifetime
             ["CartCall:Calls:CheckInterval"] = CheckInterval.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         };
 
+        Configure(settings);
         IdleSettings.AddTo(settings, IdleSettings.Once(TimeSpan.FromMinutes(10)));
         var port = Azurite.FreePort();
         Stripe = await StripeStandIn.StartAsync(new StripeStandInOptions
