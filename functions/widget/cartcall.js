@@ -540,7 +540,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
       }, () => refused(t('error')));
     } else {
       // Local runs and tests: the Stripe stand-in's page in the element's place; it posts the outcome to this window.
-      const frame = h('iframe', { src: pe.src, title: t('payFrame'), style: 'display:block;width:100%;height:200px;border:0' });
+      const frame = h('iframe', { src: pe.src, title: t('payFrame'), style: 'display:block;width:100%;height:230px;border:0' });
       slot.append(frame);
       const from = new URL(pe.src).origin;
       const onMessage = (e) => {
