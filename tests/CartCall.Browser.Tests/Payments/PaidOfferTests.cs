@@ -31,6 +31,13 @@ public sealed class PaidOfferTests(CartCallLoop loop) : IAsyncLifetime
     private readonly string _key = "pk_test_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     private DemoStorefront? _store;
 
+    // Numbers of this test's own (the stand-in answers any after 400 ms), so no other merchant's call can keep one busy.
+    private readonly string[] _agentNumbers = [NextAgentNumber(), NextAgentNumber()];
+    private static int agentNumberSeed;
+
+    private static string NextAgentNumber() =>
+        "+1415555" + (200 + Interlocked.Increment(ref agentNumberSeed) % 100).ToString("D4", System.Globalization.CultureInfo.InvariantCulture);
+
     public async Task InitializeAsync()
     {
         _store = await DemoStorefront.StartAsync(
@@ -107,7 +114,7 @@ public sealed class PaidOfferTests(CartCallLoop loop) : IAsyncLifetime
         Assert.Null(await loop.AppServices.GetRequiredService<TableCallStore>().GetAsync(payment.CallId, CancellationToken.None));
 
         // The shopper gives up at the payment step: the dismissal cancels the PaymentIntent, so nothing is left pending.
-        var dismissed = page.WaitForResponseAsync(r => r.Url.Contains("/dismiss", StringComparison.Ordinal));
+        var dismissed = page.WaitForResponseAsync(r => r.Request.Method == "POST" && r.Url.EndsWith("/dismiss", StringComparison.Ordinal));
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Not now" }).ClickAsync();
         Assert.Equal(204, (await dismissed).Status);
         await Expect(dialog).ToBeHiddenAsync();
@@ -130,7 +137,7 @@ public sealed class PaidOfferTests(CartCallLoop loop) : IAsyncLifetime
 
         // Every agent goes away while the shopper pays: the accept after the payment is refused (409).
         await SetAgentsAsync(available: false);
-        var refused = page.WaitForResponseAsync(r => r.Url.Contains("/accept", StringComparison.Ordinal));
+        var refused = page.WaitForResponseAsync(IsAccept);
         await frame.GetByTestId("card").SelectOptionAsync("pm_card_visa");
         await frame.GetByTestId("pay").ClickAsync();
         Assert.Equal(409, (await refused).Status);
@@ -140,7 +147,7 @@ public sealed class PaidOfferTests(CartCallLoop loop) : IAsyncLifetime
 
         // An agent is back; "Call me now" again: the hold stands, so no payment step and no second confirmation.
         await SetAgentsAsync(available: true);
-        var retried = page.WaitForResponseAsync(r => r.Url.Contains("/accept", StringComparison.Ordinal));
+        var retried = page.WaitForResponseAsync(IsAccept);
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Call me now" }).ClickAsync();
         Assert.Equal(202, (await retried).Status);
         await Expect(dialog).ToContainTextAsync("The call has ended. Thank you!", new() { Timeout = 60_000 });
@@ -170,7 +177,7 @@ public sealed class PaidOfferTests(CartCallLoop loop) : IAsyncLifetime
         await dialog.GetByLabel("Call my phone").CheckAsync();
         await dialog.GetByLabel("Phone number").FillAsync(number);
         await dialog.GetByLabel(ConsentLabel, new() { Exact = false }).CheckAsync();
-        var accepted = page.WaitForResponseAsync(r => r.Url.Contains("/accept", StringComparison.Ordinal));
+        var accepted = page.WaitForResponseAsync(IsAccept);
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Call me now" }).ClickAsync();
         var answer = await accepted;
         Assert.Equal(402, answer.Status);
@@ -188,6 +195,9 @@ public sealed class PaidOfferTests(CartCallLoop loop) : IAsyncLifetime
         return (CallIds.ForOffer(offerId), secret[..secret.IndexOf("_secret_", StringComparison.Ordinal)]);
     }
 
+    // The widget's POST, never a CORS preflight of it.
+    private static bool IsAccept(IResponse r) => r.Request.Method == "POST" && r.Url.EndsWith("/accept", StringComparison.Ordinal);
+
     private JsonObject Intent(string paymentId) =>
         loop.Stripe.PaymentIntents.Single(pi => pi["id"]!.GetValue<string>() == paymentId);
 
@@ -197,7 +207,7 @@ public sealed class PaidOfferTests(CartCallLoop loop) : IAsyncLifetime
     private async Task SetAgentsAsync(bool available)
     {
         using var admin = loop.AdminClient();
-        foreach (var (id, phone) in new[] { ("agent-1", "+14155550100"), ("agent-2", "+14155550101") })
+        foreach (var (id, phone) in new[] { ("agent-1", _agentNumbers[0]), ("agent-2", _agentNumbers[1]) })
         {
             (await admin.PutAsJsonAsync($"api/merchants/{_merchant}/agents/{id}", new { displayName = id, available, phoneNumber = phone, priority = 1 }))
                 .EnsureSuccessStatusCode();
