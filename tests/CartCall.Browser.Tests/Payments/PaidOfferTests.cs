@@ -122,7 +122,8 @@ public sealed class PaidOfferTests(CartCallLoop loop) : IAsyncLifetime
         Assert.Equal("canceled", Intent(payment.PaymentId)["status"]!.GetValue<string>());
         var hold = await loop.AppServices.GetRequiredService<IShopperHoldStore>().GetAsync(payment.CallId, CancellationToken.None);
         Assert.Equal(HoldStatus.Cancelled, hold!.Status);
-        Assert.Equal("dismissed", hold.Reason);
+        // Ours, or Stripe's payment_intent.canceled webhook for our cancel when it was reconciled first: cancelled either way.
+        Assert.Contains(hold.Reason, new[] { "dismissed", "provider_abandoned" });
         await page.Context.CloseAsync();
     }
 

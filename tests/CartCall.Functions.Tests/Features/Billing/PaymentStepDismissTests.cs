@@ -38,7 +38,8 @@ public sealed class PaymentStepDismissTests(CallsFixture app)
         Assert.Equal("canceled", Intent(paymentId)["status"]!.GetValue<string>());
         var hold = await new TableShopperHoldStore(app.Storage).GetAsync(callId, CancellationToken.None);
         Assert.Equal(HoldStatus.Cancelled, hold!.Status);
-        Assert.Equal("dismissed", hold.Reason);
+        // Ours, or Stripe's payment_intent.canceled webhook for our cancel when it was reconciled first: cancelled either way.
+        Assert.Contains(hold.Reason, new[] { "dismissed", "provider_abandoned" });
         Assert.Null(await app.CallAsync(callId));
         // Dismissed again (a widget retrying a lost answer): nothing more asked of Stripe.
         var cancels = app.Stripe.Requests.Count(r => r.Path == $"/v1/payment_intents/{paymentId}/cancel");
