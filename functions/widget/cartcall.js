@@ -502,6 +502,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
 
   function pay(d, mode, mic) {
     unmountPay(true);
+    if (!offer) return stopMic(mic); // dismissed while the accept was on its way: nothing to pay for (the dismissal released the hold)
     const pe = d.paymentElement;
     const mine = offer;
     const err = h('p', { class: 'err', role: 'alert' });
