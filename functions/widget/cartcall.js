@@ -35,6 +35,11 @@
       micAsk: 'Please allow the microphone in your browser’s prompt.', working: 'One moment…',
       micDenied: 'Without the microphone we cannot talk in the browser. We can call your phone instead.',
       waitAgent: 'Connecting you with our team…',
+      priceFlat: 'This call costs {p}.', priceMin: 'This call costs {p} per minute, at most {c}.',
+      terms: 'When you accept, {h} is held on your card. After the call only its price is charged and the rest is released.',
+      free: 'Calls under {s} seconds are free.', pay: 'Pay for your call', payFrame: 'Payment details', payGo: 'Confirm payment',
+      payHint: 'Your card details go straight to our payment provider, Stripe, not to this store.',
+      declined: 'Your card was declined. Try another card, or cancel.', paid: 'Payment authorized. Setting up your call…',
     },
     de: {
       title: 'Fragen zu Ihrer Bestellung?', body: 'Sprechen Sie jetzt mit uns: Wir rufen Sie sofort an.', accept: 'Mit uns sprechen', dismiss: 'Nein, danke',
@@ -49,6 +54,11 @@
       micAsk: 'Bitte erlauben Sie das Mikrofon in der Abfrage Ihres Browsers.', working: 'Einen Moment…',
       micDenied: 'Ohne Mikrofon können wir nicht im Browser sprechen. Wir können Sie stattdessen auf Ihrem Telefon anrufen.',
       waitAgent: 'Wir verbinden Sie mit unserem Team…',
+      priceFlat: 'Dieser Anruf kostet {p}.', priceMin: 'Dieser Anruf kostet {p} pro Minute, höchstens {c}.',
+      terms: 'Wenn Sie annehmen, werden {h} auf Ihrer Karte vorgemerkt. Nach dem Anruf wird nur sein Preis belastet, der Rest wird freigegeben.',
+      free: 'Anrufe unter {s} Sekunden sind kostenlos.', pay: 'Bezahlung Ihres Anrufs', payFrame: 'Zahlungsdaten', payGo: 'Zahlung bestätigen',
+      payHint: 'Ihre Kartendaten gehen direkt an unseren Zahlungsdienstleister Stripe, nicht an diesen Shop.',
+      declined: 'Ihre Karte wurde abgelehnt. Versuchen Sie eine andere Karte oder brechen Sie ab.', paid: 'Zahlung autorisiert. Ihr Anruf wird vorbereitet…',
     },
     fr: {
       title: 'Des questions sur votre commande ?', body: 'Parlez-nous maintenant : nous pouvons vous appeler tout de suite.', accept: 'Nous parler', dismiss: 'Non merci',
@@ -63,6 +73,11 @@
       micAsk: 'Veuillez autoriser le micro dans la demande de votre navigateur.', working: 'Un instant…',
       micDenied: 'Sans micro, nous ne pouvons pas vous parler dans le navigateur. Nous pouvons appeler votre téléphone à la place.',
       waitAgent: 'Nous vous mettons en relation avec notre équipe…',
+      priceFlat: 'Cet appel coûte {p}.', priceMin: 'Cet appel coûte {p} par minute, {c} au maximum.',
+      terms: 'Si vous acceptez, {h} sont réservés sur votre carte. Après l’appel, seul son prix est débité et le reste est libéré.',
+      free: 'Les appels de moins de {s} secondes sont gratuits.', pay: 'Paiement de votre appel', payFrame: 'Données de paiement', payGo: 'Confirmer le paiement',
+      payHint: 'Vos données de carte vont directement à notre prestataire de paiement, Stripe, pas à cette boutique.',
+      declined: 'Votre carte a été refusée. Essayez une autre carte ou annulez.', paid: 'Paiement autorisé. Préparation de votre appel…',
     },
     es: {
       title: '¿Preguntas sobre tu pedido?', body: 'Habla con nosotros: te llamamos ahora mismo.', accept: 'Hablar con nosotros', dismiss: 'No, gracias',
@@ -77,6 +92,11 @@
       micAsk: 'Permite el micrófono en el aviso de tu navegador.', working: 'Un momento…',
       micDenied: 'Sin micrófono no podemos hablar en el navegador. Podemos llamarte al teléfono.',
       waitAgent: 'Te estamos conectando con nuestro equipo…',
+      priceFlat: 'Esta llamada cuesta {p}.', priceMin: 'Esta llamada cuesta {p} por minuto, como máximo {c}.',
+      terms: 'Al aceptar, se retienen {h} en tu tarjeta. Tras la llamada solo se cobra su precio y se libera el resto.',
+      free: 'Las llamadas de menos de {s} segundos son gratis.', pay: 'Pago de tu llamada', payFrame: 'Datos de pago', payGo: 'Confirmar pago',
+      payHint: 'Los datos de tu tarjeta van directamente a nuestro proveedor de pagos, Stripe, no a esta tienda.',
+      declined: 'Tu tarjeta fue rechazada. Prueba con otra tarjeta o cancela.', paid: 'Pago autorizado. Preparando tu llamada…',
     },
   };
   const langOf = (l) => String(l || '').slice(0, 2).toLowerCase();
@@ -86,6 +106,21 @@
   const t = (k) => T[lang][k] || T.en[k];
   const locale = () => (langOf(navigator.language) === lang ? navigator.language : lang);
   const money = (value, currency) => new Intl.NumberFormat(locale(), { style: 'currency', currency }).format(value);
+  // Prices come in minor units (ISO 4217 exponents: JPY 0, USD 2, KWD 3); Intl knows each currency's exponent.
+  const minor = (n, currency) => {
+    const f = new Intl.NumberFormat(locale(), { style: 'currency', currency });
+    return f.format(n / 10 ** f.resolvedOptions().maximumFractionDigits);
+  };
+  // A paid call's price and terms, said before accept: the price, what is held, that only the call's price is charged.
+  function priceText(p) {
+    if (!p || !p.currency) return '';
+    try {
+      const per = p.kind === 'per_minute';
+      const held = minor(per ? p.capMinor || p.amountMinor : p.amountMinor, p.currency);
+      return [(per ? t('priceMin') : t('priceFlat')).replace('{p}', minor(p.amountMinor, p.currency)).replace('{c}', held),
+        t('terms').replace('{h}', held), p.minimumSeconds > 0 ? t('free').replace('{s}', p.minimumSeconds) : ''].join(' ').trim();
+    } catch { return ''; }
+  }
 
   // --- sessionStorage, or memory where it is blocked (sandboxed frames) ---
   const mem = {};
@@ -114,6 +149,7 @@
     if (!r.ok) {
       const e = new Error((data && (data.detail || data.title)) || 'HTTP ' + r.status);
       e.status = r.status;
+      e.data = data;
       throw e;
     }
     return data;
@@ -218,6 +254,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
 .ph[hidden]{display:none}
 .small{font-size:13px;color:#3c3c44}
 .err{color:#b3261e;font-weight:600;min-height:1em;margin:0 0 10px}
+.pr{font-weight:600}
 @media (prefers-color-scheme:dark){.p{background:#1f1f24;color:#f1f1f4;border-color:#44444c}button{background:#1f1f24}
  .small{color:#c8c8d0}input[type=tel]{background:#2a2a30;color:inherit}.err{color:#ffb4ab}}
 </style><div class="sr" aria-live="polite" aria-atomic="true"></div>
@@ -246,6 +283,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
 
   function open(title, desc, ...content) {
     panel.replaceChildren(h('h2', { id: 'cc-t' }, title), h('p', { id: 'cc-d' }, desc), ...content);
+    panel.setAttribute('aria-describedby', root.getElementById('cc-pr') ? 'cc-d cc-pr' : 'cc-d');
     if (panel.hidden) {
       const active = document.activeElement;
       lastFocus = active && active !== document.body ? active : null;
@@ -257,6 +295,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
   const inVoiceCall = () => !!(call && call.voice && call.voice.state !== 'ended');
 
   function close() {
+    unmountPay(true);
     if (inVoiceCall()) call.voice.hangUp();
     if (call && call.adapter) call.adapter.dispose();
     panel.hidden = true;
@@ -293,10 +332,11 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
     if (T[x.language]) lang = x.language;
     const title = x.title || t('title');
     const body = offerBody(o);
-    open(title, body, h('div', { class: 'row' },
+    const price = priceText(o.price);
+    open(title, body, pricePara(price), h('div', { class: 'row' },
       h('button', { type: 'button', class: 'pri', onclick: choose }, x.accept || t('accept')),
       h('button', { type: 'button', onclick: dismiss }, x.dismiss || t('dismiss'))));
-    announce(`${title} ${body}`);
+    announce(`${title} ${body} ${price}`);
     api('POST', `offers/${enc(o.offerId)}/shown`, ids()).catch(noop);
     emit('offer-shown', { offerId: o.offerId, shownAt: Date.now(), via });
     if (o.expiresAt) {
@@ -313,6 +353,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
     }
     return x.body || t('body');
   }
+  const pricePara = (text) => (text ? h('p', { class: 'pr', id: 'cc-pr' }, text) : null);
 
   function dismiss() {
     if (!offer) return close();
@@ -353,7 +394,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
       micHint.hidden = picked() !== 'browser';
     }
     sync();
-    open(t('choose'), offerBody(offer), form);
+    open(t('choose'), offerBody(offer), pricePara(priceText(offer.price)), form);
     let busy = false;
     const setBusy = (on, text) => {
       busy = on;
@@ -408,18 +449,19 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
     audio: { echoCancellation: processing, noiseSuppression: processing, autoGainControl: processing }, video: false,
   });
   const stopMic = (mic) => mic && mic.getTracks().forEach((tr) => tr.stop());
+  const loadScript = (src) => new Promise((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = src;
+    s.async = true;
+    s.onload = resolve;
+    s.onerror = () => reject(new Error(src));
+    document.head.appendChild(s);
+  });
   let callingLoad = null;
   function calling() {
     if (!callingLoad) {
-      callingLoad = new Promise((resolve, reject) => {
-        if (window.CartCallCalling) return resolve(window.CartCallCalling);
-        const s = document.createElement('script');
-        s.src = ds.callingSrc || base + 'widget-calling.js';
-        s.async = true;
-        s.onload = () => resolve(window.CartCallCalling);
-        s.onerror = () => { callingLoad = null; reject(new Error('calling script')); };
-        document.head.appendChild(s);
-      });
+      callingLoad = window.CartCallCalling ? Promise.resolve(window.CartCallCalling)
+        : loadScript(ds.callingSrc || base + 'widget-calling.js').then(() => window.CartCallCalling, (e) => { callingLoad = null; throw e; });
     }
     return callingLoad;
   }
@@ -430,6 +472,8 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
     try {
       r = await api('POST', `offers/${enc(offer.offerId)}/accept`, { ...ids(), mode, browserCanDoAudio: hasAudio });
     } catch (e) {
+      // A paid call whose hold is not authorised yet: the payment step, then this accept again.
+      if (e.status === 402 && e.data && e.data.paymentElement) return pay(e.data, mode, mic);
       stopMic(mic);
       return choose(e.status >= 400 && e.status < 500 ? e.message : t('error'));
     }
@@ -441,6 +485,74 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
     callUpdate({ callId: r.callId, status: r.status, scheduledFor: r.scheduledFor, detail: r.reason });
     if (call.mode === 'browser' && r.acsToken && RANK[r.status] < 3) browserCall(r, mic);
     if (r.status === 'queued') pollCall();
+  }
+
+  // --- the payment step of a paid call ---
+  // Stripe's Payment Element must not live in a shadow root: it is mounted in the light DOM, as a child of the widget's
+  // host, and shown inside the panel through a <slot>. Card details go from that frame to the payment provider; the
+  // widget only hears that the hold was authorised (then accepts again: the app checks the hold with the provider).
+  let paying = null; // { mic, off }
+  function unmountPay(stop) {
+    if (!paying) return;
+    paying.off();
+    if (stop) stopMic(paying.mic);
+    paying = null;
+    host.replaceChildren();
+  }
+
+  function pay(d, mode, mic) {
+    unmountPay(true);
+    if (!offer) return stopMic(mic); // dismissed while the accept was on its way: nothing to pay for (the dismissal released the hold)
+    const pe = d.paymentElement;
+    const mine = offer;
+    const err = h('p', { class: 'err', role: 'alert' });
+    const wait = h('p', { class: 'small', role: 'status' });
+    const row = h('div', { class: 'row' }, h('button', { type: 'button', onclick: dismiss }, t('cancel')));
+    const slot = h('div', { slot: 'pay', style: 'display:block;margin:0 0 12px' });
+    host.replaceChildren(slot);
+    let off = noop;
+    paying = { mic, off: () => off() };
+    const done = () => {
+      if (offer !== mine || !paying) return;
+      unmountPay(false); // the microphone goes on to the call
+      wait.textContent = t('paid');
+      accept(mode, mic);
+    };
+    const refused = (text) => { wait.textContent = ''; err.textContent = text || t('declined'); };
+    open(t('pay'), priceText(d.price), h('p', { class: 'small' }, t('payHint')), h('slot', { name: 'pay' }), err, wait, row);
+    if (pe.adapter === 'stripe') {
+      // Production: Stripe.js and its Payment Element, confirmed without leaving the page where possible.
+      loadScript(pe.src).then(() => {
+        if (paying === null || offer !== mine) return;
+        const stripe = window.Stripe(d.publishableKey);
+        const elements = stripe.elements({ clientSecret: d.clientSecret, locale: lang });
+        elements.create('payment').mount(slot);
+        row.prepend(h('button', {
+          type: 'button',
+          class: 'pri',
+          onclick: async () => {
+            err.textContent = '';
+            wait.textContent = t('working');
+            const r = await stripe.confirmPayment({ elements, redirect: 'if_required', confirmParams: { return_url: location.href } });
+            if (r.error) refused(r.error.message);
+            else done();
+          },
+        }, t('payGo')));
+      }, () => refused(t('error')));
+    } else {
+      // Local runs and tests: the Stripe stand-in's page in the element's place; it posts the outcome to this window.
+      const frame = h('iframe', { src: pe.src, title: t('payFrame'), style: 'display:block;width:100%;height:230px;border:0' });
+      slot.append(frame);
+      const from = new URL(pe.src).origin;
+      const onMessage = (e) => {
+        const m = e.data;
+        if (e.source !== frame.contentWindow || e.origin !== from || !m || m.type !== 'cartcall-standin-payment') return;
+        if (m.status === 'succeeded') done();
+        else refused();
+      };
+      addEventListener('message', onMessage);
+      off = () => removeEventListener('message', onMessage);
+    }
   }
 
   // The browser call itself: the calling adapter answers the call the app places to this shopper's ACS identity.

@@ -6,6 +6,7 @@ using CartCall.Browser.Tests.BrowserSupport;
 using CartCall.LocalCloud.Acs;
 using CartCall.LocalCloud.EventGrid;
 using CartCall.LocalCloud.Storefront;
+using CartCall.LocalCloud.Stripe;
 using CartCall.LocalCloud.WebPubSub;
 using CartCall.Testing;
 using Microsoft.Playwright;
@@ -30,6 +31,7 @@ public sealed class CartCallLoop : IAsyncLifetime
     private EventGridStandIn? _eventGrid;
     private WebPubSubStandIn? _webPubSub;
     private AcsStandIn? _acs;
+    private StripeStandIn? _stripe;
     private FunctionsApp? _app;
     private DemoStorefront? _store;
     private IPlaywright? _playwright;
@@ -58,6 +60,9 @@ public sealed class CartCallLoop : IAsyncLifetime
 
     /// <summary>The ACS stand-in: the calls the app placed, with their parties.</summary>
     public AcsStandIn Acs => _acs!;
+
+    /// <summary>The Stripe stand-in the app's paid calls use: its PaymentIntents, requests, and the Payment Element page the widget frames.</summary>
+    public StripeStandIn Stripe => _stripe!;
 
     /// <summary>The app's services, to read what the server stored (offers, decisions) rather than trusting the page.</summary>
     public IServiceProvider AppServices => _app!.Services;
@@ -115,7 +120,15 @@ public sealed class CartCallLoop : IAsyncLifetime
         // One check after each silence of IdleDelay; the session stays open (a shopper who comes back, reloads or
         // dismisses and idles again is scored again) until ten minutes of silence close it.
         IdleSettings.AddTo(settings, IdleSettings.Schedule([IdleDelay], TimeSpan.Zero, TimeSpan.FromMinutes(10)));
-        StripeSettings.AddTo(settings);
+        // A real Stripe stand-in (paid offers hold, capture and post webhooks through it); merchants without a price never reach it.
+        _stripe = await StripeStandIn.StartAsync(
+            new StripeStandInOptions
+            {
+                WebhookEndpoints = [new StripeWebhookEndpointOptions { Url = new Uri(AppUrl, "api/billing/stripe/webhooks"), Secrets = [StripeSettings.WebhookSecret] }],
+                WebhookRetrySchedule = [TimeSpan.FromMilliseconds(500)],
+            },
+            CancellationToken.None);
+        StripeSettings.AddTo(settings, _stripe.BaseAddress);
 
         _app = await FunctionsApp.StartAsync(new FunctionsAppOptions
         {
@@ -172,6 +185,7 @@ public sealed class CartCallLoop : IAsyncLifetime
         if (_eventGrid is not null) await _eventGrid.DisposeAsync();
         if (_webPubSub is not null) await _webPubSub.DisposeAsync();
         if (_acs is not null) await _acs.DisposeAsync();
+        if (_stripe is not null) await _stripe.DisposeAsync();
         if (_azurite is not null) await _azurite.DisposeAsync();
     }
 

@@ -9,6 +9,8 @@ namespace CartCall.LocalCloud.Stripe;
 /// Stripe.js does. No card data is typed, none is seen by CartCall. When done it posts
 /// <c>{type: "cartcall-standin-payment", status, paymentIntent}</c> to the parent window (for an iframe) and follows
 /// <c>return_url</c> with Stripe's <c>payment_intent</c>, <c>payment_intent_client_secret</c> and <c>redirect_status</c>.
+/// With <c>embedded=1</c> (the widget frames it where the Payment Element would mount) it drops its own frame and amount,
+/// since the widget around it already shows the price, as it does around Stripe's element.
 /// </summary>
 internal static class StripePaymentElementPage
 {
@@ -45,6 +47,9 @@ internal static class StripePaymentElementPage
           #message { margin-top: 12px; min-height: 1.4em; }
           .error { color: #df1b41; } .ok { color: #0e6245; }
           .note { font-size: 12px; color: #697386; margin-top: 12px; }
+          .embedded body { padding: 2px; background: transparent; }
+          .embedded .box { border: 0; padding: 0; max-width: none; }
+          .embedded #amount { display: none; }
         </style>
         </head>
         <body>
@@ -60,6 +65,7 @@ internal static class StripePaymentElementPage
         (() => {
           const key = {{KEY}};
           const params = new URLSearchParams(location.search);
+          if (params.get("embedded") === "1") document.documentElement.classList.add("embedded");
           const secret = params.get("client_secret") || "";
           const returnUrl = params.get("return_url");
           const id = secret.split("_secret_")[0];

@@ -52,6 +52,9 @@ public sealed class StubCartCallApp : IAsyncDisposable
     /// <summary>The language the next offers are worded in (as the app would from the shopper's saved choice).</summary>
     public string OfferLanguage { get; set; } = "en";
 
+    /// <summary>A paid call's price on the next offers, as DeliverOffer copies it from the merchant (<c>{kind, currency, amountMinor, capMinor, minimumSeconds}</c>); null: free.</summary>
+    public JsonObject? OfferPrice { get; set; }
+
     /// <summary>False: sessions get no offer (an offer takes focus, which would disturb a test typing into the page).</summary>
     public bool MakeOffers { get; set; } = true;
 
@@ -155,6 +158,7 @@ public sealed class StubCartCallApp : IAsyncDisposable
             ["cartValue"] = 478m,
             ["currency"] = "USD",
             ["text"] = JsonSerializer.SerializeToNode(text, new JsonSerializerOptions(JsonSerializerDefaults.Web)),
+            ["price"] = OfferPrice?.DeepClone(),
         };
     }
 

@@ -259,6 +259,23 @@ public sealed partial class BillingService(
         throw new InvalidOperationException($"The hold of call {callId} kept changing during a refund.");
     }
 
+    /// <summary>
+    /// Releases the hold of a call that will never be placed (the shopper dismissed the offer at the payment step):
+    /// cancelled at the provider whether or not the shopper had authorised it, so no hold is left dangling. Nothing to
+    /// do without a hold or once it is settled; safe to repeat (the cancel carries the call's fixed key).
+    /// </summary>
+    public async Task<HoldSettlement?> ReleaseHoldAsync(string callId, string reason, CancellationToken cancellationToken)
+    {
+        var hold = await holds.GetAsync(callId, cancellationToken).ConfigureAwait(false);
+        if (hold is null || !hold.IsOpen)
+        {
+            return hold is null ? null : new HoldSettlement(hold.Status, hold.CapturedMinor, hold.Reason);
+        }
+
+        var (settlement, _) = await SettleOpenHoldAsync(hold, null, reason, cancellationToken).ConfigureAwait(false);
+        return settlement;
+    }
+
     /// <summary>Cancels holds still open long after they were placed (their call is long over, or never happened).</summary>
     public async Task<int> SweepHoldsAsync(CancellationToken cancellationToken)
     {

@@ -92,13 +92,17 @@ public sealed class AcceptOffer(
         };
     }
 
-    /// <summary>What the widget needs to take the payment: the price it showed, and the hold's client secret for the Payment Element.</summary>
+    /// <summary>
+    /// What the widget needs to take the payment: the price it showed, the hold's client secret, and which Payment Element
+    /// to mount with it (<c>paymentElement {adapter, src}</c>).
+    /// </summary>
     private static Dictionary<string, object?> PaymentExtensions(PaymentDue payment) => new()
     {
         ["price"] = payment.Price,
         ["clientSecret"] = payment.ClientSecret,
         ["publishableKey"] = payment.PublishableKey,
         ["declineCode"] = payment.DeclineCode,
+        ["paymentElement"] = payment.Element,
     };
 
     private static IResult RateLimited(HttpContext context, AcceptOfferOutcome outcome)

@@ -38,7 +38,9 @@ public sealed record AcceptOfferCommand(
 }
 
 /// <summary>A paid call's payment still to be made (or refused): what the widget shows and confirms.</summary>
-public sealed record PaymentDue(Domain.Billing.ShopperPrice Price, string? ClientSecret, string? PublishableKey, string? DeclineCode);
+/// <param name="Element">Where the widget takes the payment details (Stripe's Payment Element, or the stand-in's); null when there is nothing to confirm.</param>
+public sealed record PaymentDue(Domain.Billing.ShopperPrice Price, string? ClientSecret, string? PublishableKey, string? DeclineCode,
+    Adapters.Stripe.PaymentElementView? Element = null);
 
 /// <summary>Why an accept placed no call.</summary>
 public enum AcceptRefusal
@@ -205,7 +207,8 @@ public sealed partial class AcceptOfferService(
                     : "The payment was refused: " + string.Join(" ", hold.Problems);
                 return AcceptOfferOutcome.Refused(AcceptRefusal.PaymentRequired, detail) with
                 {
-                    Payment = new PaymentDue(price, hold.ClientSecret, stripe.Value.PublishableKey, hold.DeclineCode),
+                    Payment = new PaymentDue(price, hold.ClientSecret, stripe.Value.PublishableKey, hold.DeclineCode,
+                        Adapters.Stripe.StripePaymentElement.For(stripe.Value, hold.ClientSecret)),
                 };
             }
         }

@@ -91,7 +91,8 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Off
             }
 
             var (offer, problems) = ReadOffer(cloudEvent);
-            if (offer is not null && await merchants.GetAsync(offer.MerchantId, cancellationToken).ConfigureAwait(false) is null)
+            var merchant = offer is null ? null : await merchants.GetAsync(offer.MerchantId, cancellationToken).ConfigureAwait(false);
+            if (offer is not null && merchant is null)
             {
                 problems = [$"merchantId '{offer.MerchantId}' is not a merchant of this CartCall."];
             }
@@ -105,7 +106,8 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Off
             // The publisher's trace context came along as the CloudEvent's traceparent: delivery continues that trace.
             var traceParent = cloudEvent.ExtensionAttributes.TryGetValue(Telemetry.TraceParentAttribute, out var tp) ? tp as string : null;
             var traceState = cloudEvent.ExtensionAttributes.TryGetValue(Telemetry.TraceStateAttribute, out var ts) ? ts as string : null;
-            offers.Add((offer!, traceParent, traceState));
+            // The price is the merchant's as it stands now, whatever the event said: the one the accept will hold.
+            offers.Add((offer! with { Price = merchant!.ShopperPrice }, traceParent, traceState));
         }
 
         foreach (var (offer, traceParent, traceState) in offers)

@@ -14,6 +14,10 @@ namespace CartCall.Functions.Features.Offers;
 /// The currency the storefront showed the shopper prices in, when it is not the shop's (Shopify Markets); the widget
 /// then words the offer in it, with <paramref name="ShopperCartValue"/>.
 /// </param>
+/// <param name="Price">
+/// What the shopper pays for the call when the merchant charges for calls (its <c>shopperPrice</c>), set by DeliverOffer
+/// from the merchant at delivery, so the widget shows the price and its terms before the shopper accepts. Null: free.
+/// </param>
 public sealed record OfferProposed(
     string OfferId,
     string MerchantId,
@@ -28,7 +32,8 @@ public sealed record OfferProposed(
     string Currency,
     decimal ExpectedValue,
     string? ShopperCurrency = null,
-    decimal? ShopperCartValue = null)
+    decimal? ShopperCartValue = null,
+    Domain.Billing.ShopperPrice? Price = null)
 {
     public const string EventType = "CartCall.OfferProposed";
 

@@ -4,7 +4,8 @@ namespace CartCall.Functions.Features.Offers;
 
 /// <summary>
 /// An offer as the widget shows it, in the shopper's language and the currency the storefront showed them prices in.
-/// Pushed as <c>{ kind: "offer", offer }</c> and listed for catch-up.
+/// Pushed as <c>{ kind: "offer", offer }</c> and listed for catch-up. <paramref name="Price"/> is set for a paid call:
+/// the widget shows it, with its terms, before the shopper can accept.
 /// </summary>
 public sealed record OfferView(
     string OfferId,
@@ -17,7 +18,8 @@ public sealed record OfferView(
     IReadOnlyList<string> Reasons,
     decimal CartValue,
     string Currency,
-    OfferText Text)
+    OfferText Text,
+    Domain.Billing.ShopperPrice? Price = null)
 {
     public static OfferView From(OfferRecord record, string language)
     {
@@ -26,7 +28,7 @@ public sealed record OfferView(
         // The shopper sees the cart in the currency the storefront showed it in; the offer was decided in the shop's.
         var (value, currency) = o.ShopperCurrency is { } shown && o.ShopperCartValue is { } shownValue ? (shownValue, shown) : (o.CartValue, o.Currency);
         return new OfferView(o.OfferId, o.MerchantId, o.SessionId, o.ProposedAt, o.ExpiresAt, record.Status, o.Score, o.Reasons ?? [],
-            value, currency, OfferTexts.For(language, value, currency));
+            value, currency, OfferTexts.For(language, value, currency), o.Price);
     }
 }
 

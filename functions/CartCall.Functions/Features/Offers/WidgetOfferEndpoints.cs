@@ -118,8 +118,10 @@ public sealed class MarkOfferShown(OfferAnswerService answers)
 /// <summary>
 /// <c>POST /api/offers/{offerId}/dismiss</c> (publishable key): the shopper said no. Idempotent; counts once toward the
 /// session's dismissals (the frequency cap), because only the call that moves the offer to dismissed counts it.
+/// A paid offer dismissed at the payment step has a hold (pending or authorised) that no call will ever settle: it is
+/// cancelled here, on every dismissal, so a widget retrying a dismissal whose cancel failed still releases it.
 /// </summary>
-public sealed class DismissOffer(OfferAnswerService answers)
+public sealed class DismissOffer(OfferAnswerService answers, Billing.BillingService billing)
 {
     [Function(nameof(DismissOffer))]
     [StorefrontApi(RequirePublishableKey = true)]
@@ -138,11 +140,18 @@ public sealed class DismissOffer(OfferAnswerService answers)
             return problem;
         }
 
-        return await answers.DismissAsync(offer!, cancellationToken).ConfigureAwait(false) switch
+        switch (await answers.DismissAsync(offer!, cancellationToken).ConfigureAwait(false))
         {
-            OfferAnswerResult.AlreadyAccepted => Problems.Conflict($"Offer '{offerId}' was already accepted; it cannot be dismissed."),
-            OfferAnswerResult.Contended => Problems.Unavailable($"Offer '{offerId}' kept changing; retry."),
-            _ => TypedResults.NoContent(),
-        };
+            case OfferAnswerResult.AlreadyAccepted:
+                return Problems.Conflict($"Offer '{offerId}' was already accepted; it cannot be dismissed.");
+            case OfferAnswerResult.Contended:
+                return Problems.Unavailable($"Offer '{offerId}' kept changing; retry.");
+        }
+
+        // Asked on every dismissal, not only of offers delivered with a price: the accept holds at the merchant's price
+        // of the moment, which may have been set after the offer went out. One point read when there is no hold.
+        await billing.ReleaseHoldAsync(Calls.CallIds.ForOffer(offerId), "dismissed", cancellationToken).ConfigureAwait(false);
+
+        return TypedResults.NoContent();
     }
 }

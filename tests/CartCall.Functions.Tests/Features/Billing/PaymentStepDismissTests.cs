@@ -1,0 +1,109 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using CartCall.Functions.Features.Billing;
+using CartCall.Functions.Features.Calls;
+using CartCall.Functions.Tests.Features.Calls;
+using CartCall.Testing;
+
+namespace CartCall.Functions.Tests.Features.Billing;
+
+/// <summary>
+/// The widget's payment step of a paid offer, on the app's side: the 402 names the Payment Element to mount, and a
+/// shopper who dismisses the offer there leaves no hold behind, whether or not they had already authorised it.
+/// </summary>
+[Collection(CallsCollection.Name)]
+public sealed class PaymentStepDismissTests(CallsFixture app)
+{
+    [Fact]
+    public async Task PaymentRequired_NamesTheStandInsPaymentElement_AndDismissingThere_CancelsThePaymentIntent()
+    {
+        var (merchant, session, offer) = await CallBillingFlow.MerchantOnPlanAsync(app, CallBillingFlow.Paid);
+        var callId = CallIds.ForOffer(offer);
+
+        var problem = await PaymentRequiredAsync(merchant, session, offer);
+
+        var element = problem["paymentElement"]!;
+        Assert.Equal("local", element["adapter"]!.GetValue<string>());
+        var secret = problem["clientSecret"]!.GetValue<string>();
+        var src = new Uri(element["src"]!.GetValue<string>());
+        Assert.Equal(app.Stripe.BaseAddress.GetLeftPart(UriPartial.Authority), src.GetLeftPart(UriPartial.Authority));
+        Assert.Equal("/_standin/payment-element", src.AbsolutePath);
+        Assert.Contains("embedded=1", src.Query, StringComparison.Ordinal);
+        Assert.Contains("client_secret=" + Uri.EscapeDataString(secret), src.Query, StringComparison.Ordinal);
+
+        await DismissAsync(merchant, session, offer);
+
+        var paymentId = secret[..secret.IndexOf("_secret_", StringComparison.Ordinal)];
+        Assert.Equal("canceled", Intent(paymentId)["status"]!.GetValue<string>());
+        var hold = await new TableShopperHoldStore(app.Storage).GetAsync(callId, CancellationToken.None);
+        Assert.Equal(HoldStatus.Cancelled, hold!.Status);
+        // Ours, or Stripe's payment_intent.canceled webhook for our cancel when it was reconciled first: cancelled either way.
+        Assert.Contains(hold.Reason, new[] { "dismissed", "provider_abandoned" });
+        Assert.Null(await app.CallAsync(callId));
+        // Dismissed again (a widget retrying a lost answer): nothing more asked of Stripe.
+        var cancels = app.Stripe.Requests.Count(r => r.Path == $"/v1/payment_intents/{paymentId}/cancel");
+        await DismissAsync(merchant, session, offer);
+        Assert.Equal(cancels, app.Stripe.Requests.Count(r => r.Path == $"/v1/payment_intents/{paymentId}/cancel"));
+    }
+
+    [Fact]
+    public async Task DismissingAfterAuthorising_ReleasesTheHold_AndTheBooksBalance()
+    {
+        var (merchant, session, offer) = await CallBillingFlow.MerchantOnPlanAsync(app, CallBillingFlow.Paid);
+        var callId = CallIds.ForOffer(offer);
+        var problem = await PaymentRequiredAsync(merchant, session, offer);
+        var secret = problem["clientSecret"]!.GetValue<string>();
+        var paymentId = secret[..secret.IndexOf("_secret_", StringComparison.Ordinal)];
+        // The Payment Element's confirm, as the browser makes it: the publishable key and the client secret.
+        using (var browser = new HttpClient { BaseAddress = app.Stripe.BaseAddress })
+        {
+            var confirmed = await browser.PostAsync($"/v1/payment_intents/{paymentId}/confirm", new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["payment_method"] = "pm_card_visa", ["client_secret"] = secret, ["key"] = StripeSettings.PublishableKey,
+            }));
+            Assert.True(confirmed.IsSuccessStatusCode, await confirmed.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal("requires_capture", Intent(paymentId)["status"]!.GetValue<string>());
+
+        await DismissAsync(merchant, session, offer);
+
+        var intent = Intent(paymentId);
+        Assert.Equal("canceled", intent["status"]!.GetValue<string>());
+        Assert.Equal(0, intent["amount_received"]!.GetValue<long>());
+        var hold = await new TableShopperHoldStore(app.Storage).GetAsync(callId, CancellationToken.None);
+        Assert.Equal(HoldStatus.Cancelled, hold!.Status);
+        // The accept after a dismissal places nothing.
+        using var client = app.WidgetClient(merchant);
+        var late = await client.PostAsJsonAsync($"/api/offers/{offer}/accept", new
+        {
+            merchantId = merchant, sessionId = session, browserCanDoAudio = false, preferences = CallsFixture.PhonePreferences(CallBillingFlow.NewNumber()),
+        });
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+        Assert.Null(await app.CallAsync(callId));
+        var ledger = await CallBillingFlow.LedgerWhenAsync(app, merchant, l => true);
+        Assert.True(ledger["balanced"]!.GetValue<bool>(), ledger.ToJsonString());
+    }
+
+    private async Task<JsonNode> PaymentRequiredAsync(string merchant, string session, string offer)
+    {
+        using var client = app.WidgetClient(merchant);
+        var response = await client.PostAsJsonAsync($"/api/offers/{offer}/accept", new
+        {
+            merchantId = merchant, sessionId = session, browserCanDoAudio = false, preferences = CallsFixture.PhonePreferences(CallBillingFlow.NewNumber()),
+        });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.PaymentRequired, $"{(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    private async Task DismissAsync(string merchant, string session, string offer)
+    {
+        using var client = app.WidgetClient(merchant);
+        var response = await client.PostAsJsonAsync($"/api/offers/{offer}/dismiss", new { merchantId = merchant, sessionId = session });
+        Assert.True(response.StatusCode == HttpStatusCode.NoContent, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private JsonObject Intent(string paymentId) => app.Stripe.PaymentIntents.Single(pi => pi["id"]!.GetValue<string>() == paymentId);
+}
