@@ -13,7 +13,7 @@ namespace CartCall.Functions.Features.Calls;
 /// context must agree). Repeated, early and reordered events are the call flow's to sort out.
 /// </summary>
 public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticator, TableCallStore calls, StartedCalls started,
-    Microsoft.Extensions.Options.IOptions<CallsOptions> options, TimeProvider time, ILoggerFactory loggers)
+    DurableCallStarters starters, TimeProvider time, ILoggerFactory loggers)
 {
     [Function(nameof(HandleCallEvent))]
     [ApiTag("Calls")]
@@ -78,7 +78,8 @@ public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticat
                     return TypedResults.Ok(); // acknowledged, so ACS stops retrying; there is nothing to apply it to
                 }
 
-                await DurableCallStarter.EnsureStartedAsync(durable, call, DurableCallStarter.InputFor(call, options.Value), cancellationToken).ConfigureAwait(false);
+                // With the merchant's hooks as they are now, less call.before_dial: ACS has the call, so it was dialled.
+                await starters.For(durable).RestartAsync(call, cancellationToken).ConfigureAwait(false);
                 started.Remember(callId);
             }
 
