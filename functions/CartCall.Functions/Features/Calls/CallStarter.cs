@@ -36,8 +36,9 @@ public sealed partial class DurableCallStarter(
     public async Task StartAsync(CallRecord call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
-        var points = await HookedPointsAsync(hooks, call.MerchantId, cancellationToken).ConfigureAwait(false);
-        var input = WithHooks(InputFor(call, options.Value), points, hookOptions.Value.BeforeDialDeadline, dialled: false);
+        var input = await WithCurrentHooksAsync(hooks, hookOptions.Value, call.MerchantId, InputFor(call, options.Value), dialled: false, cancellationToken)
+            .ConfigureAwait(false);
+        var points = input.HookPoints ?? [];
         var dialEarly = call.ScheduledFor is null && call.Status == CallStatus.Queued && !points.Contains(HookPoints.CallBeforeDial);
         var dial = dialEarly ? DialEarlyAsync(call, input, cancellationToken) : Task.CompletedTask;
         await Task.WhenAll(EnsureStartedAsync(client, call, input, cancellationToken), dial, AcceptedHooksAsync(call, points, cancellationToken)).ConfigureAwait(false);
@@ -52,17 +53,27 @@ public sealed partial class DurableCallStarter(
     public async Task RestartAsync(CallRecord call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
-        var points = await HookedPointsAsync(hooks, call.MerchantId, cancellationToken).ConfigureAwait(false);
-        var input = WithHooks(InputFor(call, options.Value), points, hookOptions.Value.BeforeDialDeadline, dialled: true);
-        await Task.WhenAll(EnsureStartedAsync(client, call, input, cancellationToken), AcceptedHooksAsync(call, points, cancellationToken)).ConfigureAwait(false);
+        var input = await WithCurrentHooksAsync(hooks, hookOptions.Value, call.MerchantId, InputFor(call, options.Value), dialled: true, cancellationToken)
+            .ConfigureAwait(false);
+        await Task.WhenAll(EnsureStartedAsync(client, call, input, cancellationToken), AcceptedHooksAsync(call, input.HookPoints ?? [], cancellationToken))
+            .ConfigureAwait(false);
     }
 
     /// <summary>The lifecycle points at which the merchant has an enabled hook now.</summary>
-    public static async Task<IReadOnlyList<string>> HookedPointsAsync(TableHookStore hooks, string merchantId, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<string>> HookedPointsAsync(TableHookStore hooks, string merchantId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(hooks);
         var registrations = await hooks.ListRegistrationsAsync(merchantId, cancellationToken).ConfigureAwait(false);
         return [.. HookPoints.All.Where(p => registrations.Any(r => r.ListensTo(p)))];
+    }
+
+    /// <summary><paramref name="input"/> with the points the merchant has hooks at now (see <see cref="WithHooks"/>).</summary>
+    public static async Task<CallOrchestrationInput> WithCurrentHooksAsync(
+        TableHookStore hooks, HooksOptions options, string merchantId, CallOrchestrationInput input, bool dialled, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var points = await HookedPointsAsync(hooks, merchantId, cancellationToken).ConfigureAwait(false);
+        return WithHooks(input, points, options.BeforeDialDeadline, dialled);
     }
 
     /// <summary>
@@ -146,9 +157,6 @@ public sealed class DurableCallStarters(
     /// <paramref name="input"/> with the points the merchant has hooks at now. A callback is a new call dialled an hour
     /// or more after the call it follows: the merchant may have added, changed or removed hooks since.
     /// </summary>
-    public async Task<CallOrchestrationInput> WithCurrentHooksAsync(string merchantId, CallOrchestrationInput input, CancellationToken cancellationToken)
-    {
-        var points = await DurableCallStarter.HookedPointsAsync(hooks, merchantId, cancellationToken).ConfigureAwait(false);
-        return DurableCallStarter.WithHooks(input, points, hookOptions.Value.BeforeDialDeadline, dialled: false);
-    }
+    public Task<CallOrchestrationInput> WithCurrentHooksAsync(string merchantId, CallOrchestrationInput input, CancellationToken cancellationToken) =>
+        DurableCallStarter.WithCurrentHooksAsync(hooks, hookOptions.Value, merchantId, input, dialled: false, cancellationToken);
 }
