@@ -14,11 +14,12 @@ namespace CartCall.Functions.Features.Offers;
 
 /// <summary>
 /// <c>OPTIONS|POST /api/offers/deliveries</c>: the Event Grid webhook subscriber for <c>CartCall.OfferProposed</c>.
-/// Answers the CloudEvents validation handshake (and the Event Grid schema one), then stores each offer once and
-/// tells the notifiers (<see cref="OfferDeliveryService"/>), then starts the merchant's <c>offer.proposed</c> hooks
+/// Answers the CloudEvents validation handshake (and the Event Grid schema one), then stores each offer once, tells the
+/// notifiers (<see cref="OfferDeliveryService"/>) and starts the merchant's <c>offer.proposed</c> hooks
 /// (<see cref="OfferProposedHooks"/>). Event Grid delivers at least once: a repeat is acknowledged, stores nothing and
-/// starts no second run of the hooks. Every delivery must carry the delivery key (<c>?code=</c>). A delivery that is not a well-formed batch
-/// of well-formed offers is answered 400, which Event Grid never retries but dead-letters, and nothing of it is stored.
+/// starts no second run of the hooks. Every delivery must carry the delivery key (<c>?code=</c>). A delivery that is
+/// not a well-formed batch of well-formed offers is answered 400, which Event Grid never retries but dead-letters, and
+/// nothing of it is stored.
 /// </summary>
 public sealed partial class DeliverOffer(
     IOptions<EventGridOptions> options, OfferDeliveryService delivery, OfferProposedHooks hooks, IMerchantStore merchants, ILoggerFactory loggers)
