@@ -70,7 +70,9 @@ public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticat
 
             // An event raised to an instance that does not exist is dropped by the engine. The accept starts the
             // orchestration beside its dial; should it have died between the two, this call's first callback starts it.
-            if (!started.Known(callId))
+            // Asked of the engine first: almost every call's orchestration exists, and then neither the call record nor
+            // the merchant's hooks need reading before the event is raised (the shopper is waiting for an agent).
+            if (!started.Known(callId) && await durable.GetInstanceAsync(callId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is null)
             {
                 if (await calls.GetAsync(callId, cancellationToken).ConfigureAwait(false) is not { } call)
                 {
@@ -80,8 +82,9 @@ public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticat
 
                 // With the merchant's hooks as they are now, less call.before_dial: ACS has the call, so it was dialled.
                 await starters.For(durable).RestartAsync(call, cancellationToken).ConfigureAwait(false);
-                started.Remember(callId);
             }
+
+            started.Remember(callId);
 
             await durable.RaiseEventAsync(callId, CallOrchestrator.SignalEvent, new CallSignalEnvelope(signal), cancellationToken).ConfigureAwait(false);
             LogRaised(logger, callId, e.Type, signal.GetType().Name);
