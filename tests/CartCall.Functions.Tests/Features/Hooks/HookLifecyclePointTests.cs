@@ -146,6 +146,26 @@ public sealed class HookLifecyclePointTests(HooksAppFixture app)
     }
 
     [Fact]
+    public async Task ChargeCaptured_ACallWithNoCharge_RunsNoHook()
+    {
+        var merchant = await app.CreateMerchantAsync();
+        await AgentWhoTalksAsync(merchant);
+        await using var server = await LoopbackHookServer.StartAsync((context, _) => Task.CompletedTask);
+        await app.RegisterAsync(merchant, "books", HooksAppFixture.Webhook(server.Url, HookPoints.ChargeCaptured));
+        var session = NewSession();
+        var offer = await app.NewOfferAsync(merchant, session);
+
+        var callId = await app.AcceptAsync(merchant, offer, session, ShopperWhoStays());
+        var call = await app.WaitForCallAsync(callId, c => c.IsOver);
+        Assert.True(call.Outcome == CallOutcomes.Completed, $"{call.Outcome}: {call.Detail}");
+        // The call's orchestration completes only after its hooks' fan-outs (they are drained before it returns).
+        await HooksAppFixture.WaitForAsync(async () => await RuntimeStatusAsync(callId) == "Completed" ? "completed" : null, "the call's orchestration to complete");
+
+        Assert.Equal(0, server.Count);
+        Assert.Empty(await app.Hooks.ListDeliveriesAsync(merchant, new HookDeliveryQuery(OccurrenceId: callId), CancellationToken.None));
+    }
+
+    [Fact]
     public async Task RestartedByItsFirstCallback_TheCallRunsItsLaterPoints_WithTheCurrentHooks_ButNotBeforeDial()
     {
         var merchant = await app.CreateMerchantAsync();
@@ -228,6 +248,16 @@ public sealed class HookLifecyclePointTests(HooksAppFixture app)
         }
 
         return runs;
+    }
+
+    private async Task<string?> RuntimeStatusAsync(string instanceId)
+    {
+        await foreach (var e in app.Storage.Table("CartCallInstances").QueryAsync<TableEntity>(e => e.PartitionKey == instanceId))
+        {
+            return e.GetString("RuntimeStatus");
+        }
+
+        return null;
     }
 
     private static string? OfferOf(LoopbackHookServer.Received request) =>
