@@ -30,7 +30,10 @@ public static class HookPoints
 
     public static HookPointCapabilities Capabilities(string point) => point switch
     {
-        OfferProposed => new(CanVeto: true, CanRoute: false, CanEnrich: true),
+        // The offer is stored and pushed to the shopper when it is delivered, and its hooks run after that, beside it:
+        // holding the shopper's offer for a merchant's program would cost the moment the offer exists for. So a hook
+        // here can only listen; stopping offers is the merchant's offer policy (thresholds, budget, caps).
+        OfferProposed => HookPointCapabilities.NotifyOnly,
         OfferAccepted => new(CanVeto: true, CanRoute: true, CanEnrich: true),
         CallBeforeDial => new(CanVeto: true, CanRoute: true, CanEnrich: true),
         CallConnected => new(CanVeto: false, CanRoute: false, CanEnrich: true),

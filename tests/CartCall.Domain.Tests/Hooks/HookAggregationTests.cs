@@ -35,6 +35,20 @@ public class HookAggregationTests
     }
 
     [Fact]
+    public void Decide_AtOfferProposed_NeitherAVetoNorAFailClosedHookStopsAnything()
+    {
+        // The offer is with the shopper by the time its hooks run: they can only listen.
+        var hooks = new[] { Webhook("a", mode: FailureMode.Closed, point: HookPoints.OfferProposed), Webhook("b", mode: FailureMode.Closed, point: HookPoints.OfferProposed) };
+        var decision = HookAggregation.Decide(HookPoints.OfferProposed, hooks, new Dictionary<string, HookOutcome>
+        {
+            ["a"] = HookOutcome.Answered("a", HookAnswer.Veto("No offers today.")),
+            ["b"] = new("b", HookOutcomeKind.TimedOut, null, "timed out"),
+        });
+        Assert.True(decision.Proceed);
+        Assert.Equal(HookPointCapabilities.NotifyOnly, HookPoints.Capabilities(HookPoints.OfferProposed));
+    }
+
+    [Fact]
     public void Decide_VetoFromAFailOpenHook_StillStops_BecauseAVetoIsAnAnswerNotAFailure() =>
         Assert.False(Decide([Webhook("a", mode: FailureMode.Open)], Answer("a", HookAnswer.Veto("No."))).Proceed);
 

@@ -24,6 +24,7 @@ public static class BillingFeature
         services.AddSingleton<IShopperHoldStore, TableShopperHoldStore>();
         services.AddSingleton<BillingService>();
         services.AddSingleton<StatementService>();
+        services.AddSingleton<Hooks.IHookEventSource, ChargeHookEvents>();
         return services;
     }
 }

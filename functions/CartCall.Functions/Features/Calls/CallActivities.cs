@@ -29,7 +29,8 @@ public sealed partial class CallActivities(
     OptimisticConcurrency concurrency,
     IOptions<CallsOptions> options,
     TimeProvider time,
-    ILogger<CallActivities> logger)
+    ILogger<CallActivities> logger,
+    DurableCallStarters starters)
 {
     [Function(nameof(RecordCallState))]
     public async Task RecordCallState([ActivityTrigger] RecordRequest request, CancellationToken cancellationToken)
@@ -280,11 +281,12 @@ public sealed partial class CallActivities(
 
         LogCallbackScheduled(call.CallId, id, created?.ScheduledFor ?? due);
         var original = request.Original;
-        return original with
+        var input = original with
         {
             Plan = original.Plan with { CallId = id, IsCallback = true, NotBefore = created?.ScheduledFor ?? due },
             FirstDialSent = created?.ScheduledFor ?? due,
         };
+        return await starters.WithCurrentHooksAsync(call.MerchantId, input, cancellationToken).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: ACS refused to play the {Prompt} prompt")]

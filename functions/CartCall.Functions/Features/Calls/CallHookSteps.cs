@@ -16,6 +16,7 @@ namespace CartCall.Functions.Features.Calls;
 /// <item><c>call.connected</c> and <c>call.ended</c> are after the fact: their fan-out starts once the call's record
 /// shows the step (the event is built from it) and runs beside the call, which never waits for it; the orchestration
 /// only collects them after the call is over, recorded and published.</item>
+/// <item><c>charge.captured</c> starts once the ended call is settled (its hold captured), also beside the rest.</item>
 /// </list>
 /// The fan-outs run inline in the call's orchestration (<see cref="HookFanOutOrchestrator.RunAsync"/> on this context),
 /// not as sub-orchestrations: the local durable engine (the Durable Task sidecar over DurableTask.AzureStorage) cannot
@@ -100,6 +101,19 @@ internal sealed class CallHookSteps(TaskOrchestrationContext context, CallOrches
         }
 
         due.Clear();
+    }
+
+    /// <summary>
+    /// After the call's settlement: starts <c>charge.captured</c>'s fan-out beside the rest, as a notification. Whether
+    /// there was a charge is the planning activity's to read (the hold's record), not the orchestration's: a call whose
+    /// hold was released, or that had none, plans no hook.
+    /// </summary>
+    public void Settled(string callId)
+    {
+        if (Listens(HookPoints.ChargeCaptured))
+        {
+            running.Add(NotifyAsync(new HookFanOutInput(HookPoints.ChargeCaptured, callId, null, null, Now)));
+        }
     }
 
     /// <summary>Waits for the notifications still running: the orchestration must not end before its hooks have run.</summary>

@@ -165,6 +165,7 @@ public static class CallOrchestrator
                     await context.CallActivityAsync(nameof(CallActivities.PublishCallEnded), callId, Retried).ConfigureAwait(true);
                     // Metered and settled exactly once, from the same final record (issue 13).
                     await Billing.BillingActivities.SettleAsync(context, callId).ConfigureAwait(true);
+                    hooks.Settled(callId);
                     return null;
                 case Dial dial:
                     if (dial.Attempt == 1 && await hooks.BeforeDialAsync(callId).ConfigureAwait(true) is { } stopped)

@@ -20,6 +20,7 @@ public static class CallsFeature
         services.AddSingleton<CallDialer>();
         services.AddSingleton<AgentRouter>();
         services.AddSingleton<StartedCalls>();
+        services.AddSingleton<DurableCallStarters>();
         services.AddSingleton<AcceptOfferService>();
         services.AddSingleton<Hooks.IHookEventSource, CallHookEvents>();
         return services;

@@ -13,7 +13,7 @@ namespace CartCall.Functions.Features.Calls;
 /// context must agree). Repeated, early and reordered events are the call flow's to sort out.
 /// </summary>
 public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticator, TableCallStore calls, StartedCalls started,
-    Microsoft.Extensions.Options.IOptions<CallsOptions> options, TimeProvider time, ILoggerFactory loggers)
+    DurableCallStarters starters, TimeProvider time, ILoggerFactory loggers)
 {
     [Function(nameof(HandleCallEvent))]
     [ApiTag("Calls")]
@@ -70,7 +70,9 @@ public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticat
 
             // An event raised to an instance that does not exist is dropped by the engine. The accept starts the
             // orchestration beside its dial; should it have died between the two, this call's first callback starts it.
-            if (!started.Known(callId))
+            // Asked of the engine first: almost every call's orchestration exists, and then neither the call record nor
+            // the merchant's hooks need reading before the event is raised (the shopper is waiting for an agent).
+            if (!started.Known(callId) && await durable.GetInstanceAsync(callId, getInputsAndOutputs: false, cancellationToken).ConfigureAwait(false) is null)
             {
                 if (await calls.GetAsync(callId, cancellationToken).ConfigureAwait(false) is not { } call)
                 {
@@ -78,9 +80,11 @@ public sealed partial class HandleCallEvent(AcsCallbackAuthenticator authenticat
                     return TypedResults.Ok(); // acknowledged, so ACS stops retrying; there is nothing to apply it to
                 }
 
-                await DurableCallStarter.EnsureStartedAsync(durable, call, DurableCallStarter.InputFor(call, options.Value), cancellationToken).ConfigureAwait(false);
-                started.Remember(callId);
+                // With the merchant's hooks as they are now, less call.before_dial: ACS has the call, so it was dialled.
+                await starters.For(durable).RestartAsync(call, cancellationToken).ConfigureAwait(false);
             }
+
+            started.Remember(callId);
 
             await durable.RaiseEventAsync(callId, CallOrchestrator.SignalEvent, new CallSignalEnvelope(signal), cancellationToken).ConfigureAwait(false);
             LogRaised(logger, callId, e.Type, signal.GetType().Name);

@@ -41,7 +41,10 @@ public sealed record HookCall(
     string CallId, string Mode, string Status, DateTimeOffset? ConnectedAt = null, DateTimeOffset? EndedAt = null,
     string? Outcome = null, string? AgentId = null, double? DurationSeconds = null);
 
-public sealed record HookCharge(string ChargeId, decimal Amount, string Currency);
+/// <param name="ChargeId">The payment provider's id of the payment: Stripe's PaymentIntent id (<c>pi_…</c>).</param>
+/// <param name="Amount">What was captured, in major units of <paramref name="Currency"/> (5.00 USD).</param>
+/// <param name="AmountMinor">The same in integer minor units (500), as billing and the ledger keep money.</param>
+public sealed record HookCharge(string ChargeId, decimal Amount, string Currency, long? AmountMinor = null);
 
 /// <summary>
 /// Builds the event in the CloudEvents JSON format (structured content mode of the HTTP binding). Its

@@ -1,5 +1,7 @@
 using CartCall.Domain.Hooks;
+using Grpc.Core;
 using Microsoft.DurableTask;
+using Microsoft.DurableTask.Client;
 
 namespace CartCall.Functions.Features.Hooks;
 
@@ -37,6 +39,29 @@ public static class HookFanOutOrchestrator
         maxNumberOfAttempts: 4, firstRetryInterval: TimeSpan.FromMilliseconds(250), backoffCoefficient: 2, maxRetryInterval: TimeSpan.FromSeconds(5)));
 
     public static string InstanceId(string point, string occurrenceId) => $"hooks-{point}-{occurrenceId}";
+
+    /// <summary>
+    /// Starts the fan-out of one occurrence as an orchestration of its own under <see cref="InstanceId"/>, unless an
+    /// instance under that id exists in any state: a repeated trigger (a redelivered offer, a repeated accept) starts
+    /// no second run, so the occurrence's hooks run once however often it is asked for.
+    /// </summary>
+    /// <returns>False when the occurrence's fan-out had been started before.</returns>
+    public static async Task<bool> StartOnceAsync(DurableTaskClient client, HookFanOutInput input, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(input);
+        try
+        {
+            var start = new StartOrchestrationOptions(InstanceId(input.Point, input.OccurrenceId))
+                .WithDedupeStatuses([.. StartOrchestrationOptionsExtensions.ValidDedupeStatuses]);
+            await client.ScheduleNewOrchestrationInstanceAsync(nameof(HookFanOutOrchestrator), input, start, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException || e is RpcException { StatusCode: StatusCode.AlreadyExists })
+        {
+            return false;
+        }
+    }
 
     [Function(nameof(HookFanOutOrchestrator))]
     public static Task<HookFanOutResult> Run([OrchestrationTrigger] TaskOrchestrationContext context)

@@ -7,18 +7,22 @@ using Azure.Messaging;
 using CartCall.Functions.Adapters.EventGrid;
 using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Hosting;
+using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 
 namespace CartCall.Functions.Features.Offers;
 
 /// <summary>
 /// <c>OPTIONS|POST /api/offers/deliveries</c>: the Event Grid webhook subscriber for <c>CartCall.OfferProposed</c>.
-/// Answers the CloudEvents validation handshake (and the Event Grid schema one), then stores each offer once and
-/// tells the notifiers (<see cref="OfferDeliveryService"/>). Event Grid delivers at least once: a repeat is acknowledged
-/// and ignored. Every delivery must carry the delivery key (<c>?code=</c>). A delivery that is not a well-formed batch
-/// of well-formed offers is answered 400, which Event Grid never retries but dead-letters, and nothing of it is stored.
+/// Answers the CloudEvents validation handshake (and the Event Grid schema one), then stores each offer once, tells the
+/// notifiers (<see cref="OfferDeliveryService"/>) and starts the merchant's <c>offer.proposed</c> hooks
+/// (<see cref="OfferProposedHooks"/>). Event Grid delivers at least once: a repeat is acknowledged, stores nothing and
+/// starts no second run of the hooks. Every delivery must carry the delivery key (<c>?code=</c>). A delivery that is
+/// not a well-formed batch of well-formed offers is answered 400, which Event Grid never retries but dead-letters, and
+/// nothing of it is stored.
 /// </summary>
-public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, OfferDeliveryService delivery, IMerchantStore merchants, ILoggerFactory loggers)
+public sealed partial class DeliverOffer(
+    IOptions<EventGridOptions> options, OfferDeliveryService delivery, OfferProposedHooks hooks, IMerchantStore merchants, ILoggerFactory loggers)
 {
     public const int MaxBodyBytes = 1024 * 1024;
 
@@ -27,7 +31,7 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Off
     [Problems(400, 401, 413)]
     public async Task<IResult> RunAsync(
         [HttpTrigger(AuthorizationLevel.Anonymous, "post", "options", Route = "offers/deliveries")] HttpRequest request,
-        CancellationToken cancellationToken)
+        [DurableClient] DurableTaskClient durable, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!KeyMatches(request, options.Value))
@@ -35,7 +39,7 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Off
             return Problems.Unauthorized("The delivery key (code query parameter) is missing or wrong.");
         }
 
-        return HttpMethods.IsOptions(request.Method) ? Handshake(request) : await DeliverAsync(request, cancellationToken).ConfigureAwait(false);
+        return HttpMethods.IsOptions(request.Method) ? Handshake(request) : await DeliverAsync(request, durable, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The CloudEvents abuse-protection handshake: Event Grid asks before it delivers to this address.</summary>
@@ -60,7 +64,7 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Off
         return TypedResults.Ok();
     }
 
-    private async Task<IResult> DeliverAsync(HttpRequest request, CancellationToken cancellationToken)
+    private async Task<IResult> DeliverAsync(HttpRequest request, DurableTaskClient durable, CancellationToken cancellationToken)
     {
         var (raw, tooLarge) = await RequestBody.ReadAsync(request, MaxBodyBytes, cancellationToken).ConfigureAwait(false);
         if (tooLarge is not null)
@@ -112,7 +116,8 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Off
 
         foreach (var (offer, traceParent, traceState) in offers)
         {
-            switch (await delivery.DeliverAsync(offer, traceParent, traceState, cancellationToken).ConfigureAwait(false))
+            var outcome = await delivery.DeliverAsync(offer, traceParent, traceState, cancellationToken).ConfigureAwait(false);
+            switch (outcome)
             {
                 case OfferStoreOutcome.Duplicate:
                     LogDuplicate(logger, offer.OfferId);
@@ -120,8 +125,13 @@ public sealed partial class DeliverOffer(IOptions<EventGridOptions> options, Off
                 case OfferStoreOutcome.Conflict:
                     // Acknowledged (a retry cannot change it), stored nowhere, and said loudly: an offer id is someone else's.
                     LogConflict(logger, offer.OfferId, offer.MerchantId, offer.SessionId);
-                    break;
+                    continue;
             }
+
+            // A repeat too: the delivery that stored the offer may have died before this line. The hooks' instance id
+            // is the offer's, so only the first start runs them; a failure here fails the delivery, and Event Grid's
+            // retry starts them then.
+            await hooks.StartAsync(durable, offer, cancellationToken).ConfigureAwait(false);
         }
 
         return TypedResults.Ok();

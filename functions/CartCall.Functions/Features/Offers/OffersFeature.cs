@@ -9,6 +9,8 @@ public static class OffersFeature
         services.AddSingleton<OfferAnswerService>();
         services.AddSingleton<OfferDeliveryService>();
         services.AddSingleton<Sessions.IOutboxHandler, OfferOutboxHandler>();
+        services.AddSingleton<OfferProposedHooks>();
+        services.AddSingleton<Hooks.IHookEventSource, OfferHookEvents>();
         return services;
     }
 }

@@ -10,6 +10,7 @@ using CartCall.Functions.Storage;
 using CartCall.Functions.Tests.Features.Calls;
 using CartCall.LocalCloud.Acs;
 using CartCall.LocalCloud.EventGrid;
+using CartCall.LocalCloud.Stripe;
 using CartCall.LocalCloud.WebPubSub;
 using CartCall.Testing;
 using Microsoft.Extensions.Options;
@@ -35,6 +36,9 @@ public sealed class HooksAppFixture : IAsyncLifetime
     public WebPubSubStandIn PubSub { get; private set; } = default!;
 
     public CloudEventSink Events { get; private set; } = default!;
+
+    /// <summary>The Stripe paid calls hold and capture through (charge.captured); its webhooks go to the app.</summary>
+    public StripeStandIn Stripe { get; private set; } = default!;
 
     public FunctionsApp App { get; private set; } = default!;
 
@@ -96,6 +100,18 @@ public sealed class HooksAppFixture : IAsyncLifetime
         StripeSettings.AddTo(settings);
         var port = Azurite.FreePort();
         settings["CartCall:Calls:PublicBaseUrl"] = $"http://127.0.0.1:{port}/";
+        Stripe = await StripeStandIn.StartAsync(new StripeStandInOptions
+        {
+            WebhookEndpoints = [new StripeWebhookEndpointOptions { Url = new Uri($"http://127.0.0.1:{port}/api/billing/stripe/webhooks"), Secrets = [StripeSettings.WebhookSecret] }],
+            WebhookRetrySchedule = [TimeSpan.FromMilliseconds(200)],
+        }, CancellationToken.None);
+        StripeSettings.AddTo(settings, Stripe.BaseAddress);
+
+        // Offers decided from cart events reach DeliverOffer as in Azure (offer.proposed's hooks start there).
+        EventGrid.AddSubscription(new EventGridSubscriptionOptions
+        {
+            Name = "offers", Endpoint = new Uri($"http://127.0.0.1:{port}/api/offers/deliveries?code={AppFixture.DeliveryKey}"), IncludedEventTypes = [OfferProposed.EventType],
+        });
         App = await FunctionsApp.StartAsync(new FunctionsAppOptions
         {
             Settings = settings, StorageConnectionString = azurite.ConnectionString, HttpPort = port, WorkerProcess = true,
@@ -109,6 +125,7 @@ public sealed class HooksAppFixture : IAsyncLifetime
         if (EventGrid is not null) await EventGrid.DisposeAsync();
         if (PubSub is not null) await PubSub.DisposeAsync();
         if (Events is not null) await Events.DisposeAsync();
+        if (Stripe is not null) await Stripe.DisposeAsync();
         if (azurite is not null) await azurite.DisposeAsync();
     }
 
@@ -143,6 +160,15 @@ public sealed class HooksAppFixture : IAsyncLifetime
         }
 
         return id;
+    }
+
+    /// <summary>The merchant's publishable key, for widget requests a test makes itself.</summary>
+    public string PublishableKey(string merchantId)
+    {
+        lock (publishableKeys)
+        {
+            return publishableKeys[merchantId];
+        }
     }
 
     public async Task AddAgentAsync(string merchantId, string agentId, string phone)
