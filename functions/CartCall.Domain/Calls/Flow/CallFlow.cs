@@ -59,6 +59,10 @@ public static class CallFlow
             AgentInvited a when s.Stage == CallStage.AddingAgent && a.Attempt == s.AgentAttempt && s.InvitedAgentId is null =>
                 new(s with { InvitedAgentId = a.AgentId, InvitedAgentRawId = a.AgentRawId, AgentsTried = s.AgentsTried.Add(a.AgentId) }, [new RecordCall()]),
             NoAgentAvailable n when s.Stage == CallStage.AddingAgent && n.Attempt == s.AgentAttempt && s.InvitedAgentId is null => NobodyLeft(s, now, timings),
+            // Ask the service before giving up on agents: ending as agent_unavailable would call back a shopper who hung up.
+            // The agent counts as tried, so a call the service keeps refusing still runs out of agents.
+            InviteFoundNoCall n when s.Stage == CallStage.AddingAgent && n.Attempt == s.AgentAttempt && s.InvitedAgentId is null && !s.Reconciling =>
+                new(s with { AgentsTried = s.AgentsTried.Add(n.AgentId), Detail = n.Detail, Reconciling = true, ReconcilingFor = CallDeadlineKind.AgentInvitation, Deadline = null }, [new Reconcile()]),
             AgentJoined j when s.Stage == CallStage.AddingAgent && j.Attempt == s.AgentAttempt && s.InvitedAgentId is not null => Talking(s, now, timings),
             AgentDidNotJoin f when s.Stage == CallStage.AddingAgent && f.Attempt == s.AgentAttempt && s.InvitedAgentId is not null =>
                 NextAgent(s with { Detail = $"agent {s.InvitedAgentId} did not join ({f.Detail})" }, now, timings),

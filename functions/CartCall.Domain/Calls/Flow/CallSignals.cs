@@ -13,6 +13,7 @@ namespace CartCall.Domain.Calls.Flow;
 [JsonDerivedType(typeof(ShopperNotReached), "shopper_not_reached")]
 [JsonDerivedType(typeof(AgentInvited), "agent_invited")]
 [JsonDerivedType(typeof(NoAgentAvailable), "no_agent_available")]
+[JsonDerivedType(typeof(InviteFoundNoCall), "invite_found_no_call")]
 [JsonDerivedType(typeof(AgentJoined), "agent_joined")]
 [JsonDerivedType(typeof(AgentDidNotJoin), "agent_did_not_join")]
 [JsonDerivedType(typeof(ParticipantsChanged), "participants_changed")]
@@ -42,6 +43,12 @@ public sealed record AgentInvited(int Attempt, string AgentId, string AgentRawId
 
 /// <summary>No agent was left to invite.</summary>
 public sealed record NoAgentAvailable(int Attempt) : CallSignal;
+
+/// <summary>
+/// The service refused to add agent <paramref name="AgentId"/> because the call is not (or no longer) established: the
+/// shopper most likely hung up and its callback is still on the way. Not the agent's refusal.
+/// </summary>
+public sealed record InviteFoundNoCall(int Attempt, string AgentId, string Detail) : CallSignal;
 
 public sealed record AgentJoined(int Attempt) : CallSignal;
 

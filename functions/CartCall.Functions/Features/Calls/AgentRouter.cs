@@ -62,6 +62,13 @@ public sealed partial class AgentRouter(
                 LogInviting(callId, agent.Id, attempt);
                 return new AgentInvited(attempt, agent.Id, who.RawId);
             }
+            catch (AcsRequestFailedException e) when (e.ErrorCode is "CallNotEstablished" or "CallNotFound")
+            {
+                // The call is gone (the shopper hung up as the agent was being added), not the agent: the flow checks the call.
+                LogCallGone(callId, agent.Id, e.ErrorCode);
+                await agents.ReleaseAsync(call.MerchantId, agent.Id, callId, talked: false, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+                return new InviteFoundNoCall(attempt, agent.Id, $"the call was not established when agent {agent.Id} was added ({e.ErrorCode})");
+            }
             catch (AcsRequestFailedException e) when (e.Status is >= 400 and < 500 and not 408 and not 429)
             {
                 LogInviteRefused(e, callId, agent.Id);
@@ -85,6 +92,9 @@ public sealed partial class AgentRouter(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: ACS refused to invite agent {AgentId}")]
     private partial void LogInviteRefused(Exception e, string callId, string agentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} not added, the call is gone ({ErrorCode})")]
+    private partial void LogCallGone(string callId, string agentId, string? errorCode);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: no agent left to try after {Tried}")]
     private partial void LogNoAgent(string callId, int tried);

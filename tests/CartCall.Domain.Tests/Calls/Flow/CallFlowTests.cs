@@ -132,6 +132,32 @@ public sealed class CallFlowTests
     }
 
     [Fact]
+    public void AnInviteThatFindsNoCall_IsChecked_AndAHungUpShopperIsNotCalledBack()
+    {
+        var d = new Driver(Plan()).Send(new Dialled("c")).Send(new ShopperConnected(T0, "c")).Send(new InviteFoundNoCall(1, "alice", "not established"));
+        Assert.Contains(new Reconcile(), d.Last);
+        Assert.True(d.State.Reconciling);
+
+        d.Send(new Reconciled(CallExists: false, []));
+
+        Assert.Equal(CallStage.Ended, d.State.Stage);
+        Assert.Equal(CallOutcomes.ShopperHungUp, d.State.Outcome);
+        Assert.Empty(d.Commands.OfType<ScheduleCallback>());
+        Assert.Empty(d.Commands.OfType<PlayPrompt>());
+    }
+
+    [Fact]
+    public void AnInviteThatFindsNoCall_WhileTheShopperIsStillThere_TriesTheNextAgent_NotTheSameOne()
+    {
+        var d = new Driver(Plan()).Send(new Dialled("c")).Send(new ShopperConnected(T0, "c")).Send(new InviteFoundNoCall(1, "alice", "not established"))
+            .Send(new Reconciled(CallExists: true, [Shopper]));
+
+        var invite = Assert.Single(d.Last.OfType<InviteAgent>());
+        Assert.Equal(2, invite.Attempt);
+        Assert.Contains("alice", invite.AlreadyTried);
+    }
+
+    [Fact]
     public void ACallback_ThatFindsNobodyEither_DoesNotScheduleAnother()
     {
         var d = new Driver(Plan() with { IsCallback = true }).Send(new Dialled("c")).Send(new ShopperConnected(T0, "c")).Send(new NoAgentAvailable(1))

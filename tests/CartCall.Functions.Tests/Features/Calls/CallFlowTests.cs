@@ -47,9 +47,10 @@ public sealed class CallFlowTests(CallsFixture app)
     {
         var shopper = NewNumber();
         var agent = NewNumber();
-        var (merchant, session, offer) = await SetUpAsync(("alice", agent, PartyScript.Answers(TimeSpan.FromMilliseconds(100))));
+        // The agent ends the call a second after joining: a shopper hanging up on a timer can beat the agent on a loaded machine.
+        var (merchant, session, offer) = await SetUpAsync(("alice", agent, PartyScript.Answers(TimeSpan.FromMilliseconds(100)) with { HangUpAfter = TimeSpan.FromSeconds(1) }));
         // Rings long enough for the create-call reply to land first, so "ringing" is pushed before "connected".
-        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(800)) with { HangUpAfter = TimeSpan.FromSeconds(1.5) };
+        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(800));
 
         var accepted = await AcceptedAsync(await app.AcceptAsync(offer, merchant, session, null, false, CallsFixture.PhonePreferences(shopper)));
 
@@ -211,10 +212,10 @@ public sealed class CallFlowTests(CallsFixture app)
     public async Task CallbacksDeliveredTwice_AreAppliedOnce()
     {
         var shopper = NewNumber();
-        var (merchant, session, offer) = await SetUpAsync(("alice", NewNumber(), PartyScript.Answers(TimeSpan.FromMilliseconds(100))));
+        // The agent ends the call a second after joining (see CallbacksOutOfOrder).
+        var (merchant, session, offer) = await SetUpAsync(("alice", NewNumber(), PartyScript.Answers(TimeSpan.FromMilliseconds(100)) with { HangUpAfter = TimeSpan.FromSeconds(1) }));
         app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50)) with
         {
-            HangUpAfter = TimeSpan.FromSeconds(1.5),
             Faults = new AcsFaults { DeliverTwice = true },
         };
 
@@ -237,10 +238,10 @@ public sealed class CallFlowTests(CallsFixture app)
     public async Task CallbacksBeforeTheCreateCallReply_StillDriveTheCall()
     {
         var shopper = NewNumber();
-        var (merchant, session, offer) = await SetUpAsync(("alice", NewNumber(), PartyScript.Answers(TimeSpan.FromMilliseconds(100))));
+        // The agent ends the call a second after joining (see CallbacksOutOfOrder).
+        var (merchant, session, offer) = await SetUpAsync(("alice", NewNumber(), PartyScript.Answers(TimeSpan.FromMilliseconds(100)) with { HangUpAfter = TimeSpan.FromSeconds(1) }));
         app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(20)) with
         {
-            HangUpAfter = TimeSpan.FromSeconds(1.5),
             Faults = new AcsFaults { CallbacksBeforeReply = true },
         };
 
