@@ -176,6 +176,20 @@ public sealed class AppFixture : IAsyncLifetime
         cart = new { currency, items = new[] { new { sku = "SKU-1", title = "Espresso machine", quantity, unitPrice = price, unitCost = price * 0.5m } } },
     };
 
+    /// <summary>A shopper who hesitates at checkout, payment failing twice: enough for the default model to offer a call.</summary>
+    public static IReadOnlyList<object> HesitantCheckout(string sessionId, DateTimeOffset now) =>
+    [
+        CartEvent(sessionId, "item_added", now.AddMinutes(-9), price: 240m),
+        CartEvent(sessionId, "checkout_started", now.AddMinutes(-8), price: 240m),
+        CartEvent(sessionId, "shipping_viewed", now.AddMinutes(-7), price: 240m),
+        CartEvent(sessionId, "payment_failed", now.AddMinutes(-2), price: 240m),
+        CartEvent(sessionId, "payment_failed", now, price: 240m),
+    ];
+
+    /// <summary>A session id the merchant's holdout (half of sessions) puts in <paramref name="arm"/>.</summary>
+    public static string SessionIn(string merchantId, CartCall.Domain.Experiments.ExperimentArm arm, string prefix) =>
+        Enumerable.Range(0, 1000).Select(i => $"{prefix}-{i}").First(s => CartCall.Domain.Experiments.HoldoutAssignment.Assign(merchantId, s, 0.5) == arm);
+
     public static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
 
     /// <summary>An offer as Event Grid would deliver it, posted to DeliverOffer with the delivery key; returns it.</summary>

@@ -35,19 +35,14 @@ public sealed class ExperimentFlowTests(OfferFlowFixture flow)
 
     private async Task<List<JsonNode>> HesitantCheckoutAsync(string merchant, string session)
     {
-        var now = flow.Clock.GetUtcNow();
-        return
-        [
-            await PostAsync(merchant, AppFixture.CartEvent(session, "item_added", now.AddMinutes(-9), price: 240m)),
-            await PostAsync(merchant, AppFixture.CartEvent(session, "checkout_started", now.AddMinutes(-8), price: 240m)),
-            await PostAsync(merchant, AppFixture.CartEvent(session, "shipping_viewed", now.AddMinutes(-7), price: 240m)),
-            await PostAsync(merchant, AppFixture.CartEvent(session, "payment_failed", now.AddMinutes(-2), price: 240m)),
-            await PostAsync(merchant, AppFixture.CartEvent(session, "payment_failed", now, price: 240m)),
-        ];
-    }
+        var answers = new List<JsonNode>();
+        foreach (var cartEvent in AppFixture.HesitantCheckout(session, flow.Clock.GetUtcNow()))
+        {
+            answers.Add(await PostAsync(merchant, cartEvent));
+        }
 
-    private static string SessionIn(string merchant, ExperimentArm arm, string prefix) =>
-        Enumerable.Range(0, 1000).Select(i => $"{prefix}-{i}").First(s => HoldoutAssignment.Assign(merchant, s, 0.5) == arm);
+        return answers;
+    }
 
     private async Task<TableEntity?> ExperimentRowAsync(string merchant, string session, Func<TableEntity, bool> done)
     {
@@ -78,8 +73,8 @@ public sealed class ExperimentFlowTests(OfferFlowFixture flow)
     public async Task ControlSession_IsDecidedAndCountedLikeAnyOther_ButItsOfferIsNeverPublishedNorAnnounced()
     {
         var merchant = await flow.CreateMerchantAsync(d => d["experiment"] = new { holdoutShare = 0.5, attributionWindowHours = 24 });
-        var control = SessionIn(merchant, ExperimentArm.Control, "s-ho");
-        var treatment = SessionIn(merchant, ExperimentArm.Treatment, "s-ho");
+        var control = AppFixture.SessionIn(merchant, ExperimentArm.Control, "s-ho");
+        var treatment = AppFixture.SessionIn(merchant, ExperimentArm.Treatment, "s-ho");
 
         var controlAnswers = await HesitantCheckoutAsync(merchant, control);
         var treatmentAnswers = await HesitantCheckoutAsync(merchant, treatment);

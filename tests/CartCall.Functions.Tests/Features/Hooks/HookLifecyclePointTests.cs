@@ -82,8 +82,8 @@ public sealed class HookLifecyclePointTests(HooksAppFixture app)
         await app.AddAgentAsync(merchant, "alice", NewNumber());
         await using var server = await LoopbackHookServer.StartAsync((context, _) => Task.CompletedTask);
         await app.RegisterAsync(merchant, "crm", HooksAppFixture.Webhook(server.Url, HookPoints.OfferProposed));
-        var control = SessionIn(merchant, ExperimentArm.Control);
-        var treatment = SessionIn(merchant, ExperimentArm.Treatment);
+        var control = AppFixture.SessionIn(merchant, ExperimentArm.Control, "s-Control");
+        var treatment = AppFixture.SessionIn(merchant, ExperimentArm.Treatment, "s-Treatment");
 
         var controlAnswers = await HesitantCheckoutAsync(merchant, control);
         var treatmentAnswers = await HesitantCheckoutAsync(merchant, treatment);
@@ -263,20 +263,15 @@ public sealed class HookLifecyclePointTests(HooksAppFixture app)
     private static string? OfferOf(LoopbackHookServer.Received request) =>
         JsonNode.Parse(request.Body)?["data"]?["offer"]?["offerId"]?.GetValue<string>();
 
-    private static string SessionIn(string merchant, ExperimentArm arm) =>
-        Enumerable.Range(0, 1000).Select(i => $"s-{arm}-{i}").First(s => HoldoutAssignment.Assign(merchant, s, 0.5) == arm);
-
     private async Task<List<JsonNode>> HesitantCheckoutAsync(string merchant, string session)
     {
-        var now = DateTimeOffset.UtcNow;
-        return
-        [
-            await PostAsync(merchant, AppFixture.CartEvent(session, "item_added", now.AddMinutes(-9), price: 240m)),
-            await PostAsync(merchant, AppFixture.CartEvent(session, "checkout_started", now.AddMinutes(-8), price: 240m)),
-            await PostAsync(merchant, AppFixture.CartEvent(session, "shipping_viewed", now.AddMinutes(-7), price: 240m)),
-            await PostAsync(merchant, AppFixture.CartEvent(session, "payment_failed", now.AddMinutes(-2), price: 240m)),
-            await PostAsync(merchant, AppFixture.CartEvent(session, "payment_failed", now, price: 240m)),
-        ];
+        var answers = new List<JsonNode>();
+        foreach (var cartEvent in AppFixture.HesitantCheckout(session, DateTimeOffset.UtcNow))
+        {
+            answers.Add(await PostAsync(merchant, cartEvent));
+        }
+
+        return answers;
     }
 
     private async Task<JsonNode> PostAsync(string merchant, object cartEvent)
