@@ -76,6 +76,7 @@ public sealed record AcceptOfferOutcome(AcceptRefusal Refusal, AcceptOfferRespon
 /// </summary>
 public sealed partial class AcceptOfferService(
     TableOfferStore offers,
+    OfferAnswerService answers,
     IMerchantStore merchants,
     ISessionStore sessions,
     TableAgentStore agents,
@@ -87,7 +88,6 @@ public sealed partial class AcceptOfferService(
     ShopperPreferencesService preferences,
     Billing.BillingService billing,
     IOptions<Adapters.Stripe.StripeOptions> stripe,
-    OptimisticConcurrency concurrency,
     IOptions<CallsOptions> options,
     TimeProvider time,
     ILogger<AcceptOfferService> logger)
@@ -246,6 +246,21 @@ public sealed partial class AcceptOfferService(
             reason += $" Deferred by the shopper's quiet hours to {at.ToString("O", CultureInfo.InvariantCulture)}.";
         }
 
+        // The offer is claimed before its call exists: a dismissal that got in first (and released the hold it found)
+        // refuses this accept, and one that comes later finds the offer accepted and leaves the hold to the call.
+        switch (await answers.ClaimForCallAsync(offer, callId, cancellationToken).ConfigureAwait(false))
+        {
+            case OfferAnswerResult.NoLongerOpen:
+                await counters.ReleaseAsync(merchant.Id, reservation, cancellationToken).ConfigureAwait(false);
+                // The dismissal may have looked for the hold before this accept stored it; nobody else would cancel it.
+                await billing.ReleaseHoldAsync(callId, "dismissed", cancellationToken).ConfigureAwait(false);
+                LogClaimRefused(callId, offerId);
+                return AcceptOfferOutcome.Refused(AcceptRefusal.Conflict, "The offer was dismissed or expired meanwhile; it can no longer be accepted.");
+            case OfferAnswerResult.Contended:
+                await counters.ReleaseAsync(merchant.Id, reservation, cancellationToken).ConfigureAwait(false);
+                throw new ConcurrencyConflictException($"Offer {offerId} kept changing while it was being accepted; retry.");
+        }
+
         var call = new CallRecord
         {
             CallId = callId,
@@ -279,7 +294,6 @@ public sealed partial class AcceptOfferService(
         }
 
         await starter.StartAsync(created, cancellationToken).ConfigureAwait(false);
-        await MarkAcceptedAsync(offer, callId, now, cancellationToken).ConfigureAwait(false);
         await notifier.NotifyAsync(created, null, cancellationToken).ConfigureAwait(false);
         LogAccepted(callId, merchant.Id, offerId, mode, created.Status, reason);
 
@@ -315,36 +329,6 @@ public sealed partial class AcceptOfferService(
             Location(call.CallId));
     }
 
-    /// <summary>Marks the offer accepted, under the app's concurrency policy; an offer that stays contended keeps its state (the call stands).</summary>
-    private async Task MarkAcceptedAsync(OfferRecord offer, string callId, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        OfferRecord? current = offer;
-        try
-        {
-            await concurrency.ExecuteAsync($"Offer {offer.Offer.OfferId}", async ct =>
-            {
-                current ??= await offers.GetAsync(offer.Offer.OfferId, ct).ConfigureAwait(false);
-                if (current is null)
-                {
-                    return;
-                }
-
-                current.Status = OfferStatus.Accepted;
-                current.AnsweredAt ??= now;
-                current.CallId = callId;
-                if (!await offers.TryUpdateAsync(current, ct).ConfigureAwait(false))
-                {
-                    current = null;
-                    throw OptimisticConcurrency.Lost($"Offer {offer.Offer.OfferId}");
-                }
-            }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ConcurrencyConflictException e)
-        {
-            LogMarkLost(e, offer.Offer.OfferId, callId);
-        }
-    }
-
     private async Task<CallCart> CartAsync(OfferRecord offer, CancellationToken cancellationToken)
     {
         var o = offer.Offer;
@@ -373,6 +357,6 @@ public sealed partial class AcceptOfferService(
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId} accepted again; answering with it as it is ({Status})")]
     private partial void LogRepeated(string callId, CallStatus status);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Offer {OfferId} stayed contended; call {CallId} stands but the offer is not marked accepted")]
-    private partial void LogMarkLost(Exception e, string offerId, string callId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId} not placed: offer {OfferId} was dismissed or expired while it was being accepted")]
+    private partial void LogClaimRefused(string callId, string offerId);
 }

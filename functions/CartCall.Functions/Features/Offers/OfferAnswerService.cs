@@ -17,6 +17,9 @@ public enum OfferAnswerResult
 
     /// <summary>A dismissal of an offer the shopper has accepted.</summary>
     AlreadyAccepted,
+
+    /// <summary>An accept of an offer the shopper has dismissed, or that expired, meanwhile.</summary>
+    NoLongerOpen,
 }
 
 /// <summary>
@@ -53,6 +56,33 @@ public sealed partial class OfferAnswerService(
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The accept's claim on the offer, made before its call exists: a pending or shown offer becomes accepted for
+    /// <paramref name="callId"/>. The offer's ETag decides between an accept and a dismissal that race: whichever moves
+    /// the offer first wins, and the other is refused, so a paid offer's hold is either kept for its call or released
+    /// by the dismissal, never both. A repeated accept of the same call is <see cref="OfferAnswerResult.Unchanged"/>.
+    /// </summary>
+    public async Task<OfferAnswerResult> ClaimForCallAsync(OfferRecord offer, string callId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(offer);
+        var now = time.GetUtcNow();
+        var closed = false;
+        var result = await UpdateAsync(offer, r =>
+        {
+            closed = r.Status is not (OfferStatus.Pending or OfferStatus.Shown or OfferStatus.Accepted);
+            if (closed || r.Status == OfferStatus.Accepted)
+            {
+                return false;
+            }
+
+            r.Status = OfferStatus.Accepted;
+            r.AnsweredAt = now;
+            r.CallId = callId;
+            return true;
+        }, cancellationToken).ConfigureAwait(false);
+        return result != OfferAnswerResult.Contended && closed ? OfferAnswerResult.NoLongerOpen : result;
     }
 
     /// <summary>The shopper said no: a pending, shown or expired offer becomes dismissed, and the session counts it once.</summary>

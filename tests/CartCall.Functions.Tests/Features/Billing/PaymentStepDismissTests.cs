@@ -86,6 +86,72 @@ public sealed class PaymentStepDismissTests(CallsFixture app)
         Assert.True(ledger["balanced"]!.GetValue<bool>(), ledger.ToJsonString());
     }
 
+    [Fact]
+    public async Task DismissalArrivingWhileTheAcceptPlacesTheHold_WinsTheOffer_NoCallIsPlaced_AndTheHoldIsCancelled()
+    {
+        var (merchant, session, offer) = await CallBillingFlow.MerchantOnPlanAsync(app, CallBillingFlow.Paid);
+        var callId = CallIds.ForOffer(offer);
+        var dismissals = 0;
+        HttpStatusCode? dismissed = null;
+        // The shopper taps "Not now" the moment Stripe has authorised the card, before the accept has stored the hold:
+        // the dismissal finds no hold to release, and the offer is still open when it gets there.
+        app.Stripe.AfterEffect = (method, path) =>
+        {
+            if (method == "POST" && path == "/v1/payment_intents" && Interlocked.Increment(ref dismissals) == 1)
+            {
+                using var widget = app.WidgetClient(merchant);
+                dismissed = widget.PostAsJsonAsync($"/api/offers/{offer}/dismiss", new { merchantId = merchant, sessionId = session })
+                    .GetAwaiter().GetResult().StatusCode;
+            }
+        };
+        HttpResponseMessage accept;
+        try
+        {
+            using var client = app.WidgetClient(merchant);
+            accept = await client.PostAsJsonAsync($"/api/offers/{offer}/accept", new
+            {
+                merchantId = merchant, sessionId = session, browserCanDoAudio = false,
+                preferences = CallsFixture.PhonePreferences(CallBillingFlow.NewNumber()), paymentMethod = "pm_card_visa",
+            });
+        }
+        finally
+        {
+            app.Stripe.AfterEffect = null;
+        }
+
+        Assert.Equal(HttpStatusCode.NoContent, dismissed);
+        Assert.True(accept.StatusCode == HttpStatusCode.Conflict, $"{(int)accept.StatusCode}: {await accept.Content.ReadAsStringAsync()}");
+        Assert.Null(await app.CallAsync(callId));
+        var hold = await new TableShopperHoldStore(app.Storage).GetAsync(callId, CancellationToken.None);
+        Assert.Equal(HoldStatus.Cancelled, hold!.Status);
+        var intent = Intent(hold.PaymentId);
+        Assert.Equal("canceled", intent["status"]!.GetValue<string>());
+        Assert.Equal(0, intent["amount_received"]!.GetValue<long>());
+        var ledger = await CallBillingFlow.LedgerWhenAsync(app, merchant, l => true);
+        Assert.True(ledger["balanced"]!.GetValue<bool>(), ledger.ToJsonString());
+    }
+
+    [Fact]
+    public async Task DismissalAfterThePaidAcceptClaimedTheOffer_IsRefused_AndTheCallKeepsItsHold()
+    {
+        var (merchant, session, offer) = await CallBillingFlow.MerchantOnPlanAsync(app, CallBillingFlow.Paid);
+        var callId = CallIds.ForOffer(offer);
+        using var client = app.WidgetClient(merchant);
+        var accept = await client.PostAsJsonAsync($"/api/offers/{offer}/accept", new
+        {
+            merchantId = merchant, sessionId = session, browserCanDoAudio = false,
+            preferences = CallsFixture.PhonePreferences(CallBillingFlow.NewNumber()), paymentMethod = "pm_card_visa",
+        });
+        Assert.True(accept.StatusCode == HttpStatusCode.Accepted, $"{(int)accept.StatusCode}: {await accept.Content.ReadAsStringAsync()}");
+
+        var late = await client.PostAsJsonAsync($"/api/offers/{offer}/dismiss", new { merchantId = merchant, sessionId = session });
+
+        Assert.Equal(HttpStatusCode.Conflict, late.StatusCode);
+        var hold = await new TableShopperHoldStore(app.Storage).GetAsync(callId, CancellationToken.None);
+        Assert.NotEqual(HoldStatus.Cancelled, hold!.Status);
+        Assert.NotNull(await app.CallAsync(callId));
+    }
+
     private async Task<JsonNode> PaymentRequiredAsync(string merchant, string session, string offer)
     {
         using var client = app.WidgetClient(merchant);
