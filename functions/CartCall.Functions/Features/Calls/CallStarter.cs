@@ -1,9 +1,9 @@
 using CartCall.Domain.Calls.Flow;
 using CartCall.Domain.Hooks;
 using CartCall.Functions.Features.Hooks;
+using CartCall.Functions.Hosting;
 using Microsoft.DurableTask;
 using CartCall.Domain.Preferences;
-using Grpc.Core;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Options;
 
@@ -100,19 +100,11 @@ public sealed partial class DurableCallStarter(
             client, new HookFanOutInput(HookPoints.OfferAccepted, call.OfferId, call.MerchantId, null, call.CreatedAt), cancellationToken);
 
     /// <summary>Starts the call's orchestration unless an instance under its id exists, in any state.</summary>
-    public static async Task EnsureStartedAsync(DurableTaskClient client, CallRecord call, CallOrchestrationInput input, CancellationToken cancellationToken)
+    public static Task EnsureStartedAsync(DurableTaskClient client, CallRecord call, CallOrchestrationInput input, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(call);
-        try
-        {
-            var start = new StartOrchestrationOptions(call.CallId).WithDedupeStatuses([.. StartOrchestrationOptionsExtensions.ValidDedupeStatuses]);
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(CallOrchestrator), input, start, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException || e is RpcException { StatusCode: StatusCode.AlreadyExists })
-        {
-            // Started already (a repeated accept, a concurrent start): one orchestration per call.
-        }
+        // Started already (a repeated accept, a concurrent start): one orchestration per call.
+        return client.StartOnceAsync(nameof(CallOrchestrator), input, call.CallId, cancellationToken);
     }
 
     private async Task DialEarlyAsync(CallRecord call, CallOrchestrationInput input, CancellationToken cancellationToken)

@@ -1,5 +1,5 @@
 using CartCall.Domain.Hooks;
-using Grpc.Core;
+using CartCall.Functions.Hosting;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
@@ -46,21 +46,10 @@ public static class HookFanOutOrchestrator
     /// no second run, so the occurrence's hooks run once however often it is asked for.
     /// </summary>
     /// <returns>False when the occurrence's fan-out had been started before.</returns>
-    public static async Task<bool> StartOnceAsync(DurableTaskClient client, HookFanOutInput input, CancellationToken cancellationToken)
+    public static Task<bool> StartOnceAsync(DurableTaskClient client, HookFanOutInput input, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(input);
-        try
-        {
-            var start = new StartOrchestrationOptions(InstanceId(input.Point, input.OccurrenceId))
-                .WithDedupeStatuses([.. StartOrchestrationOptionsExtensions.ValidDedupeStatuses]);
-            await client.ScheduleNewOrchestrationInstanceAsync(nameof(HookFanOutOrchestrator), input, start, cancellationToken).ConfigureAwait(false);
-            return true;
-        }
-        catch (Exception e) when (e is DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException || e is RpcException { StatusCode: StatusCode.AlreadyExists })
-        {
-            return false;
-        }
+        return client.StartOnceAsync(nameof(HookFanOutOrchestrator), input, InstanceId(input.Point, input.OccurrenceId), cancellationToken);
     }
 
     [Function(nameof(HookFanOutOrchestrator))]

@@ -2,7 +2,6 @@ using CartCall.Domain.Hooks;
 using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Features.OpenApi;
 using CartCall.Functions.Hosting;
-using Grpc.Core;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 
@@ -43,15 +42,8 @@ public static class HookReplayOrchestrator
         }
 
         var input = new HookActivityInput(delivery.MerchantId, delivery.HookId, delivery.Point, delivery.OccurrenceId, delivery.IdempotencyKey, null);
-        try
-        {
-            await client.ScheduleNewOrchestrationInstanceAsync(
-                nameof(HookReplayOrchestrator), input, new StartOrchestrationOptions(InstanceId(key, delivery.Replays)), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException || e is RpcException { StatusCode: StatusCode.AlreadyExists })
-        {
-            // The same replay was started already.
-        }
+        // A replay asked for twice starts once: the id carries the delivery's replay count.
+        await client.StartOnceAsync(nameof(HookReplayOrchestrator), input, InstanceId(key, delivery.Replays), cancellationToken).ConfigureAwait(false);
 
         return delivery.IdempotencyKey;
     }
