@@ -20,6 +20,7 @@ public enum DecisionReasonCode
     DailyBudgetExhausted,
     EmptyCart,
     NotInCheckout,
+    DailySpendBudgetExhausted,
 }
 
 public sealed record DecisionReason(DecisionReasonCode Code, string Message);

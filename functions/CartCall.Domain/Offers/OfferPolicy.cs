@@ -101,6 +101,14 @@ public static class OfferPolicy
                 Invariant($"Today's budget of {s.DailyOfferBudget} offer(s) is used up.")));
         }
 
+        // Real spending, not offers, is what the merchant's money runs out on: calls that ran long or on dear routes
+        // use the day's budget up sooner than the offer count says.
+        if (s.DailySpendBudget is { } spendBudget && c.SpentToday >= spendBudget)
+        {
+            reasons.Add(new(DecisionReasonCode.DailySpendBudgetExhausted,
+                Invariant($"Today's calls have been billed {c.SpentToday:0.00}, which reaches the daily spending budget of {spendBudget:0.00}.")));
+        }
+
         if (reasons.Count > 0)
         {
             return new OfferDecision(false, ev, score, reasons);

@@ -95,12 +95,15 @@ public sealed record FrequencyCaps(
 
 /// <summary>Everything a merchant configures about when to offer a call.</summary>
 /// <param name="DailyOfferBudget">Offers the merchant will pay for per day, across all shoppers.</param>
+/// <param name="DailySpendBudget">What the merchant will spend on calls per day, in the currency its plan bills in,
+/// counted from what ended calls were actually billed (<see cref="OfferCounters.SpentToday"/>); null: no limit.</param>
 public sealed record OfferPolicySettings(
     ValueModel Value,
     ScoringThresholds Thresholds,
     BusinessHours Hours,
     FrequencyCaps Caps,
-    int DailyOfferBudget)
+    int DailyOfferBudget,
+    decimal? DailySpendBudget = null)
 {
     /// <summary>All problems, for options validation at start-up and for the admin API's 400s.</summary>
     public IReadOnlyList<string> Validate()
@@ -115,18 +118,25 @@ public sealed record OfferPolicySettings(
             problems.Add("dailyOfferBudget must not be negative.");
         }
 
+        if (DailySpendBudget < 0)
+        {
+            problems.Add("dailySpendBudget must not be negative.");
+        }
+
         return problems;
     }
 }
 
 /// <summary>Counts the app keeps (per merchant, session and shopper) and the agents free right now.</summary>
+/// <param name="SpentToday">What the merchant's calls that ended today were billed, in major units of its plan's currency.</param>
 public sealed record OfferCounters(
     int OffersToday,
     int OffersThisSession,
     int OffersToShopperToday,
     int DismissalsThisSession,
     DateTimeOffset? LastOfferAt,
-    int AvailableAgents);
+    int AvailableAgents,
+    decimal SpentToday = 0);
 
 /// <summary>
 /// What a merchant who configures nothing gets: tuned on the shopper simulator's behaviour model (figures and method in

@@ -47,6 +47,8 @@ public class OfferPolicyPropertyTests
         from hours in Hours
         from caps in Gen.ArrayOf(Gen.Frequency((8, Gen.Choose(1, 3)), (1, Gen.Constant(0))), 4)
         from budget in Gen.Frequency((8, Gen.Choose(1, 5)), (1, Gen.Constant(0)))
+        from spendBudget in Gen.Frequency((3, Gen.Constant<decimal?>(null)), (3, Money(10_000).Select(m => (decimal?)m)))
+        from spent in Gen.Frequency((6, Money(5_000)), (1, Money(20_000)))
         from offersToday in Under(budget)
         from offersThisSession in Under(caps[0])
         from offersToShopper in Under(caps[1])
@@ -64,9 +66,10 @@ public class OfferPolicyPropertyTests
                 new ScoringThresholds(minScore, minCart, requireCheckout),
                 hours.Hours,
                 new FrequencyCaps(caps[0], caps[1], TimeSpan.FromSeconds(caps[2] * 150), caps[3]),
-                budget),
+                budget,
+                spendBudget),
             new OfferCounters(offersToday, offersThisSession, offersToShopper, dismissals,
-                lastOfferSecondsAgo is { } ago ? now.AddSeconds(-ago) : null, agents),
+                lastOfferSecondsAgo is { } ago ? now.AddSeconds(-ago) : null, agents, spent),
             now,
             completed,
             hours.Kind);
@@ -106,6 +109,7 @@ public class OfferPolicyPropertyTests
         FailIf(c.Counters.LastOfferAt is { } last && c.Now - last < s.Caps.MinTimeBetweenOffers, DecisionReasonCode.TooSoonAfterLastOffer);
         FailIf(c.Counters.DismissalsThisSession >= s.Caps.MaxDismissalsPerSession, DecisionReasonCode.DismissedTooOften);
         FailIf(c.Counters.OffersToday >= s.DailyOfferBudget, DecisionReasonCode.DailyBudgetExhausted);
+        FailIf(s.DailySpendBudget is { } spendBudget && c.Counters.SpentToday >= spendBudget, DecisionReasonCode.DailySpendBudgetExhausted);
         return failing;
     }
 

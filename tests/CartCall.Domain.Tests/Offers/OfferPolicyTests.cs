@@ -116,8 +116,36 @@ public class OfferPolicyTests
             Thresholds = new ScoringThresholds(1.2, -5m),
             Caps = Settings.Caps with { MaxOffersPerSession = -1 },
             DailyOfferBudget = -1,
+            DailySpendBudget = -0.01m,
         };
-        Assert.Equal(7, bad.Validate().Count);
+        Assert.Equal(8, bad.Validate().Count);
+        Assert.Contains("dailySpendBudget must not be negative.", bad.Validate());
         Assert.Empty(Settings.Validate());
+    }
+
+    [Fact]
+    public void Decide_WhenTodaysCallsHaveBeenBilledTheSpendingBudget_Declines_AndSaysHowMuch()
+    {
+        var budgeted = Settings with { DailySpendBudget = 40m };
+
+        Assert.True(Decide(s: budgeted, c: Quiet with { SpentToday = 39.99m }).Propose);
+        var decision = Decide(s: budgeted, c: Quiet with { SpentToday = 40m });
+
+        Assert.False(decision.Propose);
+        var reason = Assert.Single(decision.Reasons);
+        Assert.Equal(DecisionReasonCode.DailySpendBudgetExhausted, reason.Code);
+        Assert.Equal("Today's calls have been billed 40.00, which reaches the daily spending budget of 40.00.", reason.Message);
+    }
+
+    [Fact]
+    public void Decide_WithoutASpendingBudget_IgnoresWhatWasSpent()
+    {
+        Assert.True(Decide(c: Quiet with { SpentToday = 1_000_000m }).Propose);
+    }
+
+    [Fact]
+    public void Decide_WithASpendingBudgetOfZero_NeverProposes()
+    {
+        Assert.True(Decide(s: Settings with { DailySpendBudget = 0m }).HasReason(DecisionReasonCode.DailySpendBudgetExhausted));
     }
 }

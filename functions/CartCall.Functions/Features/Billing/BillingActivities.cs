@@ -1,5 +1,6 @@
 using CartCall.Domain.Preferences;
 using CartCall.Functions.Features.Calls;
+using CartCall.Functions.Features.Merchants;
 using Microsoft.DurableTask;
 
 namespace CartCall.Functions.Features.Billing;
@@ -10,7 +11,8 @@ namespace CartCall.Functions.Features.Billing;
 /// idempotency key made from the call id), so a retried activity, a replayed orchestration or a worker killed half way
 /// through posts and charges once.
 /// </summary>
-public sealed partial class BillingActivities(TableCallStore calls, BillingService billing, ILogger<BillingActivities> logger)
+public sealed partial class BillingActivities(
+    TableCallStore calls, BillingService billing, IMerchantStore merchants, TableDailySpend spend, ILogger<BillingActivities> logger)
 {
     /// <summary>
     /// Provider outages last minutes, not seconds: keep trying for about half an hour before the orchestration gives
@@ -35,6 +37,14 @@ public sealed partial class BillingActivities(TableCallStore calls, BillingServi
         if (result.Outcome == CallBillingOutcome.Invalid)
         {
             LogInvalid(logger, callId, string.Join(" ", result.Problems));
+        }
+
+        // Budget feedback: what the call was billed counts against the merchant's daily spending budget, on the local
+        // day it ended, once per call however often this activity runs.
+        if (result is { Outcome: CallBillingOutcome.Billed, Rating: { TotalMinor: > 0 } rating }
+            && await merchants.GetAsync(call.MerchantId, cancellationToken).ConfigureAwait(false) is { } merchant)
+        {
+            await spend.AddAsync(merchant.Id, merchant.LocalDate(call.EndedAt.Value), callId, rating.Total, cancellationToken).ConfigureAwait(false);
         }
 
         return result.Outcome.ToString();

@@ -23,6 +23,7 @@ public static class BillingFeature
         services.AddSingleton<IPlanStore, TablePlanStore>();
         services.AddSingleton<IShopperHoldStore, TableShopperHoldStore>();
         services.AddSingleton<BillingService>();
+        services.AddSingleton<TableDailySpend>();
         services.AddSingleton<StatementService>();
         services.AddSingleton<Hooks.IHookEventSource, ChargeHookEvents>();
         return services;

@@ -34,6 +34,13 @@ public sealed class Merchant
     /// <summary>At most this many offers a day, counted in the merchant's time zone.</summary>
     public int DailyOfferBudget { get; set; } = 100;
 
+    /// <summary>
+    /// At most this much spent on calls a day (issue 13, budget feedback): what the calls that ended today, in the
+    /// merchant's time zone, were billed under its plan, in the plan's currency. Once reached, no more offers that day.
+    /// Null: no spending limit (the offer and call budgets still apply).
+    /// </summary>
+    public decimal? DailySpendBudget { get; set; }
+
     public FrequencyCapsDto FrequencyCaps { get; set; } = new();
 
     /// <summary>Origins the widget may run on (CORS and the browser's cart events).</summary>
@@ -87,7 +94,8 @@ public sealed class Merchant
             FrequencyCaps.MaxOffersPerShopperPerDay,
             TimeSpan.FromMinutes(FrequencyCaps.MinMinutesBetweenOffers),
             FrequencyCaps.MaxDismissalsPerSession),
-        DailyOfferBudget);
+        DailyOfferBudget,
+        DailySpendBudget);
 
     /// <summary>The weights the merchant configured: the defaults with its overrides.</summary>
     public ScoringWeights ToScoringWeights() => ScoringWeights.Default.With(Scoring.WeightOverrides);

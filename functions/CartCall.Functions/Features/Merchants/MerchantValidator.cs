@@ -7,6 +7,9 @@ namespace CartCall.Functions.Features.Merchants;
 /// <summary>Says, in words a storefront developer can act on, everything wrong with a merchant document.</summary>
 public static partial class MerchantValidator
 {
+    /// <summary>A daily call budget above a billion is a typo, and would overflow the minor units it is compared in.</summary>
+    public const decimal MaxDailySpendBudget = 1_000_000_000m;
+
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{1,62}$")]
     public static partial Regex IdPattern();
 
@@ -97,6 +100,11 @@ public static partial class MerchantValidator
         if (m.DailyOfferBudget < 0)
         {
             problems.Add("dailyOfferBudget must not be negative.");
+        }
+
+        if (m.DailySpendBudget is < 0 or > MaxDailySpendBudget)
+        {
+            problems.Add($"dailySpendBudget must be between 0 and {MaxDailySpendBudget} (in the currency of the merchant's plan), or null for no limit.");
         }
 
         var caps = m.FrequencyCaps;

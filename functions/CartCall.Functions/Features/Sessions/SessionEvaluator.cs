@@ -4,6 +4,7 @@ using CartCall.Domain.Experiments;
 using CartCall.Domain.Offers;
 using CartCall.Domain.Scoring;
 using CartCall.Functions.Features.Agents;
+using CartCall.Functions.Features.Billing;
 using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Features.Offers;
 using CartCall.Functions.Hosting;
@@ -36,6 +37,7 @@ public sealed record IngestResult(IngestOutcome Outcome, StoredDecision? Decisio
 public sealed partial class SessionEvaluator(
     ISessionStore sessions,
     TableOfferCounters counters,
+    TableDailySpend spend,
     TableAgentStore agents,
     OutboxDispatcher outbox,
     ReevaluationQueue checks,
@@ -301,9 +303,13 @@ public sealed partial class SessionEvaluator(
             var available = agents.CountAvailableAsync(merchant.Id, fresh: false, cancellationToken);
             var today = counters.ReadAsync(merchant.Id, merchantKey, cancellationToken);
             var shopperToday = shopperKey is null ? Task.FromResult(0) : counters.ReadAsync(merchant.Id, shopperKey, cancellationToken);
-            await Task.WhenAll(available, today, shopperToday).ConfigureAwait(false);
+            var spentToday = settings.DailySpendBudget is null ? Task.FromResult(0m) : spend.ReadAsync(merchant.Id, day, cancellationToken);
+            await Task.WhenAll(available, today, shopperToday, spentToday).ConfigureAwait(false);
 
-            var full = sessionOnly with { OffersToday = today.Result, OffersToShopperToday = shopperToday.Result, AvailableAgents = available.Result };
+            var full = sessionOnly with
+            {
+                OffersToday = today.Result, OffersToShopperToday = shopperToday.Result, AvailableAgents = available.Result, SpentToday = spentToday.Result,
+            };
             decision = OfferPolicy.Decide(score, features, settings, full, now, session.OrderCompleted);
             if (decision.Propose)
             {
