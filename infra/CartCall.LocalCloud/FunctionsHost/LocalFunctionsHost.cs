@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DurableTask.Core;
 using Azure.Storage.Queues;
 using CartCall.LocalCloud.FunctionsHost.Rpc;
@@ -63,6 +64,8 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
     private readonly ILogger logger;
     private readonly CancellationTokenSource stopping = new();
     private readonly List<Task> triggers = [];
+    private readonly ConcurrentDictionary<string, TimerTriggerScheduler> timers = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<Task, bool> manualRuns = new();
     private WebApplication? grpc;
     private WebApplication? front;
     private HttpTriggerProxy? proxy;
@@ -203,6 +206,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
         proxy = new HttpTriggerProxy(invoker, app.Services.GetRequiredService<IHttpForwarder>(),
             options.LoggerFactory.CreateLogger("CartCall.LocalCloud.FunctionsHost.Http"), options.FunctionTimeout);
         proxy.Map(app, Functions, HostJson.RoutePrefix);
+        app.MapPost("/admin/functions/{name}", RunByHand);
         // As the Functions host: a path no function serves is a plain 404.
         app.MapFallback(context =>
         {
@@ -210,6 +214,27 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
             return Task.CompletedTask;
         });
         return app;
+    }
+
+    /// <summary>
+    /// The host's way to run a function that HTTP does not trigger (<c>POST /admin/functions/{name}</c> with
+    /// <c>{"input": …}</c>): accepted at once (202), run in the background. As under Core Tools, the master key is not
+    /// asked for locally. Timers only: a queue function is run by putting its message on the queue.
+    /// </summary>
+    private IResult RunByHand(string name)
+    {
+        if (timers.TryGetValue(name, out var timer))
+        {
+            var run = Task.Run(() => timer.RunNowAsync(stopping.Token), CancellationToken.None);
+            manualRuns.TryAdd(run, true);
+            _ = run.ContinueWith(done => manualRuns.TryRemove(done, out _), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            return Results.Accepted();
+        }
+
+        return Functions.FirstOrDefault(f => string.Equals(f.Name, name, StringComparison.OrdinalIgnoreCase)) is { } function
+            ? Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Not a function to run by hand here.",
+                detail: $"'{function.Name}' is a {function.Kind} function; the local host runs timer functions by hand. Send it what triggers it instead.")
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such function.", detail: $"The app has no function '{name}'.");
     }
 
     private void StartTriggers(FunctionInvoker invoker)
@@ -225,8 +250,8 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
                 TriggerKind.Queue => new QueueTriggerListener(function, queues!,
                     options.QueuePollingInterval is { } poll ? HostJson.Queues with { MaxPollingInterval = poll } : HostJson.Queues, invoker,
                     options.LoggerFactory.CreateLogger("CartCall.LocalCloud.FunctionsHost.Queues"), options.FunctionTimeout).RunAsync(stopping.Token),
-                TriggerKind.Timer => new TimerTriggerScheduler(function, invoker, values, options.Time,
-                    options.LoggerFactory.CreateLogger("CartCall.LocalCloud.FunctionsHost.Timers")).RunAsync(stopping.Token),
+                TriggerKind.Timer => timers.GetOrAdd(function.Name, _ => new TimerTriggerScheduler(function, invoker, values, options.Time,
+                    options.LoggerFactory.CreateLogger("CartCall.LocalCloud.FunctionsHost.Timers"))).RunAsync(stopping.Token),
                 _ => null,
             };
             if (run is not null)
@@ -245,7 +270,7 @@ public sealed class LocalFunctionsHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await stopping.CancelAsync().ConfigureAwait(false);
-        await Task.WhenAll(triggers).WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Task.WhenAll([.. triggers, .. manualRuns.Keys]).WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         if (front is not null)
         {
             await front.StopAsync(CancellationToken.None).ConfigureAwait(false);

@@ -18,6 +18,7 @@ public sealed partial class TimerTriggerScheduler
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly Func<DateTime, DateTime> next;
+    private DateTime? last;
 
     public TimerTriggerScheduler(FunctionDescriptor function, FunctionInvoker invoker, IReadOnlyDictionary<string, string> settings, TimeProvider time, ILogger logger)
     {
@@ -58,9 +59,17 @@ public sealed partial class TimerTriggerScheduler
         return cron.GetNextOccurrence;
     }
 
+    public FunctionDescriptor Function => function;
+
+    /// <summary>
+    /// Runs the function now, off its schedule, as the host's <c>POST /admin/functions/{name}</c> does; the next
+    /// scheduled run is not moved. Returns whether the run succeeded (a failure is logged as a scheduled one is).
+    /// </summary>
+    public async Task<bool> RunNowAsync(CancellationToken stoppingToken) =>
+        await FireAsync(last, stoppingToken).ConfigureAwait(false) is not null;
+
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        DateTime? last = null;
         if (function.Trigger.Flag("runOnStartup"))
         {
             last = await FireAsync(null, stoppingToken).ConfigureAwait(false);
@@ -83,13 +92,13 @@ public sealed partial class TimerTriggerScheduler
         }
     }
 
-    private async Task<DateTime?> FireAsync(DateTime? last, CancellationToken stoppingToken)
+    private async Task<DateTime?> FireAsync(DateTime? previous, CancellationToken stoppingToken)
     {
         var now = time.GetUtcNow().UtcDateTime;
         var info = JsonSerializer.Serialize(new
         {
             Schedule = new { AdjustForDST = true },
-            ScheduleStatus = new { Last = last ?? DateTime.MinValue, Next = next(now), LastUpdated = now },
+            ScheduleStatus = new { Last = previous ?? DateTime.MinValue, Next = next(now), LastUpdated = now },
             IsPastDue = false,
         });
         try

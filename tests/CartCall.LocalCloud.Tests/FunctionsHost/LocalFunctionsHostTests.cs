@@ -105,6 +105,31 @@ public sealed class LocalFunctionsHostTests(FunctionsHostFixture fixture)
     }
 
     [Fact]
+    public async Task TimerFunction_RunByHand_ThroughTheAdminApi_IsAccepted_AndRunsOnce_OffItsSchedule()
+    {
+        var worker = new FakeWorker(
+            new FakeFunction("Nightly", new { name = "timer", type = "timerTrigger", direction = "In", schedule = "0 30 2 * * *" }),
+            new FakeFunction("Work", Queue("message", "byhand-" + Guid.NewGuid().ToString("N")[..8])));
+        await using var host = await LocalFunctionsHost.StartAsync(Options(worker, QuickRetries), CancellationToken.None);
+        using var client = new HttpClient { BaseAddress = host.BaseAddress };
+
+        var run = await client.PostAsync("/admin/functions/Nightly", new StringContent("""{"input":""}""", System.Text.Encoding.UTF8, "application/json"));
+        var queue = await client.PostAsync("/admin/functions/Work", new StringContent("""{"input":"x"}""", System.Text.Encoding.UTF8, "application/json"));
+        var unknown = await client.PostAsync("/admin/functions/NoSuchFunction", new StringContent("{}", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, run.StatusCode);
+        await Eventually.TrueAsync(() => Task.FromResult(worker.Invocations.Count == 1), "the run by hand", TimeSpan.FromSeconds(10));
+        Assert.Equal("id-Nightly", worker.Invocations[0].FunctionId);
+        Assert.Contains("\"IsPastDue\":false", worker.Invocations[0].InputData.Single(d => d.Name == "timer").Data.Json, StringComparison.Ordinal);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, queue.StatusCode);
+        Assert.Equal("application/problem+json", queue.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+        await Task.Delay(500);
+        Assert.Single(worker.Invocations);
+    }
+
+    [Fact]
     public async Task WorkerThatDies_IsRestarted_AndQueueWorkGoesOn()
     {
         var queue = "restart-" + Guid.NewGuid().ToString("N")[..8];

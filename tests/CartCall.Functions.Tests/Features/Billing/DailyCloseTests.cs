@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using CartCall.Functions.Features.Billing;
+using CartCall.Functions.Tests.Features.Calls;
+
+namespace CartCall.Functions.Tests.Features.Billing;
+
+/// <summary>
+/// The daily close as the host runs it: the timer function <c>DailyClose</c> started through the Functions host's
+/// admin API (<c>POST /admin/functions/DailyClose</c>), in the running app, against the Stripe stand-in.
+/// </summary>
+[Collection(CallsCollection.Name)]
+public sealed class DailyCloseTests(CallsFixture app)
+{
+    [Fact]
+    public async Task DailyClose_RunByTheHost_CancelsAHoldThatOutlivedItsCall_AndTheBooksBalance()
+    {
+        var (merchant, _, _) = await CallBillingFlow.MerchantOnPlanAsync(app, CallBillingFlow.Paid);
+        var callId = "c-forgotten-" + Guid.NewGuid().ToString("N")[..10];
+        var placed = await CallBillingFlow.Billing(app).PlaceHoldAsync(callId, merchant, CallBillingFlow.Flat, DateTimeOffset.UtcNow, "Europe/London", "pm_card_visa",
+            CancellationToken.None);
+        Assert.True(placed.Ok, string.Join(" ", placed.Problems));
+        Assert.Equal(HoldStatus.Held, placed.Hold!.Status);
+        // A call whose settlement never came (its orchestration gave up): the hold was placed long enough ago to be swept.
+        var holds = new TableShopperHoldStore(app.Storage);
+        var hold = (await holds.GetAsync(callId, CancellationToken.None))!;
+        hold.CreatedAt = DateTimeOffset.UtcNow - TimeSpan.FromHours(7);
+        Assert.True(await holds.TryUpdateAsync(hold, CancellationToken.None));
+        var paymentId = hold.PaymentId;
+
+        await RunDailyCloseAsync();
+        var swept = await HoldWhenAsync(holds, callId, h => !h.IsOpen);
+        var cancels = app.Stripe.Requests.Count(r => r.Path == $"/v1/payment_intents/{paymentId}/cancel" && !r.Replayed);
+
+        Assert.Equal(HoldStatus.Cancelled, swept.Status);
+        var intent = Assert.Single(app.Stripe.PaymentIntents, pi => pi["id"]!.GetValue<string>() == paymentId);
+        Assert.Equal("canceled", intent["status"]!.GetValue<string>());
+        Assert.Equal(1, cancels);
+        var ledger = await CallBillingFlow.LedgerWhenAsync(app, merchant, l => CallBillingFlow.Keys(l, callId).Count >= 2);
+        Assert.True(ledger["balanced"]!.GetValue<bool>(), ledger.ToJsonString());
+    }
+
+    /// <summary>Starts the timer function as an operator would; the host answers 202 and runs it in the background.</summary>
+    private async Task RunDailyCloseAsync()
+    {
+        using var client = app.Client();
+        var response = await client.PostAsync("/admin/functions/DailyClose", new StringContent("""{"input":""}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    private static async Task<ShopperHold> HoldWhenAsync(TableShopperHoldStore holds, string callId, Func<ShopperHold, bool> done)
+    {
+        var clock = Stopwatch.StartNew();
+        ShopperHold? last = null;
+        while (clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            last = await holds.GetAsync(callId, CancellationToken.None);
+            if (last is not null && done(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"The hold of {callId} is still {last?.Status}.");
+        return null!;
+    }
+}
