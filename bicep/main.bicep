@@ -159,6 +159,7 @@ var tableNames = [
   'experiments'
   'outcomes'
   'weights'
+  'unsettled'
 ]
 var queueNames = [
   'reevaluate'

@@ -37,6 +37,9 @@ public static class StorageNames
     /// <summary>Scoring weight versions: partition = merchant, one row holding the weight history.</summary>
     public const string WeightsTable = "weights";
 
+    /// <summary>Ended calls whose settlement gave up (a long payment-provider outage): PK = "calls", RK = call id; the daily close bills them.</summary>
+    public const string UnsettledTable = "unsettled";
+
     public const string ReevaluateQueue = "reevaluate";
 
     /// <summary>Sessions whose outbox a failed follow-up left waiting (DrainOutbox).</summary>
@@ -44,7 +47,7 @@ public static class StorageNames
 
     public static readonly string[] Tables =
         [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, ProfilesTable, CallsTable,
-         HooksTable, HookDeliveriesTable, LedgerTable, PlansTable, HoldsTable, ExperimentsTable, OutcomesTable, WeightsTable];
+         HooksTable, HookDeliveriesTable, LedgerTable, PlansTable, HoldsTable, ExperimentsTable, OutcomesTable, WeightsTable, UnsettledTable];
 
     public static readonly string[] Queues = [ReevaluateQueue, OutboxQueue];
 

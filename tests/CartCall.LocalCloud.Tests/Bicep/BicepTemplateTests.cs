@@ -196,7 +196,7 @@ public sealed partial class BicepTemplateTests(CompiledMainTemplate compiled) : 
 
         var variables = (JsonObject)compiled.Template["variables"]!;
         Assert.Equal(
-            ["merchants", "sessions", "offers", "counters", "agents", "profiles", "calls", "hooks", "hookdeliveries", "ledger", "plans", "holds", "experiments", "outcomes", "weights"],
+            ["merchants", "sessions", "offers", "counters", "agents", "profiles", "calls", "hooks", "hookdeliveries", "ledger", "plans", "holds", "experiments", "outcomes", "weights", "unsettled"],
             variables["tableNames"]!.AsArray().Select(n => (string?)n));
         Assert.Equal(["reevaluate", "outbox"], variables["queueNames"]!.AsArray().Select(n => (string?)n));
         var storageModule = ArmTemplate.ModuleTemplate(compiled.Template, "storage").ToRawJson();

@@ -24,6 +24,8 @@ public static class BillingFeature
         services.AddSingleton<IShopperHoldStore, TableShopperHoldStore>();
         services.AddSingleton<BillingService>();
         services.AddSingleton<TableDailySpend>();
+        services.AddSingleton<TableUnsettledCalls>();
+        services.AddSingleton<CallSettlement>();
         services.AddSingleton<StatementService>();
         services.AddSingleton<Hooks.IHookEventSource, ChargeHookEvents>();
         return services;

@@ -3,10 +3,8 @@ using System.Net;
 using System.Text.Json.Nodes;
 using CartCall.Functions.Features.Billing;
 using CartCall.Functions.Features.Calls;
-using CartCall.Functions.Features.Merchants;
 using CartCall.Functions.Hosting.Middleware;
 using CartCall.Functions.Tests.Features.Calls;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CartCall.Functions.Tests.Features.Billing;
 
@@ -35,8 +33,7 @@ public sealed class DailySpendBudgetTests(CallsFixture app)
         Assert.Equal(rating.Total.ToMajor(), spent);
 
         // The orchestration's settlement, run again as a retry or a replay would: the call is counted once.
-        var activities = new BillingActivities(new TableCallStore(app.Storage), app.Service<BillingService>(), app.Service<IMerchantStore>(), spend,
-            NullLogger<BillingActivities>.Instance);
+        var activities = new BillingActivities(app.Service<CallSettlement>());
         Assert.Equal("Billed", await activities.SettleCallBilling(callId, CancellationToken.None));
         Assert.Equal("Billed", await activities.SettleCallBilling(callId, CancellationToken.None));
         Assert.Equal(spent, await spend.ReadAsync(merchant, day, CancellationToken.None));
