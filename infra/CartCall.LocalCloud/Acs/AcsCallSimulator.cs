@@ -21,6 +21,7 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
     private readonly ConcurrentDictionary<Task, byte> _pending = new();
     private readonly ConcurrentDictionary<string, SimCall> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<AcsDeliveredCallback> _delivered = new();
+    private readonly ConcurrentQueue<AcsInvitationCancel> _cancels = new();
     private readonly Func<string, bool> _isIssuedUser;
 
     public AcsCallSimulator(AcsStandInOptions options, AcsCallbackSigner signer, Func<(string, string)> tokenClaims, ILogger logger, Func<string, bool>? isIssuedUser = null)
@@ -41,6 +42,8 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
     public AcsFaults Faults { get; set; } = AcsFaults.None;
 
     public IReadOnlyCollection<AcsDeliveredCallback> Delivered => _delivered.ToArray();
+
+    public IReadOnlyCollection<AcsInvitationCancel> Cancels => _cancels.ToArray();
 
     /// <summary>The pages of <see cref="PartyBehavior.Browser"/> parties; told of every change of such a leg (under the call's lock).</summary>
     public IBrowserLegs BrowserLegs { get; set; } = NoBrowserLegs.Instance;
@@ -73,7 +76,7 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
         {
             return new AcsStandInCall(
                 c.Id, c.ServerCallId, c.CorrelationId, c.State, c.OperationContext, c.CallbackUri,
-                c.Parties.Select(p => new AcsStandInParty(p.Party.RawId, p.Party.Label, p.Role, p.State, p.Script.Behavior, p.Recognize is not null, p.Muted)).ToList(),
+                c.Parties.Select(p => new AcsStandInParty(p.Party.RawId, p.Party.Label, p.Role, p.State, p.Script.Behavior, p.Recognize is not null, p.Muted, p.InvitationId)).ToList(),
                 c.Timeline.ToList(),
                 c.CreatedAt);
         }
@@ -136,6 +139,40 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
         }
 
         return party;
+    }
+
+    /// <summary>
+    /// Cancels the invitation <paramref name="invitationId"/>: a party still ringing stops (it never joins) and
+    /// CancelAddParticipantSucceeded follows; one whose invitation already ended gets CancelAddParticipantFailed.
+    /// </summary>
+    /// <returns>False when the call has no such invitation.</returns>
+    public bool CancelInvitation(SimCall call, string invitationId, string? operationContext, Uri? operationCallbackUri)
+    {
+        lock (call.Gate)
+        {
+            var party = call.Parties.FirstOrDefault(p => p.Role == "added" && string.Equals(p.InvitationId, invitationId, StringComparison.Ordinal));
+            if (party is null) return false;
+            var ringing = party.State == PartyState.Ringing;
+            _cancels.Enqueue(new AcsInvitationCancel(call.Id, invitationId, party.Party.RawId, ringing, _time.GetUtcNow()));
+            JsonObject data;
+            if (ringing)
+            {
+                // Its scheduled answer or ring timeout finds it no longer ringing and does nothing.
+                party.State = PartyState.Failed;
+                Note(call, $"invitation of {party.Party.Label} cancelled");
+                if (party.InBrowser) BrowserLegs.Gone(call, party, "invitation cancelled");
+                data = Common(call, operationContext, AcsWire.Result(200, 0, "The invitation was cancelled."));
+            }
+            else
+            {
+                Note(call, $"cancel of {party.Party.Label}'s invitation came too late ({party.State})");
+                data = Common(call, operationContext, AcsWire.Result(400, 0, "The invitation had already ended."));
+            }
+
+            data["invitationId"] = invitationId;
+            Emit(call, ringing ? "CancelAddParticipantSucceeded" : "CancelAddParticipantFailed", data, operationCallbackUri);
+            return true;
+        }
     }
 
     /// <summary>The application leaves (DELETE) or ends the call for everyone (:terminate); both end the simulation.</summary>

@@ -24,7 +24,14 @@ public sealed record AcsStandInCall(
     IReadOnlyList<AcsTimelineEntry> Timeline,
     DateTimeOffset CreatedAt = default);
 
-public sealed record AcsStandInParty(string RawId, string Label, string Role, PartyState State, PartyBehavior Behavior, bool Recognizing, bool Muted = false);
+/// <param name="InvitationId">For a party added to the call, the id its invitation was given (and is cancelled by).</param>
+public sealed record AcsStandInParty(string RawId, string Label, string Role, PartyState State, PartyBehavior Behavior, bool Recognizing, bool Muted = false, string? InvitationId = null);
+
+/// <summary>
+/// A <c>participants:cancelAddParticipant</c> the stand-in carried out: <paramref name="Cancelled"/> when the invitation
+/// was still ringing (it stopped; the party never joins), false when it had already ended (CancelAddParticipantFailed).
+/// </summary>
+public sealed record AcsInvitationCancel(string CallConnectionId, string InvitationId, string PartyRawId, bool Cancelled, DateTimeOffset At);
 
 public sealed record AcsTimelineEntry(DateTimeOffset At, string Text);
 

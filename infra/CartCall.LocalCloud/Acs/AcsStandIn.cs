@@ -80,6 +80,9 @@ public sealed class AcsStandIn : IAsyncDisposable
 
     public IReadOnlyCollection<AcsRecordedRequest> Requests => _requests.ToArray();
 
+    /// <summary>Every cancel of an invitation the stand-in carried out, in order, with whether it stopped a ringing party.</summary>
+    public IReadOnlyCollection<AcsInvitationCancel> InvitationCancels => _simulator.Cancels;
+
     /// <summary>The next <paramref name="count"/> authenticated API requests (whose path contains the filter) fail with <paramref name="status"/>.</summary>
     public void InjectFailures(int status, int count, string? pathContains = null)
     {
@@ -254,6 +257,7 @@ public sealed class AcsStandIn : IAsyncDisposable
             ("DELETE", "") => HangUp(call, forEveryone: false),
             ("POST", ":terminate") => HangUp(call, forEveryone: true),
             ("POST", "/participants:add") => AddParticipant(ctx, call, body),
+            ("POST", "/participants:cancelAddParticipant") => CancelAddParticipant(ctx, call, body),
             ("POST", ":play") => Play(call, body),
             ("POST", ":recognize") => Recognize(call, body),
             _ => AcsWire.Error(404, "NotFound", $"{method} {op} is not supported by the stand-in."),
@@ -326,6 +330,23 @@ public sealed class AcsStandIn : IAsyncDisposable
             ["participant"] = new JsonObject { ["identifier"] = who.ToModel(), ["isMuted"] = false, ["isOnHold"] = false },
             ["invitationId"] = party.InvitationId,
         };
+        if (operationContext is not null) reply["operationContext"] = operationContext;
+        return Remember(ctx, 202, reply);
+    }
+
+    private IResult CancelAddParticipant(HttpContext ctx, SimCall call, JsonObject? body)
+    {
+        if (body?["invitationId"] is not JsonValue idNode || !idNode.TryGetValue<string>(out var invitationId) || string.IsNullOrEmpty(invitationId))
+            return AcsWire.Error(400, "BadRequest", "invitationId is required.");
+        if (!call.IsLive) return AcsWire.Error(404, "CallNotFound", $"Call connection {call.Id} was not found.");
+        Uri? opCallback = null;
+        if (body["operationCallbackUri"] is not null && ReadCallbackUri(body["operationCallbackUri"], out opCallback) is { } bad) return bad;
+        var operationContext = body["operationContext"]?.GetValue<string>();
+        if (!_simulator.CancelInvitation(call, invitationId, operationContext, opCallback))
+            return AcsWire.Error(404, "NotFound", $"No invitation {invitationId} in call {call.Id}.");
+
+        // Accepted either way: whether the invitation was still ringing is told by the callback that follows.
+        var reply = new JsonObject { ["invitationId"] = invitationId };
         if (operationContext is not null) reply["operationContext"] = operationContext;
         return Remember(ctx, 202, reply);
     }

@@ -15,6 +15,13 @@ public sealed record Precheck : CallCommand;
 /// <summary>Reserve the next available agent not yet tried and invite them into the call.</summary>
 public sealed record InviteAgent(int Attempt, IReadOnlyList<string> AlreadyTried) : CallCommand;
 
+/// <summary>
+/// Stop an agent's invitation that may still be ringing: the flow gave up on them (the invitation's deadline passed
+/// without them) and moves on, so their phone must not ring on, nor they join, while the next agent takes the call.
+/// A service that answers that the invitation is already over has done what was asked.
+/// </summary>
+public sealed record CancelInvitation(string AgentId, int Attempt, string InvitationId) : CallCommand;
+
 /// <summary>Give an agent back: a reservation that came to nothing, or a finished call (then wrap-up).</summary>
 public sealed record ReleaseAgent(string AgentId, bool Talked) : CallCommand;
 

@@ -57,15 +57,18 @@ public static class CallFlow
             ShopperConnected c when s.Stage == CallStage.Dialing => Connected(s with { CallConnectionId = s.CallConnectionId ?? c.CallConnectionId }, c.At, now, timings),
             ShopperNotReached n when s.Stage == CallStage.Dialing => NotReached(s, n.Code, n.Detail, now),
             AgentInvited a when s.Stage == CallStage.AddingAgent && a.Attempt == s.AgentAttempt && s.InvitedAgentId is null =>
-                new(s with { InvitedAgentId = a.AgentId, InvitedAgentRawId = a.AgentRawId, AgentsTried = s.AgentsTried.Add(a.AgentId) }, [new RecordCall()]),
+                new(s with { InvitedAgentId = a.AgentId, InvitedAgentRawId = a.AgentRawId, InvitationId = a.InvitationId, AgentsTried = s.AgentsTried.Add(a.AgentId) }, [new RecordCall()]),
             NoAgentAvailable n when s.Stage == CallStage.AddingAgent && n.Attempt == s.AgentAttempt && s.InvitedAgentId is null => NobodyLeft(s, now, timings),
             // Ask the service before giving up on agents: ending as agent_unavailable would call back a shopper who hung up.
             // The agent counts as tried, so a call the service keeps refusing still runs out of agents.
             InviteFoundNoCall n when s.Stage == CallStage.AddingAgent && n.Attempt == s.AgentAttempt && s.InvitedAgentId is null && !s.Reconciling =>
                 new(s with { AgentsTried = s.AgentsTried.Add(n.AgentId), Detail = n.Detail, Reconciling = true, ReconcilingFor = CallDeadlineKind.AgentInvitation, Deadline = null }, [new Reconcile()]),
+            // Only the current attempt's agent joins as the call's agent: a join for an invitation the flow gave up on
+            // (and cancelled) is an earlier attempt's, and changes nothing.
             AgentJoined j when s.Stage == CallStage.AddingAgent && j.Attempt == s.AgentAttempt && s.InvitedAgentId is not null => Talking(s, now, timings),
+            // The service ended the invitation itself: nothing is left ringing to cancel.
             AgentDidNotJoin f when s.Stage == CallStage.AddingAgent && f.Attempt == s.AgentAttempt && s.InvitedAgentId is not null =>
-                NextAgent(s with { Detail = $"agent {s.InvitedAgentId} did not join ({f.Detail})" }, now, timings),
+                NextAgent(s with { Detail = $"agent {s.InvitedAgentId} did not join ({f.Detail})" }, now, timings, mayStillRing: false),
             ParticipantsChanged p => OnParticipants(s, p, now, timings),
             PlayFinished p when p.What == Apology && s.Stage == CallStage.Apologizing => HangUpNow(s, now, timings, null, null),
             Disconnected d => OnDisconnected(s, d, now),
@@ -120,17 +123,26 @@ public static class CallFlow
         return check < longest ? new(CallDeadlineKind.Check, check) : new(CallDeadlineKind.MaxLength, longest);
     }
 
-    private static CallStep NextAgent(CallState s, DateTimeOffset now, CallTimings t)
+    /// <param name="mayStillRing">
+    /// Whether the previous agent's invitation may still be ringing (the flow, not the service, gave up on it): then it is
+    /// cancelled, before the agent is given back. Once per invitation: the invitation is forgotten here.
+    /// </param>
+    private static CallStep NextAgent(CallState s, DateTimeOffset now, CallTimings t, bool mayStillRing)
     {
         var commands = new List<CallCommand>();
         if (s.InvitedAgentId is { } previous)
         {
+            if (mayStillRing && s.InvitationId is { } invitation)
+            {
+                commands.Add(new CancelInvitation(previous, s.AgentAttempt, invitation));
+            }
+
             commands.Add(new ReleaseAgent(previous, Talked: false));
         }
 
         var attempt = s.AgentAttempt + 1;
         commands.Add(new InviteAgent(attempt, s.AgentsTried));
-        return new(s with { AgentAttempt = attempt, InvitedAgentId = null, InvitedAgentRawId = null, AgentPresent = false, Deadline = new(CallDeadlineKind.AgentInvitation, now + t.AgentInvitation) }, commands);
+        return new(s with { AgentAttempt = attempt, InvitedAgentId = null, InvitedAgentRawId = null, InvitationId = null, AgentPresent = false, Deadline = new(CallDeadlineKind.AgentInvitation, now + t.AgentInvitation) }, commands);
     }
 
     private static CallStep NobodyLeft(CallState s, DateTimeOffset now, CallTimings t)
@@ -204,7 +216,7 @@ public static class CallFlow
             case CallStage.AddingAgent when agent:
                 return Talking(s with { ShopperPresent = true }, now, t);
             case CallStage.AddingAgent:
-                return NextAgent(s with { Detail = s.InvitedAgentId is null ? s.Detail : $"agent {s.InvitedAgentId} did not join in time" }, now, t);
+                return NextAgent(s with { Detail = s.InvitedAgentId is null ? s.Detail : $"agent {s.InvitedAgentId} did not join in time" }, now, t, mayStillRing: true);
             case CallStage.Talking when !r.CallExists:
                 return End(s, now, CallOutcomes.Completed, false, "the call ended");
             case CallStage.Talking when !shopper || !agent:

@@ -39,7 +39,8 @@ public sealed record ShopperConnected(DateTimeOffset At, string? CallConnectionI
 public sealed record ShopperNotReached(int? Code, string Detail) : CallSignal;
 
 /// <summary>An agent was reserved and invited for attempt <paramref name="Attempt"/>.</summary>
-public sealed record AgentInvited(int Attempt, string AgentId, string AgentRawId) : CallSignal;
+/// <param name="InvitationId">The telephony service's id for the invitation, to cancel it by; null when it gave none.</param>
+public sealed record AgentInvited(int Attempt, string AgentId, string AgentRawId, string? InvitationId = null) : CallSignal;
 
 /// <summary>No agent was left to invite.</summary>
 public sealed record NoAgentAvailable(int Attempt) : CallSignal;

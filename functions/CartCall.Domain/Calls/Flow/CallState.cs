@@ -135,6 +135,9 @@ public sealed record CallState
 
     public string? InvitedAgentRawId { get; init; }
 
+    /// <summary>The service's id for the current attempt's invitation, so the flow can cancel it when it gives up on the agent.</summary>
+    public string? InvitationId { get; init; }
+
     /// <summary>The agent who joined.</summary>
     public string? AgentId { get; init; }
 

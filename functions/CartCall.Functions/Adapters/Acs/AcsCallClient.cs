@@ -4,7 +4,7 @@ using Azure.Core.Pipeline;
 namespace CartCall.Functions.Adapters.Acs;
 
 /// <summary>
-/// Typed client for ACS Call Automation REST (create/answer/get/add/play/recognize/hang up).
+/// Typed client for ACS Call Automation REST (create/answer/get/add/cancel add/play/recognize/hang up).
 /// <para>
 /// Why hand-written: the official client, Azure.Communication.CallAutomation, cannot be restored here (no
 /// <c>Azure.Communication.*</c> package is served by the feed this project builds from). So this small client speaks
@@ -137,6 +137,34 @@ public sealed class AcsCallClient
             reply.Participant?.Identifier is { } id ? CommunicationIdentifier.FromModel(id) : null,
             reply.InvitationId,
             reply.OperationContext);
+    }
+
+    /// <summary>
+    /// Stops an invitation that is still ringing (<c>participants:cancelAddParticipant</c>, 202); the invited party never
+    /// joins. An invitation already over is refused by the service (an <see cref="AcsRequestFailedException"/>, 4xx).
+    /// </summary>
+    /// <param name="invitationId">The id the add-participant reply gave (<see cref="AddParticipantResult.InvitationId"/>).</param>
+    public async Task<CancelAddParticipantResult> CancelAddParticipantAsync(
+        string callConnectionId,
+        string invitationId,
+        string? operationContext = null,
+        Uri? operationCallbackUri = null,
+        Repeatability? repeatability = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(invitationId);
+        var body = new CancelAddParticipantRequestModel
+        {
+            InvitationId = invitationId,
+            OperationContext = operationContext,
+            OperationCallbackUri = operationCallbackUri?.AbsoluteUri,
+        };
+        using var message = _pipeline.CreateMessage(RequestMethod.Post, CallPath(callConnectionId) + "/participants:cancelAddParticipant", _apiVersion, repeatable: true);
+        Stamp(message, repeatability);
+        AcsPipeline.SetJson(message, body, AcsJsonContext.Default.CancelAddParticipantRequestModel);
+        var response = await _pipeline.SendAsync(message, "CancelAddParticipant", Accepted, cancellationToken).ConfigureAwait(false);
+        var reply = AcsPipeline.ReadJson(response, AcsJsonContext.Default.CancelAddParticipantResponseModel, "CancelAddParticipant");
+        return new CancelAddParticipantResult(reply.InvitationId, reply.OperationContext);
     }
 
     public async Task PlayAsync(string callConnectionId, PlayRequest request, CancellationToken cancellationToken = default)

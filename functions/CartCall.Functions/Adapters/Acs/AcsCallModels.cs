@@ -47,6 +47,9 @@ public sealed record CallConnectionProperties(
 /// <summary>The service accepted an invitation; the outcome arrives as AddParticipantSucceeded/Failed.</summary>
 public sealed record AddParticipantResult(CommunicationIdentifier? Participant, string? InvitationId, string? OperationContext);
 
+/// <summary>The service accepted a cancel of an invitation; the outcome arrives as CancelAddParticipantSucceeded/Failed.</summary>
+public sealed record CancelAddParticipantResult(string? InvitationId, string? OperationContext);
+
 /// <summary>Something to play into the call.</summary>
 public abstract record PlaySource;
 

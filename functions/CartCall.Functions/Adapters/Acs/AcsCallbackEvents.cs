@@ -35,6 +35,18 @@ public sealed record AddParticipantFailedEvent : AcsCallEvent
     public CommunicationIdentifier? Participant { get; init; }
 }
 
+/// <summary>An invitation the app cancelled was stopped: the invited party will not join.</summary>
+public sealed record CancelAddParticipantSucceededEvent : AcsCallEvent
+{
+    public string? InvitationId { get; init; }
+}
+
+/// <summary>A cancel came too late (the invitation was already answered, declined or timed out) or was refused.</summary>
+public sealed record CancelAddParticipantFailedEvent : AcsCallEvent
+{
+    public string? InvitationId { get; init; }
+}
+
 public sealed record ParticipantsUpdatedEvent : AcsCallEvent
 {
     public int? SequenceNumber { get; init; }

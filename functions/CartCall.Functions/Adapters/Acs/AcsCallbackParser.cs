@@ -45,6 +45,8 @@ public static class AcsCallbackParser
             "CreateCallFailed" => new CreateCallFailedEvent { EventId = e.Id, Type = e.Type },
             "AddParticipantSucceeded" => new AddParticipantSucceededEvent { EventId = e.Id, Type = e.Type, Participant = Id(data.Participant) },
             "AddParticipantFailed" => new AddParticipantFailedEvent { EventId = e.Id, Type = e.Type, Participant = Id(data.Participant) },
+            "CancelAddParticipantSucceeded" => new CancelAddParticipantSucceededEvent { EventId = e.Id, Type = e.Type, InvitationId = data.InvitationId },
+            "CancelAddParticipantFailed" => new CancelAddParticipantFailedEvent { EventId = e.Id, Type = e.Type, InvitationId = data.InvitationId },
             "ParticipantsUpdated" => new ParticipantsUpdatedEvent
             {
                 EventId = e.Id,

@@ -86,6 +86,20 @@ internal sealed class AddParticipantResponseModel
     public string? InvitationId { get; set; }
 }
 
+/// <summary><c>POST …/participants:cancelAddParticipant</c>: the invitation to stop, by the id the add-participant reply gave.</summary>
+internal sealed class CancelAddParticipantRequestModel
+{
+    public string InvitationId { get; set; } = "";
+    public string? OperationContext { get; set; }
+    public string? OperationCallbackUri { get; set; }
+}
+
+internal sealed class CancelAddParticipantResponseModel
+{
+    public string? InvitationId { get; set; }
+    public string? OperationContext { get; set; }
+}
+
 internal sealed class PlaySourceModel
 {
     public string Kind { get; set; } = "file";
@@ -223,6 +237,8 @@ internal sealed class AcsEventDataModel
 [JsonSerializable(typeof(CallConnectionPropertiesModel))]
 [JsonSerializable(typeof(AddParticipantRequestModel))]
 [JsonSerializable(typeof(AddParticipantResponseModel))]
+[JsonSerializable(typeof(CancelAddParticipantRequestModel))]
+[JsonSerializable(typeof(CancelAddParticipantResponseModel))]
 [JsonSerializable(typeof(ParticipantsPageModel))]
 [JsonSerializable(typeof(PlayRequestModel))]
 [JsonSerializable(typeof(RecognizeRequestModel))]

@@ -8,10 +8,14 @@ namespace CartCall.Functions.Features.Calls;
 public static class CallFlowContexts
 {
     private const string AgentPrefix = "agent.";
+    private const string CancelPrefix = "cancel.";
 
     public static string Play(string callId, string what) => $"{callId}|{what}";
 
     public static string Agent(string callId, int attempt) => $"{callId}|{AgentPrefix}{attempt.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The cancel of attempt <paramref name="attempt"/>'s invitation; not an agent context, so its outcome is never read as a join.</summary>
+    public static string CancelInvitation(string callId, int attempt) => $"{callId}|{CancelPrefix}{attempt.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>The call id an event belongs to, from its operation context (null when it carries none).</summary>
     public static string? CallIdOf(string? operationContext) =>
@@ -46,6 +50,9 @@ public static class AcsCallSignals
             AddParticipantSucceededEvent when CallFlowContexts.AttemptOf(e.OperationContext) is { } attempt => new AgentJoined(attempt),
             AddParticipantFailedEvent when CallFlowContexts.AttemptOf(e.OperationContext) is { } attempt => new AgentDidNotJoin(attempt, detail),
             ParticipantsUpdatedEvent p => new ParticipantsChanged(p.SequenceNumber, [.. p.Participants.Select(x => x.Identifier.RawId)]),
+            // The flow moved on when it cancelled: whether the cancel took or came too late (the agent's join, if any, is
+            // an earlier attempt's and ignored), there is nothing left for it to do.
+            CancelAddParticipantSucceededEvent or CancelAddParticipantFailedEvent => null,
             PlayCompletedEvent or PlayFailedEvent when CallFlowContexts.WhatOf(e.OperationContext) is { } what => new PlayFinished(what),
             _ => null,
         };

@@ -55,12 +55,13 @@ public sealed partial class AgentRouter(
             CommunicationIdentifier who = device == AgentDevice.Browser ? new CommunicationUserIdentifier(agent.AcsUserId!) : new PhoneNumberIdentifier(agent.PhoneNumber!);
             try
             {
-                await acs.AddParticipantAsync(
+                var invited = await acs.AddParticipantAsync(
                     connection, who, who is PhoneNumberIdentifier ? new PhoneNumberIdentifier(callerId!) : null,
                     options.Value.AgentInvitationTimeoutSeconds, CallFlowContexts.Agent(callId, attempt),
                     repeatability: Repeatability.For($"{callId}/agent/{attempt}/{agent.Id}", call.CreatedAt), cancellationToken: cancellationToken).ConfigureAwait(false);
-                LogInviting(callId, agent.Id, attempt);
-                return new AgentInvited(attempt, agent.Id, who.RawId);
+                LogInviting(callId, agent.Id, attempt, invited.InvitationId);
+                // The invitation's id goes to the flow, which cancels the invitation by it if it gives up on this agent.
+                return new AgentInvited(attempt, agent.Id, who.RawId, invited.InvitationId);
             }
             catch (AcsRequestFailedException e) when (e.ErrorCode is "CallNotEstablished" or "CallNotFound")
             {
@@ -87,8 +88,8 @@ public sealed partial class AgentRouter(
         return new NoAgentAvailable(attempt);
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: inviting agent {AgentId} (attempt {Attempt})")]
-    private partial void LogInviting(string callId, string agentId, int attempt);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: inviting agent {AgentId} (attempt {Attempt}, invitation {InvitationId})")]
+    private partial void LogInviting(string callId, string agentId, int attempt, string? invitationId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: ACS refused to invite agent {AgentId}")]
     private partial void LogInviteRefused(Exception e, string callId, string agentId);

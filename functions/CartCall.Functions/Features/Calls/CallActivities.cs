@@ -113,6 +113,32 @@ public sealed partial class CallActivities(
         }
     }
 
+    /// <summary>
+    /// Stops an agent's invitation the flow gave up on. Repeatable (the same id for the same invitation), and an
+    /// invitation the service says is already over (answered, declined, timed out, or the call gone: 4xx) is done with.
+    /// </summary>
+    [Function(nameof(CancelAgentInvitation))]
+    public async Task CancelAgentInvitation([ActivityTrigger] CancelInvitationRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.CallConnectionId is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await acs.CancelAddParticipantAsync(
+                request.CallConnectionId, request.InvitationId, CallFlowContexts.CancelInvitation(request.CallId, request.Attempt),
+                repeatability: Repeatability.For($"{request.CallId}/agent/{request.Attempt}/cancel", request.At), cancellationToken: cancellationToken).ConfigureAwait(false);
+            LogInvitationCancelled(request.CallId, request.AgentId, request.Attempt, request.InvitationId);
+        }
+        catch (AcsRequestFailedException e) when (e.Status is >= 400 and < 500 and not 408 and not 429)
+        {
+            LogInvitationAlreadyOver(request.CallId, request.AgentId, request.InvitationId, e.Status, e.ErrorCode);
+        }
+    }
+
     /// <returns>Whether the prompt started; one that cannot start (no prompt configured, ACS refused) counts as played.</returns>
     [Function(nameof(PlayPrompt))]
     public async Task<bool> PlayPrompt([ActivityTrigger] PlayRequestInput request, CancellationToken cancellationToken)
@@ -291,6 +317,12 @@ public sealed partial class CallActivities(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: ACS refused to play the {Prompt} prompt")]
     private partial void LogPlayRefused(Exception e, string callId, string prompt);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: cancelled agent {AgentId}'s invitation {InvitationId} (attempt {Attempt})")]
+    private partial void LogInvitationCancelled(string callId, string agentId, int attempt, string invitationId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId}'s invitation {InvitationId} was already over ({Status} {ErrorCode})")]
+    private partial void LogInvitationAlreadyOver(string callId, string agentId, string invitationId, int status, string? errorCode);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: hang-up refused (already over?)")]
     private partial void LogHangUpRefused(Exception e, string callId);

@@ -137,6 +137,7 @@ public static class CallOrchestrator
     private sealed class Effects(TaskOrchestrationContext context, CallOrchestrationInput input, CallHookSteps hooks)
     {
         private readonly List<Task> pending = [];
+        private readonly Dictionary<string, Task> cancelling = new(StringComparer.Ordinal);
         private int records;
 
         public async Task SettleAsync()
@@ -145,6 +146,7 @@ public static class CallOrchestrator
             {
                 await Task.WhenAll(pending).ConfigureAwait(true);
                 pending.Clear();
+                cancelling.Clear();
             }
         }
 
@@ -156,8 +158,16 @@ public static class CallOrchestrator
                 case RecordCall:
                     pending.Add(context.CallActivityAsync(nameof(CallActivities.RecordCallState), new RecordRequest(state, Now(context), ++records), Retried));
                     return null;
+                case CancelInvitation cancel:
+                    // Beside the next invite: the flow has moved on, and a cancel that fails for good leaves only ACS's own
+                    // ring timeout to end the invitation, which is no reason to fail the call.
+                    cancelling[cancel.AgentId] = CancelQuietlyAsync(new CancelInvitationRequest(callId, state.CallConnectionId, cancel.AgentId, cancel.Attempt, cancel.InvitationId, Now(context)));
+                    pending.Add(cancelling[cancel.AgentId]);
+                    return null;
                 case ReleaseAgent release:
-                    pending.Add(context.CallActivityAsync(nameof(CallActivities.ReleaseAgent), new ReleaseRequest(callId, release.AgentId, release.Talked), Retried));
+                    // An agent whose invitation is being cancelled is given back once it is: free while still ringing
+                    // here, they could be offered another call.
+                    pending.Add(ReleaseAsync(new ReleaseRequest(callId, release.AgentId, release.Talked), cancelling.Remove(release.AgentId, out var cancelled) ? cancelled : null));
                     return null;
                 case PublishEnded:
                     // CallEnded is built from the record: the final one must be stored first.
@@ -196,6 +206,28 @@ public static class CallOrchestrator
             }
         }
 
+        private async Task ReleaseAsync(ReleaseRequest request, Task? after)
+        {
+            if (after is not null)
+            {
+                await after.ConfigureAwait(true);
+            }
+
+            await context.CallActivityAsync(nameof(CallActivities.ReleaseAgent), request, Retried).ConfigureAwait(true);
+        }
+
+        private async Task CancelQuietlyAsync(CancelInvitationRequest request)
+        {
+            try
+            {
+                await context.CallActivityAsync(nameof(CallActivities.CancelAgentInvitation), request, Retried).ConfigureAwait(true);
+            }
+            catch (TaskFailedException)
+            {
+                // Retried already; the invitation still ends at ACS's ring timeout.
+            }
+        }
+
         private async Task<CallSignal> SignalAsync(string activity, object request, Func<string, CallSignal> whenFailed)
         {
             try
@@ -217,6 +249,9 @@ public sealed record RecordRequest(CallState State, DateTimeOffset At, int Seque
 public sealed record DialRequest(string CallId, int Attempt, DateTimeOffset FirstSent);
 
 public sealed record InviteRequest(string CallId, string? CallConnectionId, int Attempt, IReadOnlyList<string> AlreadyTried);
+
+/// <param name="At">When the flow cancelled (the orchestration's time): the first-sent time of the cancel's repeatability id.</param>
+public sealed record CancelInvitationRequest(string CallId, string? CallConnectionId, string AgentId, int Attempt, string InvitationId, DateTimeOffset At);
 
 public sealed record ReleaseRequest(string CallId, string AgentId, bool Talked);
 

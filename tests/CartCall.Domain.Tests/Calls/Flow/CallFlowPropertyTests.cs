@@ -19,7 +19,7 @@ public sealed class CallFlowPropertyTests
             Gen.Constant<CallSignal>(new DialRefused("no")),
             Gen.Constant<CallSignal>(new ShopperConnected(T0, "c")),
             Gen.Elements(486, 480, 500).Select(c => (CallSignal)new ShopperNotReached(c, "x")),
-            Gen.Choose(1, 3).Select(a => (CallSignal)new AgentInvited(a, "agent-" + a, Agent)),
+            Gen.Choose(1, 3).Select(a => (CallSignal)new AgentInvited(a, "agent-" + a, Agent, "inv-" + a)),
             Gen.Choose(1, 3).Select(a => (CallSignal)new NoAgentAvailable(a)),
             Gen.Choose(1, 3).Select(a => (CallSignal)new AgentJoined(a)),
             Gen.Choose(1, 3).Select(a => (CallSignal)new AgentDidNotJoin(a, "x")),
@@ -31,39 +31,64 @@ public sealed class CallFlowPropertyTests
             Gen.Elements(true, false).Select(e => (CallSignal)new Reconciled(e, e ? [Shopper] : [])),
             Gen.Elements(true, false).Select(p => (CallSignal)new PrecheckDone(p, null)));
 
+    private static Arbitrary<CallSignal[]> SignalRuns => Gen.Choose(0, 40).SelectMany(n => Gen.ArrayOf(Signals, n)).ToArbitrary();
+
     [Property(MaxTest = 500)]
     public Property AnySignals_ThenSilence_EndTheCall_AndNoStateWaitsWithoutADeadline() =>
-        Prop.ForAll(Gen.Choose(0, 40).SelectMany(n => Gen.ArrayOf(Signals, n)).ToArbitrary(), Gen.Elements(true, false).ToArbitrary(), (signals, scheduled) =>
+        Prop.ForAll(SignalRuns, Gen.Elements(true, false).ToArbitrary(), (signals, scheduled) =>
         {
-            var now = T0;
-            var step = CallFlow.Begin(new CallPlan("ca", CallMode.Phone, Shopper, scheduled ? T0.AddHours(1) : null, false, true, false, true), now, CallTimings.Default);
-            var state = step.State;
-            var waitsSafely = true;
-            foreach (var signal in signals)
-            {
-                now += TimeSpan.FromSeconds(1);
-                state = CallFlow.Apply(state, signal, now, CallTimings.Default).State;
-                waitsSafely &= Waits(state);
-            }
-
-            // Then nothing more from the outside: only deadlines, and the service answering checks "no such call".
-            for (var i = 0; i < 50 && !state.IsOver; i++)
-            {
-                CallSignal next = state switch
-                {
-                    { Reconciling: true } => new Reconciled(false, []),
-                    { Stage: CallStage.Prechecking } => new PrecheckDone(true, null),
-                    { Deadline: { } d } => new DeadlinePassed(d.Kind),
-                    { Stage: CallStage.AddingAgent, InvitedAgentId: null } => new NoAgentAvailable(state.AgentAttempt),
-                    _ => throw new InvalidOperationException($"stuck in {state.Stage}"),
-                };
-                now = state.Deadline?.At ?? now;
-                state = CallFlow.Apply(state, next, now, CallTimings.Default).State;
-                waitsSafely &= Waits(state);
-            }
-
+            var (state, waitsSafely, _) = Run(signals, scheduled);
             return (state.IsOver && waitsSafely).Label($"ended: {state.IsOver} in {state.Stage}; always waited with a deadline: {waitsSafely}");
         });
+
+    [Property(MaxTest = 500)]
+    public Property EveryInvitation_IsCancelledAtMostOnce_AndACancelledAgentNeverBecomesTheCallsAgent() =>
+        Prop.ForAll(SignalRuns, signals =>
+        {
+            var (state, _, commands) = Run(signals, scheduled: false);
+            var cancels = commands.OfType<CancelInvitation>().ToList();
+            var once = cancels.Select(c => c.InvitationId).Distinct().Count() == cancels.Count;
+            var neverJoined = cancels.TrueForAll(c => c.AgentId != state.AgentId);
+            return (once && neverJoined).Label($"cancels: {string.Join(", ", cancels)}; the call's agent: {state.AgentId}");
+        });
+
+    /// <summary>The signals in turn, then only deadlines and "no such call" until the call ends (or 50 steps pass).</summary>
+    private static (CallState State, bool WaitsSafely, List<CallCommand> Commands) Run(CallSignal[] signals, bool scheduled)
+    {
+        var now = T0;
+        var step = CallFlow.Begin(new CallPlan("ca", CallMode.Phone, Shopper, scheduled ? T0.AddHours(1) : null, false, true, false, true), now, CallTimings.Default);
+        var state = step.State;
+        var commands = new List<CallCommand>(step.Commands);
+        var waitsSafely = true;
+        foreach (var signal in signals)
+        {
+            now += TimeSpan.FromSeconds(1);
+            step = CallFlow.Apply(state, signal, now, CallTimings.Default);
+            state = step.State;
+            commands.AddRange(step.Commands);
+            waitsSafely &= Waits(state);
+        }
+
+        // Then nothing more from the outside: only deadlines, and the service answering checks "no such call".
+        for (var i = 0; i < 50 && !state.IsOver; i++)
+        {
+            CallSignal next = state switch
+            {
+                { Reconciling: true } => new Reconciled(false, []),
+                { Stage: CallStage.Prechecking } => new PrecheckDone(true, null),
+                { Deadline: { } d } => new DeadlinePassed(d.Kind),
+                { Stage: CallStage.AddingAgent, InvitedAgentId: null } => new NoAgentAvailable(state.AgentAttempt),
+                _ => throw new InvalidOperationException($"stuck in {state.Stage}"),
+            };
+            now = state.Deadline?.At ?? now;
+            step = CallFlow.Apply(state, next, now, CallTimings.Default);
+            state = step.State;
+            commands.AddRange(step.Commands);
+            waitsSafely &= Waits(state);
+        }
+
+        return (state, waitsSafely, commands);
+    }
 
     /// <summary>A call that is not over waits for a deadline, for a check's answer, or for an activity's result that always comes.</summary>
     private static bool Waits(CallState s) =>

@@ -351,4 +351,90 @@ public sealed class CallFlowTests
         Assert.Equal(CallDeadlineKind.Check, d.State.Deadline!.Kind);
         Assert.Empty(d.Last);
     }
+
+    /// <summary>A call whose first agent, alice, was invited (invitation inv-1) and is still ringing.</summary>
+    private static Driver RingingAlice(string? invitation = "inv-1") =>
+        new Driver(Plan()).Send(new Dialled("c")).Send(new ShopperConnected(T0, "c")).Send(new AgentInvited(1, "alice", "4:+1001", invitation));
+
+    [Fact]
+    public void AnInvitationWhoseDeadlinePasses_WithoutTheAgent_IsCancelled_BeforeTheAgentIsGivenBack_AndTheNextIsInvited()
+    {
+        var d = RingingAlice().Expire();
+        Assert.Equal([new Reconcile()], d.Last);
+
+        d.Send(new Reconciled(true, [Shopper]));
+
+        var cancel = Assert.Single(d.Last.OfType<CancelInvitation>());
+        Assert.Equal(new CancelInvitation("alice", 1, "inv-1"), cancel);
+        // Cancelled before alice is free for another call: her phone must stop ringing for this one first.
+        Assert.True(d.Last.IndexOf(cancel) < d.Last.IndexOf(new ReleaseAgent("alice", Talked: false)), string.Join(", ", d.Last));
+        var invite = Assert.Single(d.Last.OfType<InviteAgent>());
+        Assert.Equal(2, invite.Attempt);
+        Assert.Equal(["alice"], invite.AlreadyTried);
+        Assert.Null(d.State.InvitationId);
+    }
+
+    [Fact]
+    public void AnInvitationTheServiceEnded_IsNotCancelled()
+    {
+        var d = RingingAlice();
+
+        d.Send(new AgentDidNotJoin(1, "408/0 Call was not answered."));
+
+        Assert.Empty(d.Commands.OfType<CancelInvitation>());
+        Assert.Contains(new ReleaseAgent("alice", Talked: false), d.Last);
+        Assert.Contains(d.Last, c => c is InviteAgent { Attempt: 2 });
+    }
+
+    [Fact]
+    public void EachInvitation_IsCancelledOnce_HoweverOftenTheFlowHearsAboutIt()
+    {
+        var d = RingingAlice().Expire().Send(new Reconciled(true, [Shopper]));
+
+        // A repeated check answer, alice's late failure and her next deadline change nothing for her invitation.
+        d.Send(new Reconciled(true, [Shopper])).Send(new AgentDidNotJoin(1, "late")).Send(new AgentInvited(2, "bob", "4:+1002", "inv-2")).Expire().Send(new Reconciled(true, [Shopper]));
+
+        Assert.Equal(
+            [new CancelInvitation("alice", 1, "inv-1"), new CancelInvitation("bob", 2, "inv-2")],
+            d.Commands.OfType<CancelInvitation>());
+    }
+
+    [Fact]
+    public void ALateJoin_ForACancelledInvitation_DoesNotMakeThatAgentTheCallsAgent_TheNextAgentTakesTheCall()
+    {
+        var d = RingingAlice().Expire().Send(new Reconciled(true, [Shopper])).Send(new AgentInvited(2, "bob", "4:+1002", "inv-2"));
+        var before = d.State;
+
+        // Alice answered as the cancel was on its way: her join, and a picture with her on the call, are not bob's.
+        d.Send(new AgentJoined(1)).Send(new ParticipantsChanged(5, [Shopper, "4:+1001"]));
+
+        Assert.Equal(CallStage.AddingAgent, d.State.Stage);
+        Assert.Null(d.State.AgentId);
+        Assert.Equal(before.InvitedAgentId, d.State.InvitedAgentId);
+        Assert.DoesNotContain(d.Commands, c => c is ReleaseAgent { AgentId: "bob" });
+
+        d.Send(new AgentJoined(2));
+
+        Assert.Equal(CallStage.Talking, d.State.Stage);
+        Assert.Equal("bob", d.State.AgentId);
+    }
+
+    [Fact]
+    public void AnInvitationWithoutAnId_CannotBeCancelled_ButTheFlowStillMovesOn()
+    {
+        var d = RingingAlice(invitation: null).Expire().Send(new Reconciled(true, [Shopper]));
+
+        Assert.Empty(d.Commands.OfType<CancelInvitation>());
+        Assert.Contains(new ReleaseAgent("alice", Talked: false), d.Last);
+        Assert.Contains(d.Last, c => c is InviteAgent { Attempt: 2 });
+    }
+
+    [Fact]
+    public void AnAgentFoundOnTheCall_AtTheInvitationsDeadline_IsNotCancelled_ButTalks()
+    {
+        var d = RingingAlice().Expire().Send(new Reconciled(true, [Shopper, "4:+1001"]));
+
+        Assert.Equal(CallStage.Talking, d.State.Stage);
+        Assert.Empty(d.Commands.OfType<CancelInvitation>());
+    }
 }

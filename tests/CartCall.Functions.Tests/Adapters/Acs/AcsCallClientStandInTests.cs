@@ -243,6 +243,39 @@ public sealed class AcsCallClientStandInTests
     }
 
     [Fact]
+    public async Task CancelAddParticipant_ARingingInvitation_IsStoppedByItsId_TheCallbackCarriesTheIdAndContext_AndTheAgentNeverJoins()
+    {
+        await using var h = await AcsHarness.StartAsync(o => o.Parties["+14255550177"] = PartyScript.NeverAnswers());
+        var call = await h.Calls.CreateCallAsync(h.PstnCall("+14255550123"));
+        await h.Sink.WaitForAsync<CallConnectedEvent>(e => e.CallConnectionId == call.CallConnectionId);
+        var added = await h.Calls.AddParticipantAsync(call.CallConnectionId, new PhoneNumberIdentifier("+14255550177"), new PhoneNumberIdentifier("+14255550100"), 30, "ca_1|agent.1");
+
+        var cancelled = await h.Calls.CancelAddParticipantAsync(call.CallConnectionId, added.InvitationId!, "ca_1|cancel.1");
+
+        Assert.Equal(new CancelAddParticipantResult(added.InvitationId, "ca_1|cancel.1"), cancelled);
+        var done = await h.Sink.WaitForAsync<CancelAddParticipantSucceededEvent>(e => e.OperationContext == "ca_1|cancel.1");
+        Assert.Equal(added.InvitationId, done.InvitationId);
+        Assert.Equal(call.CallConnectionId, done.CallConnectionId);
+        var request = Assert.Single(h.StandIn.Requests, r => r.Path.EndsWith("/participants:cancelAddParticipant", StringComparison.Ordinal));
+        Assert.True(Guid.TryParse(request.RepeatabilityRequestId, out _), "a cancel is sent repeatable, so a retry is never a second cancel");
+        Assert.True(Assert.Single(h.StandIn.InvitationCancels).Cancelled);
+        Assert.DoesNotContain(h.Sink.Events, e => e is AddParticipantSucceededEvent or AddParticipantFailedEvent);
+        Assert.Empty(h.Sink.Rejections);
+    }
+
+    [Fact]
+    public async Task CancelAddParticipant_AnUnknownInvitation_IsA404_TheActivityTakesAsAlreadyOver()
+    {
+        await using var h = await AcsHarness.StartAsync();
+        var call = await h.Calls.CreateCallAsync(h.PstnCall("+14255550123"));
+        await h.Sink.WaitForAsync<CallConnectedEvent>(e => e.CallConnectionId == call.CallConnectionId);
+
+        var error = await Assert.ThrowsAsync<AcsRequestFailedException>(() => h.Calls.CancelAddParticipantAsync(call.CallConnectionId, Guid.NewGuid().ToString(), "x"));
+
+        Assert.Equal(404, error.Status);
+    }
+
+    [Fact]
     public async Task IdentityClient_CreatesUserAndVoipToken_AndReissuesToken()
     {
         await using var h = await AcsHarness.StartAsync();

@@ -1,3 +1,4 @@
+using CartCall.Functions.Features.Calls;
 using CartCall.Functions.Adapters.Acs;
 
 namespace CartCall.Functions.Tests.Adapters.Acs;
@@ -81,6 +82,28 @@ public sealed class AcsCallbackParserTests
         var failed = Assert.IsType<AddParticipantFailedEvent>(events[1]);
         Assert.Equal(new CommunicationUserIdentifier("8:acs:r_agent"), failed.Participant);
         Assert.Equal(408, failed.ResultInformation?.Code);
+    }
+
+    [Fact]
+    public void Parse_CancelAddParticipantOutcomes_CarryTheInvitationId_AndGiveTheFlowNoSignal()
+    {
+        const string body = """
+        [{"id":"1","source":"s","type":"Microsoft.Communication.CancelAddParticipantSucceeded","specversion":"1.0",
+          "data":{"callConnectionId":"c","serverCallId":"sc","correlationId":"co","operationContext":"ca_1|cancel.1","invitationId":"inv-1",
+                  "resultInformation":{"code":200,"subCode":0,"message":"cancelled"}}},
+         {"id":"2","source":"s","type":"Microsoft.Communication.CancelAddParticipantFailed","specversion":"1.0",
+          "data":{"callConnectionId":"c","operationContext":"ca_1|cancel.2","invitationId":"inv-2",
+                  "resultInformation":{"code":400,"subCode":0,"message":"already over"}}}]
+        """;
+
+        var events = AcsCallbackParser.Parse(BinaryData.FromString(body));
+
+        var succeeded = Assert.IsType<CancelAddParticipantSucceededEvent>(events[0]);
+        Assert.Equal(("inv-1", "ca_1|cancel.1", "sc"), (succeeded.InvitationId, succeeded.OperationContext, succeeded.ServerCallId));
+        var failed = Assert.IsType<CancelAddParticipantFailedEvent>(events[1]);
+        Assert.Equal(("inv-2", 400), (failed.InvitationId, failed.ResultInformation?.Code));
+        // Acknowledged, never read as an agent's join or failure: the flow already moved on when it cancelled.
+        Assert.All(events, e => Assert.Null(AcsCallSignals.From(e, DateTimeOffset.UnixEpoch)));
     }
 
     [Fact]

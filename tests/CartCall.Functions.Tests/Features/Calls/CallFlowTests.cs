@@ -185,6 +185,41 @@ public sealed class CallFlowTests(CallsFixture app)
     }
 
     [Fact]
+    public async Task AnAgentTheFlowGivesUpOn_HasTheirInvitationCancelledOnce_NeverJoins_AndTheNextAgentTakesTheCall()
+    {
+        var shopper = NewNumber();
+        var late = NewNumber();
+        // "late" is still ringing when the flow's invitation deadline passes (the fixture's 1 s invitation + the flow's
+        // 10 s margin) and would answer 3 s after it; "next" stays on long enough for that late answer to land while
+        // the call is up. Without the cancel, "late" joins the call beside "next".
+        var (merchant, session, offer) = await SetUpAsync(
+            ("late", late, PartyScript.Answers(TimeSpan.FromSeconds(14))),
+            ("next", NewNumber(), PartyScript.Answers(TimeSpan.FromMilliseconds(100)) with { HangUpAfter = TimeSpan.FromSeconds(8) }));
+        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50));
+
+        var callId = (await AcceptedAsync(await app.AcceptAsync(offer, merchant, session, null, false, CallsFixture.PhonePreferences(shopper))))["callId"]!.GetValue<string>();
+        var call = await app.WaitForCallAsync(callId, c => c.IsOver, TimeSpan.FromSeconds(90));
+
+        Assert.Equal(["late", "next"], call.AgentsTried);
+        Assert.Equal("next", call.AgentId);
+        Assert.Equal(CallOutcomes.Completed, call.Outcome);
+        Assert.NotNull(call.ConnectedAt);
+        var placed = Assert.Single(app.Acs.Calls, c => c.OperationContext == callId);
+        var lateLeg = Assert.Single(placed.Parties, p => p.RawId == "4:" + late);
+        var cancel = Assert.Single(app.Acs.InvitationCancels, c => c.CallConnectionId == placed.CallConnectionId);
+        Assert.Equal(lateLeg.InvitationId, cancel.InvitationId);
+        Assert.True(cancel.Cancelled, "the invitation was still ringing when it was cancelled");
+        // Never on the call: a leg that had joined would have left when the call ended.
+        Assert.Equal(PartyState.Failed, lateLeg.State);
+        Assert.DoesNotContain(placed.Timeline, t => t.Text == $"{late} answered");
+        Assert.Single(app.Acs.Requests, r => r.Path.Contains(placed.CallConnectionId, StringComparison.Ordinal) && r.Path.EndsWith("/participants:cancelAddParticipant", StringComparison.Ordinal));
+        // The cancel's outcome reached the app and was acknowledged.
+        var outcome = await app.WaitForAsync(
+            () => app.Acs.DeliveredCallbacks.FirstOrDefault(d => d.CallConnectionId == placed.CallConnectionId && d.Type == "CancelAddParticipantSucceeded"), "CancelAddParticipantSucceeded");
+        Assert.Equal(200, outcome.Status);
+    }
+
+    [Fact]
     public async Task NoAgentAnswers_ApologyPlayed_HungUp_OutcomeAgentUnavailable_AndACallbackScheduled()
     {
         var shopper = NewNumber();

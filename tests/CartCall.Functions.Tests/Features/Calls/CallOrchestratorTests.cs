@@ -125,6 +125,39 @@ public sealed class CallOrchestratorTests(InMemoryCallHost host) : IClassFixture
         Assert.Equal(["alice"], final.AgentsTried);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnAgentStillRingingAtTheInvitationsDeadline_IsCancelledOnce_ThenGivenBack_AndTheNextAgentTakesTheCall(bool cancelKeepsFailing)
+    {
+        var timings = new CallTimings(
+            Ringing: TimeSpan.FromHours(1), AgentInvitation: TimeSpan.FromSeconds(1), CheckInterval: TimeSpan.FromHours(1),
+            MaxCallLength: TimeSpan.FromHours(2), Prompt: TimeSpan.FromHours(1), HangUp: TimeSpan.FromHours(1));
+        var call = host.NewCall(agents: ["first", "second"], timings: timings);
+        call.CancelsFail = cancelKeepsFailing;
+        call.OnCall = [call.ShopperRawId];
+        await call.StartAsync();
+        await call.WaitUntilAsync(c => c.Dials.Count == 1, "the dial");
+        await call.RaiseAsync(new ShopperConnected(DateTimeOffset.UtcNow, null));
+
+        // Nothing is heard of the first agent: the deadline's check finds only the shopper on the call.
+        await call.WaitUntilAsync(c => c.Invites.Count == 2, "the second invitation");
+        await call.RaiseAsync(new AgentJoined(1)); // the first agent's late join changes nothing
+        await call.RaiseAsync(new AgentJoined(2));
+        await call.WaitUntilAsync(c => c.Stages.Contains(CallStage.Talking), "talking");
+        await call.RaiseAsync(new Disconnected(200, "The conversation has ended."));
+        var final = await call.CompletedAsync();
+
+        Assert.Equal(new CancelInvitationRequest(call.Id, InMemoryCallHost.Connection(call.Id), "first", 1, "inv-1", call.Cancels[0].At), Assert.Single(call.Cancels));
+        Assert.Equal("second", final.AgentId);
+        Assert.Equal([("first", false), ("second", true)], call.Releases);
+        // Given back only once the cancel is over (however it ended), so the agent is not offered a call while ringing.
+        var log = call.Log.ToList();
+        Assert.True(log.LastIndexOf("cancel first") < log.IndexOf("release first"), string.Join(", ", log));
+        Assert.Equal(cancelKeepsFailing ? 5 : 1, log.Count(e => e == "cancel first"));
+        Assert.Equal(CallOutcomes.Completed, final.Outcome);
+    }
+
     [Fact]
     public async Task AgentDoesNotJoin_TheirReservationIsReleased_AndTheNextAgentIsInvited()
     {
@@ -258,6 +291,7 @@ public sealed class InMemoryCallHost : IAsyncLifetime
             tasks.AddActivityFunc<string, CallSignalEnvelope>(nameof(CallActivities.PrecheckCall), (_, id) => Of(id).Precheck());
             tasks.AddActivityFunc<InviteRequest, CallSignalEnvelope>(nameof(CallActivities.InviteAgent), (_, r) => Of(r.CallId).Invite(r));
             tasks.AddActivityFunc<ReleaseRequest>(nameof(CallActivities.ReleaseAgent), (_, r) => Of(r.CallId).Release(r));
+            tasks.AddActivityFunc<CancelInvitationRequest>(nameof(CallActivities.CancelAgentInvitation), (_, r) => Of(r.CallId).Cancel(r));
             tasks.AddActivityFunc<PlayRequestInput, bool>(nameof(CallActivities.PlayPrompt), (_, _) => false);
             tasks.AddActivityFunc<HangUpRequest>(nameof(CallActivities.HangUpCall), (_, r) => Of(r.CallId).HangUp());
             tasks.AddActivityFunc<ReconcileRequest, CallSignalEnvelope>(nameof(CallActivities.ReconcileCall), (_, r) => Of(r.CallId).Reconcile());
@@ -294,6 +328,8 @@ public sealed class FakeCall(InMemoryCallHost host, CallOrchestrationInput input
     private readonly List<DateTimeOffset> prechecks = [];
     private readonly List<InviteRequest> invites = [];
     private readonly List<(string, bool)> releases = [];
+    private readonly List<CancelInvitationRequest> cancels = [];
+    private readonly List<string> log = [];
     private int hangUps;
     private int reconciles;
     private volatile bool over;
@@ -320,6 +356,14 @@ public sealed class FakeCall(InMemoryCallHost host, CallOrchestrationInput input
     public IReadOnlyList<InviteRequest> Invites => Read(() => invites.ToList());
 
     public IReadOnlyList<(string AgentId, bool Talked)> Releases => Read(() => releases.ToList());
+
+    public IReadOnlyList<CancelInvitationRequest> Cancels => Read(() => cancels.ToList());
+
+    /// <summary>Cancels and releases in the order they ran ("cancel alice", "release alice"), every attempt of each.</summary>
+    public IReadOnlyList<string> Log => Read(() => log.ToList());
+
+    /// <summary>Every cancel fails as ACS failing for good (a 503 each time).</summary>
+    public bool CancelsFail { get; set; }
 
     public int HangUps => Volatile.Read(ref hangUps);
 
@@ -391,10 +435,31 @@ public sealed class FakeCall(InMemoryCallHost host, CallOrchestrationInput input
     {
         Write(() => invites.Add(request));
         var next = agents.FirstOrDefault(a => !request.AlreadyTried.Contains(a));
-        return new(next is null ? new NoAgentAvailable(request.Attempt) : new AgentInvited(request.Attempt, next, InMemoryCallHost.RawIdOf(next)));
+        return new(next is null ? new NoAgentAvailable(request.Attempt) : new AgentInvited(request.Attempt, next, InMemoryCallHost.RawIdOf(next), $"inv-{request.Attempt}"));
     }
 
-    internal void Release(ReleaseRequest request) => Write(() => releases.Add((request.AgentId, request.Talked)));
+    internal void Release(ReleaseRequest request) => Write(() =>
+    {
+        releases.Add((request.AgentId, request.Talked));
+        log.Add("release " + request.AgentId);
+    });
+
+    internal void Cancel(CancelInvitationRequest request)
+    {
+        Write(() =>
+        {
+            if (!cancels.Contains(request))
+            {
+                cancels.Add(request);
+            }
+
+            log.Add("cancel " + request.AgentId);
+        });
+        if (CancelsFail)
+        {
+            throw new CartCall.Functions.Adapters.Acs.AcsRequestFailedException(503, "ServiceUnavailable", "down", "CancelAddParticipant");
+        }
+    }
 
     internal void HangUp()
     {
