@@ -38,6 +38,18 @@ public sealed class DailySpendBudgetTests(CallsFixture app)
         Assert.Equal("Billed", await activities.SettleCallBilling(callId, CancellationToken.None));
         Assert.Equal(spent, await spend.ReadAsync(merchant, day, CancellationToken.None));
 
+        // What the merchant sees: the numbers the decision reads.
+        using (var admin = app.AdminClient())
+        {
+            var budgets = JsonNode.Parse(await admin.GetStringAsync($"/api/merchants/{merchant}/budgets"))!;
+            Assert.Equal(spent, budgets["spentToday"]!.GetValue<decimal>());
+            Assert.Equal(0.20m, budgets["dailySpendBudget"]!.GetValue<decimal>());
+            Assert.Equal(1, budgets["callsToday"]!.GetValue<int>());
+            Assert.Equal(day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), budgets["day"]!.GetValue<string>());
+            Assert.False(budgets["offering"]!.GetValue<bool>());
+            Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/api/merchants/no-such-merchant/budgets")).StatusCode);
+        }
+
         var after = "s-after-" + Guid.NewGuid().ToString("N")[..8];
         var answers = await HesitantCheckoutAsync(merchant, after);
 
