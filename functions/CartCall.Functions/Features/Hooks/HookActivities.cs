@@ -1,4 +1,5 @@
 using CartCall.Domain.Hooks;
+using CartCall.Functions.Features.Merchants;
 using Microsoft.Extensions.Options;
 
 namespace CartCall.Functions.Features.Hooks;
@@ -16,7 +17,8 @@ public interface IHookEventSource
 }
 
 /// <summary>The fan-out's activities: all of its I/O (reading the hooks, recording and running each attempt).</summary>
-public sealed class HookActivities(HookService hooks, TableHookStore store, IEnumerable<IHookEventSource> sources, IOptions<HooksOptions> options)
+public sealed class HookActivities(
+    HookService hooks, TableHookStore store, IMerchantStore merchants, IEnumerable<IHookEventSource> sources, IOptions<HooksOptions> options)
 {
     /// <summary>The merchant's enabled hooks at the point, and each one's first attempt (payload and idempotency key).</summary>
     [Function(nameof(PlanHookFanOut))]
@@ -36,11 +38,15 @@ public sealed class HookActivities(HookService hooks, TableHookStore store, IEnu
             return none;
         }
 
-        var registrations = await store.ListRegistrationsAsync(merchantId, cancellationToken).ConfigureAwait(false);
-        var planned = HookPlan.For(input.Point, registrations);
+        var registrations = store.ListRegistrationsAsync(merchantId, cancellationToken);
+        var merchant = merchants.GetAsync(merchantId, cancellationToken);
+        await Task.WhenAll(registrations, merchant).ConfigureAwait(false);
+        var planned = HookPlan.For(input.Point, registrations.Result);
         var invocations = planned.Select(h => HookService.PlanInvocation(h, input.Point, input.OccurrenceId, data, input.OccurredAt)).ToList();
-        return new HookFanOutPlan(
-            planned, invocations, HookPlan.EffectiveConcurrency(planned.Count, options.Value.MaxConcurrencyPerMerchant), options.Value.DefaultShopperMessage);
+        // The merchant's own limit (its CRM's capacity), never above the app's.
+        var ceiling = options.Value.MaxConcurrencyPerMerchant;
+        var limit = Math.Min(merchant.Result?.HookConcurrency ?? ceiling, ceiling);
+        return new HookFanOutPlan(planned, invocations, HookPlan.EffectiveConcurrency(planned.Count, limit), options.Value.DefaultShopperMessage);
     }
 
     /// <summary>One attempt at one hook (recorded before and after; a hook that already answered is not called again).</summary>

@@ -67,6 +67,12 @@ public sealed class Merchant
     /// </summary>
     public Domain.Billing.ShopperPrice? ShopperPrice { get; set; }
 
+    /// <summary>
+    /// At most this many of the merchant's hooks run at once at one lifecycle point (a CRM that takes two requests at a
+    /// time asks for 2). Null: the app's <c>Hooks:MaxConcurrencyPerMerchant</c>, which is also the most a merchant gets.
+    /// </summary>
+    public int? HookConcurrency { get; set; }
+
     /// <summary>The merchant's experiment: the holdout (control group) and how long after a decision an order counts.</summary>
     public ExperimentDto Experiment { get; set; } = new();
 

@@ -102,6 +102,11 @@ public static partial class MerchantValidator
             problems.Add("dailyOfferBudget must not be negative.");
         }
 
+        if (m.HookConcurrency is < 1 or > 100)
+        {
+            problems.Add("hookConcurrency must be between 1 and 100, or null for the app's limit.");
+        }
+
         if (m.DailySpendBudget is < 0 or > MaxDailySpendBudget)
         {
             problems.Add($"dailySpendBudget must be between 0 and {MaxDailySpendBudget} (in the currency of the merchant's plan), or null for no limit.");

@@ -209,6 +209,65 @@ public sealed class HookOrchestrationTests(HooksAppFixture app)
         Assert.Equal("completed", ended["data"]!["call"]!["outcome"]!.GetValue<string>());
     }
 
+    [Fact]
+    public async Task MerchantsOwnConcurrencyLimit_BoundsItsFanOut_EveryHookStillRuns()
+    {
+        var merchant = await app.CreateMerchantAsync(m => m["hookConcurrency"] = 2);
+        var agent = NewNumber();
+        app.Acs.Parties[agent] = PartyScript.Answers(TimeSpan.FromMilliseconds(50)) with { HangUpAfter = TimeSpan.FromSeconds(1) };
+        await app.AddAgentAsync(merchant, "alice", agent);
+        var session = NewSession();
+        var offer = await app.NewOfferAsync(merchant, session);
+        var inFlight = 0;
+        var mostInFlight = 0;
+        await using var server = await LoopbackHookServer.StartAsync(async (context, _) =>
+        {
+            InterlockedMax(ref mostInFlight, Interlocked.Increment(ref inFlight));
+            // Held until a second hook is in flight too (bounded), so a window of 2 is seen whatever the machine's load;
+            // a third would show above the limit.
+            for (var i = 0; i < 120 && Volatile.Read(ref inFlight) < 2; i++)
+            {
+                await Task.Delay(25);
+            }
+
+            await Task.Delay(100);
+            Interlocked.Decrement(ref inFlight);
+        });
+        var hookIds = new[] { "c1", "c2", "c3", "c4", "c5" };
+        foreach (var id in hookIds)
+        {
+            await app.RegisterAsync(merchant, id, HooksAppFixture.Webhook(new Uri(server.Url, "?hook=" + id), HookPoints.CallEnded));
+        }
+
+        var shopper = NewNumber();
+        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50)) with { HangUpAfter = TimeSpan.FromSeconds(2) };
+        var callId = await app.AcceptAsync(merchant, offer, session, shopper);
+        await app.WaitForCallAsync(callId, c => c.IsOver);
+        var deliveries = await HooksAppFixture.WaitForAsync(async () =>
+        {
+            var list = await app.Hooks.ListDeliveriesAsync(merchant, new HookDeliveryQuery(HookDeliveryStatus.Succeeded, OccurrenceId: callId), CancellationToken.None);
+            return list.Count == hookIds.Length ? list : null;
+        }, "the five call.ended hooks");
+
+        Assert.Equal(hookIds, deliveries.Select(d => d.HookId).Order(StringComparer.Ordinal));
+        Assert.Equal(2, mostInFlight);
+    }
+
+    [Fact]
+    public async Task MerchantAskingForAnImpossibleHookConcurrency_Is400NamingIt()
+    {
+        var id = AppFixture.NewMerchantId();
+        var doc = AppFixture.MerchantDocument(id);
+        doc["hookConcurrency"] = 0;
+        using var admin = app.AdminClient();
+
+        var response = await admin.PutAsJsonAsync($"/api/merchants/{id}", doc);
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.BadRequest, text);
+        Assert.Contains("hookConcurrency", text, StringComparison.Ordinal);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int seen;
