@@ -18,6 +18,9 @@ internal static class CallBillingFlow
 {
     private static int numbers;
 
+    /// <summary>Each merchant's one agent (its phone number), so a call's length can be set on the agent's side.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> Agents = new(StringComparer.Ordinal);
+
     /// <summary>Browser 10 + 6/min, phone 20 + 12/min (US 20 + 30/min), per second, USD.</summary>
     public static object PlanBody(string currency = "USD") => new
     {
@@ -52,16 +55,26 @@ internal static class CallBillingFlow
 
         var agent = NewNumber();
         app.Acs.Parties[agent] = PartyScript.Answers(TimeSpan.FromMilliseconds(100));
+        Agents[merchant] = agent;
         await app.AddAgentAsync(merchant, "alice", phone: agent);
         var session = "s-" + Guid.NewGuid().ToString("N")[..10];
         return (merchant, session, await app.NewOfferAsync(merchant, session));
     }
 
-    /// <summary>A phone call the shopper answers and hangs up <paramref name="talk"/> later; returns the call id.</summary>
+    /// <summary>
+    /// Ends the merchant's calls <paramref name="talk"/> after its agent joins. The agent, not the shopper, hangs up: a
+    /// shopper's timer runs from the shopper's answer, and on a loaded machine it can run out before the agent is added,
+    /// which is a call that never connected (no charge, the hold cancelled) rather than the conversation a test wants.
+    /// </summary>
+    public static void AgentHangsUpAfter(CallsFixture app, string merchant, TimeSpan talk) =>
+        app.Acs.Parties[Agents[merchant]] = PartyScript.Answers(TimeSpan.FromMilliseconds(100)) with { HangUpAfter = talk };
+
+    /// <summary>A phone call the shopper answers, talking <paramref name="talk"/> with the agent, who then hangs up; returns the call id.</summary>
     public static async Task<string> AcceptPhoneCallAsync(CallsFixture app, string merchant, string session, string offer, TimeSpan talk)
     {
         var shopper = NewNumber();
-        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(300)) with { HangUpAfter = talk };
+        AgentHangsUpAfter(app, merchant, talk);
+        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(300));
         var response = await app.AcceptAsync(offer, merchant, session, null, false, CallsFixture.PhonePreferences(shopper));
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode}: {text}");

@@ -127,7 +127,8 @@ public sealed class CallBillingTests(CallsFixture app)
     {
         var (merchant, session, offer) = await CallBillingFlow.MerchantOnPlanAsync(app, CallBillingFlow.Paid);
         var shopper = CallBillingFlow.NewNumber();
-        app.Acs.Parties[shopper] = LocalCloud.Acs.PartyScript.Answers(TimeSpan.FromMilliseconds(300)) with { HangUpAfter = TimeSpan.FromSeconds(2) };
+        app.Acs.Parties[shopper] = LocalCloud.Acs.PartyScript.Answers(TimeSpan.FromMilliseconds(300));
+        CallBillingFlow.AgentHangsUpAfter(app, merchant, TimeSpan.FromSeconds(2));
         var callId = CallIds.ForOffer(offer);
 
         var first = await AcceptPaidAsync(merchant, session, offer, shopper, paymentMethod: null);

@@ -265,7 +265,10 @@ public sealed class CallFlowTests(CallsFixture app)
             "every callback delivered twice");
         Assert.True(delivered.Count >= 8, $"only {delivered.Count} deliveries");
         Assert.Single(app.Acs.Requests, r => r.Path.Contains(connection, StringComparison.Ordinal) && r.Path.EndsWith("/participants:add", StringComparison.Ordinal));
-        await Task.Delay(500); // give a second CallEnded the chance to show up if it were (wrongly) published
+        // CallEnded is published after the final record is stored: wait for it, then give a second one the chance to
+        // show up if it were (wrongly) published.
+        await app.WaitForAsync(() => app.Events.Ended(callId) is { Count: > 0 } e ? e : null, "CallEnded");
+        await Task.Delay(500);
         Assert.Single(app.Events.Ended(callId));
     }
 
@@ -393,8 +396,9 @@ public sealed class CallFlowTests(CallsFixture app)
     public async Task QuietHours_TurnTheAcceptIntoACallback_ThatIsPlacedWhenTheyEnd()
     {
         var shopper = NewNumber();
-        var (merchant, session, offer) = await SetUpAsync(("alice", NewNumber(), PartyScript.Answers(TimeSpan.FromMilliseconds(100))));
-        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50)) with { HangUpAfter = TimeSpan.FromSeconds(1) };
+        // The agent ends the call a second after joining (see CallbacksOutOfOrder).
+        var (merchant, session, offer) = await SetUpAsync(("alice", NewNumber(), PartyScript.Answers(TimeSpan.FromMilliseconds(100)) with { HangUpAfter = TimeSpan.FromSeconds(1) }));
+        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50));
         var now = DateTime.UtcNow;
         // Quiet hours end in 8 s (to the second): the accept lands inside them even on a slow, shared machine.
         var quiet = new
