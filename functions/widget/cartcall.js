@@ -482,7 +482,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
     accepted = true;
     call = { id: r.callId, mode: r.mode || mode, rank: -1 };
     if (call.mode !== 'browser' || !r.acsToken || RANK[r.status] === 3) stopMic(mic); // no call to take now
-    callUpdate({ callId: r.callId, status: r.status, scheduledFor: r.scheduledFor, detail: r.reason });
+    callUpdate({ callId: r.callId, status: r.status, scheduledFor: r.scheduledFor, reason: r.reason });
     if (call.mode === 'browser' && r.acsToken && RANK[r.status] < 3) browserCall(r, mic);
     if (r.status === 'queued') pollCall();
   }
@@ -610,7 +610,10 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
       const at = c.scheduledFor ? new Date(c.scheduledFor) : null;
       text = text.replace('{t}', at ? at.toLocaleString(lang, { weekday: 'short', hour: '2-digit', minute: '2-digit' }) : '…');
     }
-    if (c.status === 'failed' && c.detail) text += ' ' + c.detail;
+    // The merchant's own sentence (a hook that stopped the call) says it best; the accept's reason explains a failure.
+    // Outcome codes from pushes and polls are for the merchant, not for the shopper.
+    if (c.message) text = c.message;
+    else if (c.status === 'failed' && c.reason) text += ' ' + c.reason;
     if (call.voice) {
       if (RANK[c.status] === 3) call.voice.hangUp();
     } else {
@@ -635,7 +638,7 @@ input[type=tel]{display:block;width:100%;font:inherit;padding:8px 10px;margin:4p
       if (!call || ++callPolls > 1800) return stopCallPolling();
       try {
         const s = await api('GET', `calls/${enc(call.id)}`);
-        callUpdate({ callId: s.callId || call.id, status: s.status, detail: s.outcome });
+        callUpdate({ callId: s.callId || call.id, status: s.status, message: s.message });
       } catch { /* the next poll or a push frame will tell */ }
     }, 2000);
   }

@@ -9,6 +9,9 @@ namespace CartCall.Domain.Calls.Flow;
 /// </summary>
 public static class CallFlow
 {
+    /// <summary>How a vetoed call's detail begins, before the hook's id.</summary>
+    public const string VetoedPrefix = "stopped before dialling by hook ";
+
     public const string Greeting = "greeting";
     public const string Apology = "apology";
 
@@ -54,6 +57,8 @@ public static class CallFlow
                 p.Proceed ? DialNow(s, 1, now, timings, [new RecordCall()]) : End(s, now, CallOutcomes.AgentUnavailable, false, p.Detail),
             Dialled d when s.Stage == CallStage.Dialing && s.CallConnectionId is null => new(s with { CallConnectionId = d.CallConnectionId }, [new RecordCall()]),
             DialRefused d when s.Stage == CallStage.Dialing => End(s, now, CallOutcomes.DialFailed, true, d.Detail),
+            DialVetoed v when s.Stage == CallStage.Dialing =>
+                End(s with { ShopperMessage = v.ShopperMessage }, now, CallOutcomes.Vetoed, false, $"{VetoedPrefix}{v.StoppedBy}: {v.ShopperMessage}"),
             ShopperConnected c when s.Stage == CallStage.Dialing => Connected(s with { CallConnectionId = s.CallConnectionId ?? c.CallConnectionId }, c.At, now, timings),
             ShopperNotReached n when s.Stage == CallStage.Dialing => NotReached(s, n.Code, n.Detail, now),
             AgentInvited a when s.Stage == CallStage.AddingAgent && a.Attempt == s.AgentAttempt && s.InvitedAgentId is null =>

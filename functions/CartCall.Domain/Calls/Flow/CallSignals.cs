@@ -9,6 +9,7 @@ namespace CartCall.Domain.Calls.Flow;
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "signal")]
 [JsonDerivedType(typeof(Dialled), "dialled")]
 [JsonDerivedType(typeof(DialRefused), "dial_refused")]
+[JsonDerivedType(typeof(DialVetoed), "dial_vetoed")]
 [JsonDerivedType(typeof(ShopperConnected), "shopper_connected")]
 [JsonDerivedType(typeof(ShopperNotReached), "shopper_not_reached")]
 [JsonDerivedType(typeof(AgentInvited), "agent_invited")]
@@ -31,6 +32,12 @@ public sealed record Dialled(string CallConnectionId) : CallSignal;
 
 /// <summary>The create-call request was refused for good (not a transient failure, which is retried before this).</summary>
 public sealed record DialRefused(string Detail) : CallSignal;
+
+/// <summary>
+/// The merchant's hooks stopped the call before it was dialled (a veto, or a fail-closed hook without an answer):
+/// <paramref name="ShopperMessage"/> is the polite sentence the shopper is shown instead of an error.
+/// </summary>
+public sealed record DialVetoed(string StoppedBy, string ShopperMessage) : CallSignal;
 
 /// <summary>The shopper answered: the call is connected.</summary>
 public sealed record ShopperConnected(DateTimeOffset At, string? CallConnectionId) : CallSignal;

@@ -167,6 +167,9 @@ public sealed record CallState
 
     public string? Detail { get; init; }
 
+    /// <summary>What the shopper is told about how the call ended, when the merchant said it (a hook's veto).</summary>
+    public string? ShopperMessage { get; init; }
+
     public bool IsCallback { get; init; }
 
     public bool CallbackWhenNoAgent { get; init; }

@@ -369,6 +369,7 @@ public static class CallProjection
         call.DurationSeconds = state is { ConnectedAt: { } from, EndedAt: { } to } ? Math.Max(0, (to - from).TotalSeconds) : state.EndedAt is null ? null : 0;
         call.Outcome = state.Outcome;
         call.Detail = state.Detail ?? call.Detail;
+        call.ShopperMessage = state.ShopperMessage ?? call.ShopperMessage;
         call.AgentAttempt = state.AgentAttempt;
         call.CurrentAgentId = state.InvitedAgentId;
         call.CurrentAgentRawId = state.InvitedAgentRawId;

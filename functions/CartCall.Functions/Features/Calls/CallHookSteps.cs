@@ -59,7 +59,7 @@ internal sealed class CallHookSteps(TaskOrchestrationContext context, CallOrches
 
             return result.Decision.Proceed
                 ? null
-                : new DialRefused($"{StoppedPrefix}{result.Decision.StoppedBy}: {result.Decision.ShopperMessage}");
+                : new DialVetoed(result.Decision.StoppedBy ?? "?", result.Decision.ShopperMessage ?? HookAggregation.DefaultShopperMessage);
         }
         catch (TaskFailedException)
         {
@@ -141,5 +141,5 @@ internal sealed class CallHookSteps(TaskOrchestrationContext context, CallOrches
     public static readonly TimeSpan DefaultBeforeDialDeadline = TimeSpan.FromSeconds(2);
 
     /// <summary>How a hook's stop reads in the call's detail.</summary>
-    public const string StoppedPrefix = "stopped before dialling by hook ";
+    public const string StoppedPrefix = CallFlow.VetoedPrefix;
 }

@@ -78,6 +78,9 @@ public sealed class CallRecord
 
     public string? Detail { get; set; }
 
+    /// <summary>What the shopper's widget shows about how the call ended, when the merchant said it (a hook's veto).</summary>
+    public string? ShopperMessage { get; set; }
+
     public string? ShopperPhone { get; set; }
 
     public string? ShopperAcsUserId { get; set; }

@@ -19,7 +19,7 @@ public sealed partial class CallStatusNotifier(WebPubSubRestClient pubsub, ILogg
     {
         ArgumentNullException.ThrowIfNull(call);
         var status = call.Status.ToString().ToLowerInvariant();
-        var shopper = BinaryData.FromObjectAsJson(new { kind = "call", callId = call.CallId, status, detail }, AppJson.Options);
+        var shopper = BinaryData.FromObjectAsJson(new { kind = "call", callId = call.CallId, status, detail, message = call.ShopperMessage }, AppJson.Options);
         var agents = BinaryData.FromObjectAsJson(new { kind = "call", call = AgentCallView.From(call), detail }, AppJson.Options);
         await SendAsync(() => pubsub.SendToUserAsync(ShopperUser(call.MerchantId, call.SessionId), shopper, cancellationToken), call.CallId, status)
             .ConfigureAwait(false);

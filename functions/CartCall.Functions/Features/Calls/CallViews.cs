@@ -10,14 +10,15 @@ public sealed record AcceptOfferResponse(
     string CallId, string Status, CallMode? Mode, DateTimeOffset? ScheduledFor, string Reason, AcsTokenView? AcsToken, CallingView? Calling = null);
 
 /// <summary>GetCallStatus: what the widget follows.</summary>
+/// <param name="Message">The merchant's sentence for the shopper about how the call ended (a hook's veto), shown instead of the widget's own.</param>
 public sealed record CallStatusView(
     string CallId, CallStatus Status, CallMode Mode, DateTimeOffset? ScheduledFor, DateTimeOffset? StartedAt, DateTimeOffset? EndedAt,
-    string? Outcome, double? DurationSeconds)
+    string? Outcome, double? DurationSeconds, string? Message = null)
 {
     public static CallStatusView From(CallRecord c)
     {
         ArgumentNullException.ThrowIfNull(c);
-        return new(c.CallId, c.Status, c.Mode, c.ScheduledFor, c.ConnectedAt, c.EndedAt, c.Outcome, c.DurationSeconds);
+        return new(c.CallId, c.Status, c.Mode, c.ScheduledFor, c.ConnectedAt, c.EndedAt, c.Outcome, c.DurationSeconds, c.ShopperMessage);
     }
 }
 

@@ -17,6 +17,7 @@ public sealed class CallFlowPropertyTests
         Gen.OneOf(
             Gen.Constant<CallSignal>(new Dialled("c")),
             Gen.Constant<CallSignal>(new DialRefused("no")),
+            Gen.Constant<CallSignal>(new DialVetoed("h", "no")),
             Gen.Constant<CallSignal>(new ShopperConnected(T0, "c")),
             Gen.Elements(486, 480, 500).Select(c => (CallSignal)new ShopperNotReached(c, "x")),
             Gen.Choose(1, 3).Select(a => (CallSignal)new AgentInvited(a, "agent-" + a, Agent, "inv-" + a)),

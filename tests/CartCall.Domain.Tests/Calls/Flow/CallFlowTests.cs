@@ -92,6 +92,25 @@ public sealed class CallFlowTests
     }
 
     [Fact]
+    public void AHookThatStopsTheDial_EndsTheCallVetoed_InTheMerchantsWordsForTheShopper_WithNoCallback()
+    {
+        var d = new Driver(Plan()).Send(new DialVetoed("compliance", "You asked us not to call you, so we won't."));
+
+        Assert.Equal(CallStage.Ended, d.State.Stage);
+        Assert.Equal(CallOutcomes.Vetoed, d.State.Outcome);
+        Assert.False(d.State.Failed);
+        Assert.Equal("You asked us not to call you, so we won't.", d.State.ShopperMessage);
+        Assert.StartsWith(CallFlow.VetoedPrefix + "compliance", d.State.Detail, StringComparison.Ordinal);
+        Assert.Single(d.Commands.OfType<PublishEnded>());
+        Assert.Empty(d.Commands.OfType<InviteAgent>());
+        Assert.Empty(d.Commands.OfType<ScheduleCallback>());
+        // A late veto (the call already rang) changes nothing.
+        var talking = Talking().Send(new DialVetoed("late", "no"));
+        Assert.Equal(CallStage.Talking, talking.State.Stage);
+        Assert.Null(talking.State.ShopperMessage);
+    }
+
+    [Fact]
     public void AgentWhoDoesNotJoin_IsReleased_AndTheNextIsInvited_NotRetriedAgain()
     {
         var d = new Driver(Plan()).Send(new Dialled("c")).Send(new ShopperConnected(T0, "c")).Send(new AgentInvited(1, "alice", "4:+1001"));

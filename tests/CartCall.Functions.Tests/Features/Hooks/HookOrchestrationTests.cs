@@ -6,6 +6,8 @@ using CartCall.Domain.Hooks;
 using CartCall.Functions.Features.CartEvents;
 using CartCall.Functions.Features.Calls;
 using CartCall.Functions.Features.Hooks;
+using CartCall.Functions.Features.Merchants;
+using CartCall.Functions.Tests.Features.Calls;
 using CartCall.LocalCloud.Acs;
 using Microsoft.AspNetCore.Http;
 
@@ -108,12 +110,18 @@ public sealed class HookOrchestrationTests(HooksAppFixture app)
         var callId = await app.AcceptAsync(merchant, offer, session, NewNumber());
         var call = await app.WaitForCallAsync(callId, c => c.IsOver);
 
-        Assert.True(call.Outcome == CallOutcomes.DialFailed, $"{call.Outcome}: {call.Detail}");
-        Assert.True(call.Detail!.Contains("asked not to be called", StringComparison.Ordinal), call.Detail);
+        Assert.True(call.Outcome == CallOutcomes.Vetoed, $"{call.Outcome}: {call.Detail}");
+        Assert.Equal(CallStatus.Ended, call.Status);
         Assert.Contains(CallHookSteps.StoppedPrefix + "compliance", call.Detail, StringComparison.Ordinal);
-        Assert.Contains("asked not to be called", call.Detail, StringComparison.Ordinal);
         Assert.Equal(0, app.CreateCallsFor(callId));
         Assert.Equal(1, server.Count);
+        // The shopper's widget is told in the merchant's words, not with an error code.
+        using var widget = app.App.CreateClient(handleCookies: false);
+        widget.DefaultRequestHeaders.Add("Origin", CallsFixture.Origin);
+        widget.DefaultRequestHeaders.Add(PublishableKeys.Header, app.PublishableKey(merchant));
+        var status = JsonNode.Parse(await widget.GetStringAsync($"/api/calls/{callId}"))!;
+        Assert.Equal("This customer asked not to be called.", status["message"]!.GetValue<string>());
+        Assert.Equal("vetoed", status["outcome"]!.GetValue<string>());
     }
 
     [Fact]
