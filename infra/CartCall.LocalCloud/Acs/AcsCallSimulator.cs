@@ -22,6 +22,7 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
     private readonly ConcurrentDictionary<string, SimCall> _calls = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<AcsDeliveredCallback> _delivered = new();
     private readonly ConcurrentQueue<AcsInvitationCancel> _cancels = new();
+    private readonly ConcurrentQueue<AcsParticipantRemoval> _removals = new();
     private readonly Func<string, bool> _isIssuedUser;
 
     public AcsCallSimulator(AcsStandInOptions options, AcsCallbackSigner signer, Func<(string, string)> tokenClaims, ILogger logger, Func<string, bool>? isIssuedUser = null)
@@ -44,6 +45,8 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
     public IReadOnlyCollection<AcsDeliveredCallback> Delivered => _delivered.ToArray();
 
     public IReadOnlyCollection<AcsInvitationCancel> Cancels => _cancels.ToArray();
+
+    public IReadOnlyCollection<AcsParticipantRemoval> Removals => _removals.ToArray();
 
     /// <summary>The pages of <see cref="PartyBehavior.Browser"/> parties; told of every change of such a leg (under the call's lock).</summary>
     public IBrowserLegs BrowserLegs { get; set; } = NoBrowserLegs.Instance;
@@ -152,6 +155,12 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
         {
             var party = call.Parties.FirstOrDefault(p => p.Role == "added" && string.Equals(p.InvitationId, invitationId, StringComparison.Ordinal));
             if (party is null) return false;
+            if (party.State == PartyState.Ringing && party.Script.AnswersAsCancelled)
+            {
+                // The party picks up in the moment before the cancel reaches the service: the cancel then comes too late.
+                Answer(call, party);
+            }
+
             var ringing = party.State == PartyState.Ringing;
             _cancels.Enqueue(new AcsInvitationCancel(call.Id, invitationId, party.Party.RawId, ringing, _time.GetUtcNow()));
             JsonObject data;
@@ -171,6 +180,32 @@ internal sealed class AcsCallSimulator : IAsyncDisposable
 
             data["invitationId"] = invitationId;
             Emit(call, ringing ? "CancelAddParticipantSucceeded" : "CancelAddParticipantFailed", data, operationCallbackUri);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Takes the connected party <paramref name="rawId"/> off the call: RemoveParticipantSucceeded to the operation
+    /// callback, then the participants without them; the call ends if nobody is left.
+    /// </summary>
+    /// <returns>False when nobody by that id is on the call.</returns>
+    public bool RemoveParticipant(SimCall call, string rawId, string? operationContext, Uri? operationCallbackUri)
+    {
+        lock (call.Gate)
+        {
+            var party = call.Parties.FirstOrDefault(p => p.State == PartyState.Connected && string.Equals(p.Party.RawId, rawId, StringComparison.OrdinalIgnoreCase));
+            if (party is null) return false;
+            party.State = PartyState.Left;
+            party.Recognize = null;
+            _removals.Enqueue(new AcsParticipantRemoval(call.Id, party.Party.RawId, _time.GetUtcNow()));
+            Note(call, $"{party.Party.Label} removed from the call");
+            if (party.InBrowser) BrowserLegs.Gone(call, party, "removed from the call");
+            var data = Common(call, operationContext, AcsWire.Result(200, 0, "The participant was removed from the call."));
+            data["participant"] = party.Party.ToModel();
+            Emit(call, "RemoveParticipantSucceeded", data, operationCallbackUri);
+            EmitParticipantsUpdated(call);
+            if (!call.Parties.Any(p => p.State == PartyState.Connected))
+                EndCall(call, AcsWire.Result(200, 7000, "The conversation has ended."));
             return true;
         }
     }

@@ -33,6 +33,9 @@ public sealed record AcsStandInParty(string RawId, string Label, string Role, Pa
 /// </summary>
 public sealed record AcsInvitationCancel(string CallConnectionId, string InvitationId, string PartyRawId, bool Cancelled, DateTimeOffset At);
 
+/// <summary>A <c>participants:remove</c> the stand-in carried out: <paramref name="PartyRawId"/>'s leg was dropped from the call.</summary>
+public sealed record AcsParticipantRemoval(string CallConnectionId, string PartyRawId, DateTimeOffset At);
+
 public sealed record AcsTimelineEntry(DateTimeOffset At, string Text);
 
 /// <summary>A callback the stand-in tried to deliver and what the receiver answered (0 = network failure).</summary>

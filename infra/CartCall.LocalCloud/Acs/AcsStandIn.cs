@@ -83,6 +83,9 @@ public sealed class AcsStandIn : IAsyncDisposable
     /// <summary>Every cancel of an invitation the stand-in carried out, in order, with whether it stopped a ringing party.</summary>
     public IReadOnlyCollection<AcsInvitationCancel> InvitationCancels => _simulator.Cancels;
 
+    /// <summary>Every participant the stand-in took off a call (<c>participants:remove</c>), in order.</summary>
+    public IReadOnlyCollection<AcsParticipantRemoval> ParticipantRemovals => _simulator.Removals;
+
     /// <summary>The next <paramref name="count"/> authenticated API requests (whose path contains the filter) fail with <paramref name="status"/>.</summary>
     public void InjectFailures(int status, int count, string? pathContains = null)
     {
@@ -258,6 +261,7 @@ public sealed class AcsStandIn : IAsyncDisposable
             ("POST", ":terminate") => HangUp(call, forEveryone: true),
             ("POST", "/participants:add") => AddParticipant(ctx, call, body),
             ("POST", "/participants:cancelAddParticipant") => CancelAddParticipant(ctx, call, body),
+            ("POST", "/participants:remove") => RemoveParticipant(ctx, call, body),
             ("POST", ":play") => Play(call, body),
             ("POST", ":recognize") => Recognize(call, body),
             _ => AcsWire.Error(404, "NotFound", $"{method} {op} is not supported by the stand-in."),
@@ -347,6 +351,22 @@ public sealed class AcsStandIn : IAsyncDisposable
 
         // Accepted either way: whether the invitation was still ringing is told by the callback that follows.
         var reply = new JsonObject { ["invitationId"] = invitationId };
+        if (operationContext is not null) reply["operationContext"] = operationContext;
+        return Remember(ctx, 202, reply);
+    }
+
+    private IResult RemoveParticipant(HttpContext ctx, SimCall call, JsonObject? body)
+    {
+        var who = AcsWire.ReadIdentifier(body?["participantToRemove"]);
+        if (who is null) return AcsWire.Error(400, "BadRequest", "participantToRemove must name a participant.");
+        if (!call.IsLive) return AcsWire.Error(404, "CallNotFound", $"Call connection {call.Id} was not found.");
+        Uri? opCallback = null;
+        if (body!["operationCallbackUri"] is not null && ReadCallbackUri(body["operationCallbackUri"], out opCallback) is { } bad) return bad;
+        var operationContext = body["operationContext"]?.GetValue<string>();
+        if (!_simulator.RemoveParticipant(call, who.RawId, operationContext, opCallback))
+            return AcsWire.Error(404, "ParticipantNotFound", $"{who.Label} is not in call {call.Id}.");
+
+        var reply = new JsonObject();
         if (operationContext is not null) reply["operationContext"] = operationContext;
         return Remember(ctx, 202, reply);
     }

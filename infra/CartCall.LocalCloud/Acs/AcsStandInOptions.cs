@@ -68,6 +68,12 @@ public sealed record PartyScript
     /// <summary>Pause between the recognize request and the first key.</summary>
     public TimeSpan DtmfDelay { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// An added party whose invitation is cancelled while it rings answers in that very moment, so the cancel comes too
+    /// late (CancelAddParticipantFailed) and the party is on the call: the race an app that cancels must handle.
+    /// </summary>
+    public bool AnswersAsCancelled { get; init; }
+
     /// <summary>Fault knobs for calls placed to this party (override the stand-in's).</summary>
     public AcsFaults? Faults { get; init; }
 
@@ -76,6 +82,8 @@ public sealed record PartyScript
     public static PartyScript NeverAnswers() => new() { Behavior = PartyBehavior.NoAnswer };
     public static PartyScript Rejects() => new() { Behavior = PartyBehavior.Reject, AnswerAfter = TimeSpan.FromMilliseconds(50) };
     public static PartyScript ByPerson() => new() { Behavior = PartyBehavior.Manual };
+    /// <summary>Rings (for 10 minutes) until its invitation is cancelled, and answers just as the cancel arrives.</summary>
+    public static PartyScript AnswersJustAsCancelled() => new() { AnswerAfter = TimeSpan.FromMinutes(10), AnswersAsCancelled = true };
     public static PartyScript InBrowser() => new() { Behavior = PartyBehavior.Browser };
 }
 

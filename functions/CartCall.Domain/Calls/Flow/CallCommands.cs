@@ -22,6 +22,14 @@ public sealed record InviteAgent(int Attempt, IReadOnlyList<string> AlreadyTried
 /// </summary>
 public sealed record CancelInvitation(string AgentId, int Attempt, string InvitationId) : CallCommand;
 
+/// <summary>
+/// Take an agent the flow gave up on off the call: they answered as their invitation was being cancelled (or their join
+/// overtook the flow's move to the next agent), so their leg is up beside the shopper and the call's real agent.
+/// Once per agent; never the call's current agent or the shopper. A service that answers that they are already gone
+/// has done what was asked.
+/// </summary>
+public sealed record RemoveParticipant(string AgentId, string RawId) : CallCommand;
+
 /// <summary>Give an agent back: a reservation that came to nothing, or a finished call (then wrap-up).</summary>
 public sealed record ReleaseAgent(string AgentId, bool Talked) : CallCommand;
 

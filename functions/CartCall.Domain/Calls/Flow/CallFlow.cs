@@ -48,7 +48,7 @@ public static class CallFlow
         }
 
         var s = state;
-        return signal switch
+        var step = signal switch
         {
             DeadlinePassed d when s.Deadline?.Kind == d.Kind => OnDeadline(s, d.Kind, now, timings),
             Reconciled r when s.Reconciling => OnReconciled(s with { Reconciling = false, ReconcilingFor = null, ReconcileFailures = 0 }, r, now, timings),
@@ -62,7 +62,14 @@ public static class CallFlow
             ShopperConnected c when s.Stage == CallStage.Dialing => Connected(s with { CallConnectionId = s.CallConnectionId ?? c.CallConnectionId }, c.At, now, timings),
             ShopperNotReached n when s.Stage == CallStage.Dialing => NotReached(s, n.Code, n.Detail, now),
             AgentInvited a when s.Stage == CallStage.AddingAgent && a.Attempt == s.AgentAttempt && s.InvitedAgentId is null =>
-                new(s with { InvitedAgentId = a.AgentId, InvitedAgentRawId = a.AgentRawId, InvitationId = a.InvitationId, AgentsTried = s.AgentsTried.Add(a.AgentId) }, [new RecordCall()]),
+                new(s with
+                {
+                    InvitedAgentId = a.AgentId,
+                    InvitedAgentRawId = a.AgentRawId,
+                    InvitationId = a.InvitationId,
+                    AgentsTried = s.AgentsTried.Add(a.AgentId),
+                    Invitations = s.Invitations.Add(new(a.Attempt, a.AgentId, a.AgentRawId)),
+                }, [new RecordCall()]),
             NoAgentAvailable n when s.Stage == CallStage.AddingAgent && n.Attempt == s.AgentAttempt && s.InvitedAgentId is null => NobodyLeft(s, now, timings),
             // Ask the service before giving up on agents: ending as agent_unavailable would call back a shopper who hung up.
             // The agent counts as tried, so a call the service keeps refusing still runs out of agents.
@@ -79,7 +86,56 @@ public static class CallFlow
             Disconnected d => OnDisconnected(s, d, now),
             _ => CallStep.Unchanged(s),
         };
+        return RemoveAgentsGivenUp(step, OnTheCall(state, signal));
     }
+
+    /// <summary>Who the signal says is on the call now, by raw id or by the invitation they answered; null when it says nothing.</summary>
+    private static (IReadOnlyList<string> RawIds, int? Attempt)? OnTheCall(CallState before, CallSignal signal) => signal switch
+    {
+        AgentJoined j => (j.AgentRawId is { } raw ? [raw] : [], j.Attempt),
+        // An older picture is not who is on the call now (a repeat of the latest changes nothing either: removals are once).
+        ParticipantsChanged p when p.Sequence is not { } sequence || sequence >= before.LastParticipantsSequence => (p.RawIds, null),
+        Reconciled r when before.Reconciling => (r.RawIds, null),
+        _ => null,
+    };
+
+    /// <summary>
+    /// An agent the flow gave up on (their invitation's deadline passed, or they were overtaken by the next agent) who is
+    /// on the call anyway, because they answered as the cancel was on its way, is taken off it: they would otherwise
+    /// hear the shopper's conversation with the call's agent until the call ends. Once per agent, and never the current
+    /// agent or the shopper, whoever the step made current. Given back once off the call (a release that the earlier
+    /// give-up already did changes nothing).
+    /// </summary>
+    private static CallStep RemoveAgentsGivenUp(CallStep step, (IReadOnlyList<string> RawIds, int? Attempt)? onTheCall)
+    {
+        var s = step.State;
+        if (onTheCall is not { } seen || s.Stage is not (CallStage.AddingAgent or CallStage.Talking or CallStage.Apologizing))
+        {
+            return step; // a call being hung up ends for everyone anyway
+        }
+
+        var strays = s.Invitations
+            .Where(i => i.Attempt == seen.Attempt || seen.RawIds.Contains(i.RawId, StringComparer.OrdinalIgnoreCase))
+            .Where(i => i.AgentId != s.InvitedAgentId && i.AgentId != s.AgentId && !s.AgentsRemoved.Contains(i.AgentId)
+                && !SameParty(i.RawId, s.ShopperRawId) && !SameParty(i.RawId, s.InvitedAgentRawId))
+            .DistinctBy(i => i.AgentId)
+            .ToList();
+        if (strays.Count == 0)
+        {
+            return step;
+        }
+
+        var commands = new List<CallCommand>(step.Commands);
+        foreach (var stray in strays)
+        {
+            commands.Add(new RemoveParticipant(stray.AgentId, stray.RawId));
+            commands.Add(new ReleaseAgent(stray.AgentId, Talked: false));
+        }
+
+        return new(s with { AgentsRemoved = s.AgentsRemoved.AddRange(strays.Select(i => i.AgentId)) }, commands);
+    }
+
+    private static bool SameParty(string rawId, string? other) => other is not null && string.Equals(rawId, other, StringComparison.OrdinalIgnoreCase);
 
     private static CallStep DialNow(CallState s, int attempt, DateTimeOffset now, CallTimings t, IReadOnlyList<CallCommand> before)
     {

@@ -58,7 +58,9 @@ public sealed record NoAgentAvailable(int Attempt) : CallSignal;
 /// </summary>
 public sealed record InviteFoundNoCall(int Attempt, string AgentId, string Detail) : CallSignal;
 
-public sealed record AgentJoined(int Attempt) : CallSignal;
+/// <summary>The agent invited for attempt <paramref name="Attempt"/> joined the call.</summary>
+/// <param name="AgentRawId">Who joined, as the service names them; null when it did not say.</param>
+public sealed record AgentJoined(int Attempt, string? AgentRawId = null) : CallSignal;
 
 public sealed record AgentDidNotJoin(int Attempt, string Detail) : CallSignal;
 

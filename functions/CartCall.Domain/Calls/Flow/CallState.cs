@@ -143,6 +143,15 @@ public sealed record CallState
 
     public ImmutableList<string> AgentsTried { get; init; } = [];
 
+    /// <summary>
+    /// Every invitation sent, with whom it went to: the current invitation's agent and raw id are forgotten when the
+    /// flow moves on, but an agent it gave up on can still turn up on the call and must be recognised there.
+    /// </summary>
+    public ImmutableList<AgentInvitation> Invitations { get; init; } = [];
+
+    /// <summary>Agents the flow gave up on who turned up on the call anyway and were taken off it (each once).</summary>
+    public ImmutableList<string> AgentsRemoved { get; init; } = [];
+
     public long LastParticipantsSequence { get; init; } = -1;
 
     public bool ShopperPresent { get; init; }
@@ -183,6 +192,9 @@ public sealed record CallState
     /// <summary>The agent holding a reservation for this call, whether or not they joined.</summary>
     public string? ReservedAgentId => AgentId ?? InvitedAgentId;
 }
+
+/// <summary>An agent invited to the call for attempt <paramref name="Attempt"/>, and their identifier on it.</summary>
+public sealed record AgentInvitation(int Attempt, string AgentId, string RawId);
 
 /// <summary>The flow's answer to a signal: the new state and what to do.</summary>
 public sealed record CallStep(CallState State, IReadOnlyList<CallCommand> Commands)

@@ -4,7 +4,7 @@ using Azure.Core.Pipeline;
 namespace CartCall.Functions.Adapters.Acs;
 
 /// <summary>
-/// Typed client for ACS Call Automation REST (create/answer/get/add/cancel add/play/recognize/hang up).
+/// Typed client for ACS Call Automation REST (create/answer/get/add/cancel add/remove/play/recognize/hang up).
 /// <para>
 /// Why hand-written: the official client, Azure.Communication.CallAutomation, cannot be restored here (no
 /// <c>Azure.Communication.*</c> package is served by the feed this project builds from). So this small client speaks
@@ -165,6 +165,35 @@ public sealed class AcsCallClient
         var response = await _pipeline.SendAsync(message, "CancelAddParticipant", Accepted, cancellationToken).ConfigureAwait(false);
         var reply = AcsPipeline.ReadJson(response, AcsJsonContext.Default.CancelAddParticipantResponseModel, "CancelAddParticipant");
         return new CancelAddParticipantResult(reply.InvitationId, reply.OperationContext);
+    }
+
+    /// <summary>
+    /// Takes a participant off the call (<c>participants:remove</c>, 202); the outcome arrives as
+    /// RemoveParticipantSucceeded/Failed. A participant the service does not find on the call is refused (an
+    /// <see cref="AcsRequestFailedException"/>, 4xx).
+    /// </summary>
+    /// <param name="participantRawId">The participant's raw id (<c>4:+1…</c> for a phone, <c>8:acs:…</c> for an ACS user).</param>
+    public async Task<RemoveParticipantResult> RemoveParticipantAsync(
+        string callConnectionId,
+        string participantRawId,
+        string? operationContext = null,
+        Uri? operationCallbackUri = null,
+        Repeatability? repeatability = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(participantRawId);
+        var body = new RemoveParticipantRequestModel
+        {
+            ParticipantToRemove = CommunicationIdentifier.FromRawId(participantRawId).ToModel(),
+            OperationContext = operationContext,
+            OperationCallbackUri = operationCallbackUri?.AbsoluteUri,
+        };
+        using var message = _pipeline.CreateMessage(RequestMethod.Post, CallPath(callConnectionId) + "/participants:remove", _apiVersion, repeatable: true);
+        Stamp(message, repeatability);
+        AcsPipeline.SetJson(message, body, AcsJsonContext.Default.RemoveParticipantRequestModel);
+        var response = await _pipeline.SendAsync(message, "RemoveParticipant", Accepted, cancellationToken).ConfigureAwait(false);
+        var reply = AcsPipeline.ReadJson(response, AcsJsonContext.Default.RemoveParticipantResponseModel, "RemoveParticipant");
+        return new RemoveParticipantResult(reply.OperationContext);
     }
 
     public async Task PlayAsync(string callConnectionId, PlayRequest request, CancellationToken cancellationToken = default)

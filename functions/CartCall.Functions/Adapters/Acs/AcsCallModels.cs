@@ -50,6 +50,9 @@ public sealed record AddParticipantResult(CommunicationIdentifier? Participant, 
 /// <summary>The service accepted a cancel of an invitation; the outcome arrives as CancelAddParticipantSucceeded/Failed.</summary>
 public sealed record CancelAddParticipantResult(string? InvitationId, string? OperationContext);
 
+/// <summary>The service accepted a removal of a participant; the outcome arrives as RemoveParticipantSucceeded/Failed.</summary>
+public sealed record RemoveParticipantResult(string? OperationContext);
+
 /// <summary>Something to play into the call.</summary>
 public abstract record PlaySource;
 

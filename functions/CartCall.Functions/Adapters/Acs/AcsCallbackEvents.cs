@@ -47,6 +47,18 @@ public sealed record CancelAddParticipantFailedEvent : AcsCallEvent
     public string? InvitationId { get; init; }
 }
 
+/// <summary>A participant the app removed is off the call.</summary>
+public sealed record RemoveParticipantSucceededEvent : AcsCallEvent
+{
+    public CommunicationIdentifier? Participant { get; init; }
+}
+
+/// <summary>A removal the service could not carry out (the participant had already left, or it was refused).</summary>
+public sealed record RemoveParticipantFailedEvent : AcsCallEvent
+{
+    public CommunicationIdentifier? Participant { get; init; }
+}
+
 public sealed record ParticipantsUpdatedEvent : AcsCallEvent
 {
     public int? SequenceNumber { get; init; }

@@ -47,6 +47,8 @@ public static class AcsCallbackParser
             "AddParticipantFailed" => new AddParticipantFailedEvent { EventId = e.Id, Type = e.Type, Participant = Id(data.Participant) },
             "CancelAddParticipantSucceeded" => new CancelAddParticipantSucceededEvent { EventId = e.Id, Type = e.Type, InvitationId = data.InvitationId },
             "CancelAddParticipantFailed" => new CancelAddParticipantFailedEvent { EventId = e.Id, Type = e.Type, InvitationId = data.InvitationId },
+            "RemoveParticipantSucceeded" => new RemoveParticipantSucceededEvent { EventId = e.Id, Type = e.Type, Participant = Id(data.Participant) },
+            "RemoveParticipantFailed" => new RemoveParticipantFailedEvent { EventId = e.Id, Type = e.Type, Participant = Id(data.Participant) },
             "ParticipantsUpdated" => new ParticipantsUpdatedEvent
             {
                 EventId = e.Id,

@@ -100,6 +100,19 @@ internal sealed class CancelAddParticipantResponseModel
     public string? OperationContext { get; set; }
 }
 
+/// <summary><c>POST …/participants:remove</c>: who to take off the call (the official client's RemoveParticipantRequest).</summary>
+internal sealed class RemoveParticipantRequestModel
+{
+    public CommunicationIdentifierModel ParticipantToRemove { get; set; } = new();
+    public string? OperationContext { get; set; }
+    public string? OperationCallbackUri { get; set; }
+}
+
+internal sealed class RemoveParticipantResponseModel
+{
+    public string? OperationContext { get; set; }
+}
+
 internal sealed class PlaySourceModel
 {
     public string Kind { get; set; } = "file";
@@ -239,6 +252,8 @@ internal sealed class AcsEventDataModel
 [JsonSerializable(typeof(AddParticipantResponseModel))]
 [JsonSerializable(typeof(CancelAddParticipantRequestModel))]
 [JsonSerializable(typeof(CancelAddParticipantResponseModel))]
+[JsonSerializable(typeof(RemoveParticipantRequestModel))]
+[JsonSerializable(typeof(RemoveParticipantResponseModel))]
 [JsonSerializable(typeof(ParticipantsPageModel))]
 [JsonSerializable(typeof(PlayRequestModel))]
 [JsonSerializable(typeof(RecognizeRequestModel))]

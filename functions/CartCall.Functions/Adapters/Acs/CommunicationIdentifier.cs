@@ -12,12 +12,18 @@ public abstract record CommunicationIdentifier
         ArgumentNullException.ThrowIfNull(model);
         if (model.PhoneNumber?.Value is { } phone) return new PhoneNumberIdentifier(phone);
         if (model.CommunicationUser?.Id is { } id) return new CommunicationUserIdentifier(id);
-        var raw = model.RawId ?? string.Empty;
-        // Older payloads may carry only the raw id; its prefix says the kind.
-        if (raw.StartsWith("4:", StringComparison.Ordinal)) return new PhoneNumberIdentifier(raw[2..]);
-        if (raw.StartsWith("8:acs:", StringComparison.Ordinal) || raw.StartsWith("8:spool:", StringComparison.Ordinal))
-            return new CommunicationUserIdentifier(raw);
-        return new UnknownIdentifier(raw);
+        // Older payloads may carry only the raw id.
+        return FromRawId(model.RawId ?? string.Empty);
+    }
+
+    /// <summary>The identifier a raw id stands for; its prefix says the kind (<c>4:</c> a phone, <c>8:acs:</c> an ACS user).</summary>
+    public static CommunicationIdentifier FromRawId(string rawId)
+    {
+        ArgumentNullException.ThrowIfNull(rawId);
+        if (rawId.StartsWith("4:", StringComparison.Ordinal)) return new PhoneNumberIdentifier(rawId[2..]);
+        if (rawId.StartsWith("8:acs:", StringComparison.Ordinal) || rawId.StartsWith("8:spool:", StringComparison.Ordinal))
+            return new CommunicationUserIdentifier(rawId);
+        return new UnknownIdentifier(rawId);
     }
 }
 

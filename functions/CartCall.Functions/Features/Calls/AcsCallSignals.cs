@@ -9,6 +9,7 @@ public static class CallFlowContexts
 {
     private const string AgentPrefix = "agent.";
     private const string CancelPrefix = "cancel.";
+    private const string RemovePrefix = "remove.";
 
     public static string Play(string callId, string what) => $"{callId}|{what}";
 
@@ -16,6 +17,9 @@ public static class CallFlowContexts
 
     /// <summary>The cancel of attempt <paramref name="attempt"/>'s invitation; not an agent context, so its outcome is never read as a join.</summary>
     public static string CancelInvitation(string callId, int attempt) => $"{callId}|{CancelPrefix}{attempt.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The removal of agent <paramref name="agentId"/> from the call; not an agent context either.</summary>
+    public static string RemoveAgent(string callId, string agentId) => $"{callId}|{RemovePrefix}{agentId}";
 
     /// <summary>The call id an event belongs to, from its operation context (null when it carries none).</summary>
     public static string? CallIdOf(string? operationContext) =>
@@ -47,12 +51,16 @@ public static class AcsCallSignals
             CallConnectedEvent => new ShopperConnected(e.Time ?? receivedAt, e.CallConnectionId),
             CreateCallFailedEvent => new ShopperNotReached(code, detail),
             CallDisconnectedEvent => new Disconnected(code, detail),
-            AddParticipantSucceededEvent when CallFlowContexts.AttemptOf(e.OperationContext) is { } attempt => new AgentJoined(attempt),
+            // Who joined goes with it: a join for an invitation the flow gave up on takes that agent off the call.
+            AddParticipantSucceededEvent joined when CallFlowContexts.AttemptOf(e.OperationContext) is { } attempt => new AgentJoined(attempt, joined.Participant?.RawId),
             AddParticipantFailedEvent when CallFlowContexts.AttemptOf(e.OperationContext) is { } attempt => new AgentDidNotJoin(attempt, detail),
             ParticipantsUpdatedEvent p => new ParticipantsChanged(p.SequenceNumber, [.. p.Participants.Select(x => x.Identifier.RawId)]),
             // The flow moved on when it cancelled: whether the cancel took or came too late (the agent's join, if any, is
             // an earlier attempt's and ignored), there is nothing left for it to do.
             CancelAddParticipantSucceededEvent or CancelAddParticipantFailedEvent => null,
+            // The flow took the agent off the call and gave them back when the removal was accepted; a failed one is an
+            // agent already gone (the ParticipantsUpdated that follows a removal shows who is still on).
+            RemoveParticipantSucceededEvent or RemoveParticipantFailedEvent => null,
             PlayCompletedEvent or PlayFailedEvent when CallFlowContexts.WhatOf(e.OperationContext) is { } what => new PlayFinished(what),
             _ => null,
         };

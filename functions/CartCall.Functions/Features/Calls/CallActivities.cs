@@ -139,6 +139,33 @@ public sealed partial class CallActivities(
         }
     }
 
+    /// <summary>
+    /// Takes an agent the flow gave up on off the call (they answered as their invitation was being cancelled).
+    /// Repeatable (the same id for the same agent), and a participant the service no longer finds (already gone, or the
+    /// call over: 4xx) is done with.
+    /// </summary>
+    [Function(nameof(RemoveAgentFromCall))]
+    public async Task RemoveAgentFromCall([ActivityTrigger] RemoveAgentRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.CallConnectionId is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await acs.RemoveParticipantAsync(
+                request.CallConnectionId, request.AgentRawId, CallFlowContexts.RemoveAgent(request.CallId, request.AgentId),
+                repeatability: Repeatability.For($"{request.CallId}/agent/{request.AgentId}/remove", request.At), cancellationToken: cancellationToken).ConfigureAwait(false);
+            LogAgentRemoved(request.CallId, request.AgentId);
+        }
+        catch (AcsRequestFailedException e) when (e.Status is >= 400 and < 500 and not 408 and not 429)
+        {
+            LogAgentAlreadyGone(request.CallId, request.AgentId, e.Status, e.ErrorCode);
+        }
+    }
+
     /// <returns>Whether the prompt started; one that cannot start (no prompt configured, ACS refused) counts as played.</returns>
     [Function(nameof(PlayPrompt))]
     public async Task<bool> PlayPrompt([ActivityTrigger] PlayRequestInput request, CancellationToken cancellationToken)
@@ -323,6 +350,12 @@ public sealed partial class CallActivities(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId}'s invitation {InvitationId} was already over ({Status} {ErrorCode})")]
     private partial void LogInvitationAlreadyOver(string callId, string agentId, string invitationId, int status, string? errorCode);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Call {CallId}: took agent {AgentId} off the call; the flow had given up on them, but they answered")]
+    private partial void LogAgentRemoved(string callId, string agentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: agent {AgentId} was no longer on the call to take off ({Status} {ErrorCode})")]
+    private partial void LogAgentAlreadyGone(string callId, string agentId, int status, string? errorCode);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Call {CallId}: hang-up refused (already over?)")]
     private partial void LogHangUpRefused(Exception e, string callId);

@@ -137,7 +137,8 @@ public static class CallOrchestrator
     private sealed class Effects(TaskOrchestrationContext context, CallOrchestrationInput input, CallHookSteps hooks)
     {
         private readonly List<Task> pending = [];
-        private readonly Dictionary<string, Task> cancelling = new(StringComparer.Ordinal);
+        /// <summary>By agent: what must be done (their invitation cancelled, their leg removed) before they are given back.</summary>
+        private readonly Dictionary<string, Task> beforeRelease = new(StringComparer.Ordinal);
         private int records;
 
         public async Task SettleAsync()
@@ -146,7 +147,7 @@ public static class CallOrchestrator
             {
                 await Task.WhenAll(pending).ConfigureAwait(true);
                 pending.Clear();
-                cancelling.Clear();
+                beforeRelease.Clear();
             }
         }
 
@@ -161,13 +162,19 @@ public static class CallOrchestrator
                 case CancelInvitation cancel:
                     // Beside the next invite: the flow has moved on, and a cancel that fails for good leaves only ACS's own
                     // ring timeout to end the invitation, which is no reason to fail the call.
-                    cancelling[cancel.AgentId] = CancelQuietlyAsync(new CancelInvitationRequest(callId, state.CallConnectionId, cancel.AgentId, cancel.Attempt, cancel.InvitationId, Now(context)));
-                    pending.Add(cancelling[cancel.AgentId]);
+                    beforeRelease[cancel.AgentId] = QuietlyAsync(nameof(CallActivities.CancelAgentInvitation), new CancelInvitationRequest(callId, state.CallConnectionId, cancel.AgentId, cancel.Attempt, cancel.InvitationId, Now(context)));
+                    pending.Add(beforeRelease[cancel.AgentId]);
+                    return null;
+                case RemoveParticipant remove:
+                    // Beside the call going on: a removal that fails for good leaves the agent's leg until they or the
+                    // call hang up, which is no reason to fail the call.
+                    beforeRelease[remove.AgentId] = QuietlyAsync(nameof(CallActivities.RemoveAgentFromCall), new RemoveAgentRequest(callId, state.CallConnectionId, remove.AgentId, remove.RawId, Now(context)));
+                    pending.Add(beforeRelease[remove.AgentId]);
                     return null;
                 case ReleaseAgent release:
-                    // An agent whose invitation is being cancelled is given back once it is: free while still ringing
-                    // here, they could be offered another call.
-                    pending.Add(ReleaseAsync(new ReleaseRequest(callId, release.AgentId, release.Talked), cancelling.Remove(release.AgentId, out var cancelled) ? cancelled : null));
+                    // An agent whose invitation is being cancelled, or whose leg is being removed, is given back once that is
+                    // done: free while still ringing or on the line here, they could be offered another call.
+                    pending.Add(ReleaseAsync(new ReleaseRequest(callId, release.AgentId, release.Talked), beforeRelease.Remove(release.AgentId, out var first) ? first : null));
                     return null;
                 case PublishEnded:
                     // CallEnded is built from the record: the final one must be stored first.
@@ -216,15 +223,16 @@ public static class CallOrchestrator
             await context.CallActivityAsync(nameof(CallActivities.ReleaseAgent), request, Retried).ConfigureAwait(true);
         }
 
-        private async Task CancelQuietlyAsync(CancelInvitationRequest request)
+        /// <summary>An effect the call does not depend on: retried, and then let go (a cancel's invitation still ends at ACS's ring timeout, a removed agent's leg when they or the call hang up).</summary>
+        private async Task QuietlyAsync(string activity, object request)
         {
             try
             {
-                await context.CallActivityAsync(nameof(CallActivities.CancelAgentInvitation), request, Retried).ConfigureAwait(true);
+                await context.CallActivityAsync(activity, request, Retried).ConfigureAwait(true);
             }
             catch (TaskFailedException)
             {
-                // Retried already; the invitation still ends at ACS's ring timeout.
+                // Retried already.
             }
         }
 
@@ -252,6 +260,9 @@ public sealed record InviteRequest(string CallId, string? CallConnectionId, int 
 
 /// <param name="At">When the flow cancelled (the orchestration's time): the first-sent time of the cancel's repeatability id.</param>
 public sealed record CancelInvitationRequest(string CallId, string? CallConnectionId, string AgentId, int Attempt, string InvitationId, DateTimeOffset At);
+
+/// <param name="At">When the flow decided (the orchestration's time): the first-sent time of the removal's repeatability id.</param>
+public sealed record RemoveAgentRequest(string CallId, string? CallConnectionId, string AgentId, string AgentRawId, DateTimeOffset At);
 
 public sealed record ReleaseRequest(string CallId, string AgentId, bool Talked);
 

@@ -130,7 +130,8 @@ public sealed class CallFlowTests
             .Send(new AgentDidNotJoin(1, "timeout")).Send(new AgentInvited(2, "bob", "4:+1002"));
         var before = d.State;
 
-        d.Send(new AgentJoined(1)).Send(new AgentDidNotJoin(1, "late")).Send(new ShopperConnected(T0, "c"));
+        // (A late join of alice's is not stale news: she is on the call, and is taken off it; see the removal tests below.)
+        d.Send(new AgentDidNotJoin(1, "late")).Send(new ShopperConnected(T0, "c"));
 
         Assert.Equal(before with { }, d.State);
         Assert.Empty(d.Last);
@@ -455,5 +456,100 @@ public sealed class CallFlowTests
 
         Assert.Equal(CallStage.Talking, d.State.Stage);
         Assert.Empty(d.Commands.OfType<CancelInvitation>());
+    }
+
+    /// <summary>Alice's invitation was given up on (and cancelled) and bob invited; alice answered as the cancel was on its way.</summary>
+    private static Driver BobInvitedAfterAlice() =>
+        RingingAlice().Expire().Send(new Reconciled(true, [Shopper])).Send(new AgentInvited(2, "bob", "4:+1002", "inv-2"));
+
+    [Fact]
+    public void ALateJoin_ForAnInvitationTheFlowGaveUpOn_TakesThatAgentOffTheCallOnce_ThenGivesThemBack()
+    {
+        var d = BobInvitedAfterAlice();
+
+        d.Send(new AgentJoined(1, "4:+1001"));
+
+        var remove = Assert.Single(d.Last.OfType<RemoveParticipant>());
+        Assert.Equal(new RemoveParticipant("alice", "4:+1001"), remove);
+        // Given back only once she is off this call: free while still on it, she could be offered another.
+        Assert.True(d.Last.IndexOf(remove) < d.Last.IndexOf(new ReleaseAgent("alice", Talked: false)), string.Join(", ", d.Last));
+        Assert.Equal(["alice"], d.State.AgentsRemoved);
+        Assert.Equal(("bob", CallStage.AddingAgent), (d.State.InvitedAgentId, d.State.Stage));
+
+        // The pictures that show her on the call, a repeated join and bob's join remove nobody else, nor her again.
+        d.Send(new ParticipantsChanged(5, [Shopper, "4:+1001"])).Send(new AgentJoined(1, "4:+1001")).Send(new AgentJoined(2, "4:+1002"))
+            .Send(new ParticipantsChanged(6, [Shopper, "4:+1002", "4:+1001"]));
+
+        Assert.Single(d.Commands.OfType<RemoveParticipant>());
+        Assert.Equal(CallStage.Talking, d.State.Stage);
+        Assert.Equal("bob", d.State.AgentId);
+    }
+
+    [Fact]
+    public void ALateJoinWithoutTheAgentsId_IsKnownByItsAttempt()
+    {
+        var d = BobInvitedAfterAlice();
+
+        d.Send(new AgentJoined(1));
+
+        Assert.Equal([new RemoveParticipant("alice", "4:+1001")], d.Last.OfType<RemoveParticipant>());
+    }
+
+    [Fact]
+    public void AGivenUpAgent_SeenOnTheCallOnlyInAPicture_IsTakenOffIt_EvenAfterTheNextAgentJoined()
+    {
+        var d = BobInvitedAfterAlice().Send(new AgentJoined(2, "4:+1002"));
+        Assert.Equal(CallStage.Talking, d.State.Stage);
+
+        // Her join's callback was lost; the participants update says she is there beside bob.
+        d.Send(new ParticipantsChanged(3, [Shopper, "4:+1002", "4:+1001"]));
+
+        Assert.Equal([new RemoveParticipant("alice", "4:+1001")], d.Last.OfType<RemoveParticipant>());
+        Assert.Equal(CallStage.Talking, d.State.Stage);
+        Assert.Equal("bob", d.State.AgentId);
+    }
+
+    [Fact]
+    public void AGivenUpAgent_FoundByACheck_IsTakenOffTheCall()
+    {
+        var d = BobInvitedAfterAlice().Send(new AgentJoined(2, "4:+1002")).Expire();
+        Assert.Equal([new Reconcile()], d.Last);
+
+        d.Send(new Reconciled(true, [Shopper, "4:+1002", "4:+1001"]));
+
+        Assert.Equal([new RemoveParticipant("alice", "4:+1001")], d.Last.OfType<RemoveParticipant>());
+        Assert.Equal(CallStage.Talking, d.State.Stage);
+    }
+
+    [Fact]
+    public void TheCallsAgent_AndTheShopper_AreNeverTakenOffTheCall()
+    {
+        var d = Talking();
+
+        d.Send(new ParticipantsChanged(1, [Shopper, "4:+1999"])).Send(new AgentJoined(1, "4:+1999")).Send(new AgentJoined(1)).Expire().Send(new Reconciled(true, [Shopper, "4:+1999"]));
+
+        Assert.Empty(d.Commands.OfType<RemoveParticipant>());
+        Assert.Empty(d.State.AgentsRemoved);
+    }
+
+    [Fact]
+    public void AnOlderPicture_WithAGivenUpAgent_RemovesNobody()
+    {
+        var d = BobInvitedAfterAlice().Send(new ParticipantsChanged(7, [Shopper]));
+
+        d.Send(new ParticipantsChanged(4, [Shopper, "4:+1001"]));
+
+        Assert.Empty(d.Commands.OfType<RemoveParticipant>());
+    }
+
+    [Fact]
+    public void AGivenUpAgentWhoJoins_WhileTheCallIsBeingHungUp_IsLeftToTheHangUp()
+    {
+        var d = BobInvitedAfterAlice().Send(new ParticipantsChanged(3, []));
+        Assert.Equal(CallStage.HangingUp, d.State.Stage);
+
+        d.Send(new AgentJoined(1, "4:+1001"));
+
+        Assert.Empty(d.Commands.OfType<RemoveParticipant>());
     }
 }

@@ -276,6 +276,39 @@ public sealed class AcsCallClientStandInTests
     }
 
     [Fact]
+    public async Task RemoveParticipant_AConnectedAgent_IsTakenOffByRawId_AndTheCallbackCarriesWhoAndTheContext()
+    {
+        await using var h = await AcsHarness.StartAsync();
+        var call = await h.Calls.CreateCallAsync(h.PstnCall("+14255550123"));
+        await h.Sink.WaitForAsync<CallConnectedEvent>(e => e.CallConnectionId == call.CallConnectionId);
+        await h.Calls.AddParticipantAsync(call.CallConnectionId, new PhoneNumberIdentifier("+14255550177"), new PhoneNumberIdentifier("+14255550100"), 30, "ca_1|agent.1");
+        await h.Sink.WaitForAsync<AddParticipantSucceededEvent>(e => e.OperationContext == "ca_1|agent.1");
+
+        var removed = await h.Calls.RemoveParticipantAsync(call.CallConnectionId, "4:+14255550177", "ca_1|remove.a1");
+
+        Assert.Equal(new RemoveParticipantResult("ca_1|remove.a1"), removed);
+        var done = await h.Sink.WaitForAsync<RemoveParticipantSucceededEvent>(e => e.OperationContext == "ca_1|remove.a1");
+        Assert.Equal(new PhoneNumberIdentifier("+14255550177"), done.Participant);
+        Assert.Equal(call.CallConnectionId, done.CallConnectionId);
+        var request = Assert.Single(h.StandIn.Requests, r => r.Path.EndsWith("/participants:remove", StringComparison.Ordinal));
+        Assert.True(Guid.TryParse(request.RepeatabilityRequestId, out _), "a removal is sent repeatable, so a retry is never a second one");
+        Assert.Equal("4:+14255550177", Assert.Single(h.StandIn.ParticipantRemovals).PartyRawId);
+        Assert.Empty(h.Sink.Rejections);
+    }
+
+    [Fact]
+    public async Task RemoveParticipant_SomeoneNotOnTheCall_IsA404_TheActivityTakesAsAlreadyGone()
+    {
+        await using var h = await AcsHarness.StartAsync();
+        var call = await h.Calls.CreateCallAsync(h.PstnCall("+14255550123"));
+        await h.Sink.WaitForAsync<CallConnectedEvent>(e => e.CallConnectionId == call.CallConnectionId);
+
+        var error = await Assert.ThrowsAsync<AcsRequestFailedException>(() => h.Calls.RemoveParticipantAsync(call.CallConnectionId, "4:+14255550177", "x"));
+
+        Assert.Equal(404, error.Status);
+    }
+
+    [Fact]
     public async Task IdentityClient_CreatesUserAndVoipToken_AndReissuesToken()
     {
         await using var h = await AcsHarness.StartAsync();

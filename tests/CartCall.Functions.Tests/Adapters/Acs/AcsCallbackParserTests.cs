@@ -1,3 +1,4 @@
+using CartCall.Domain.Calls.Flow;
 using CartCall.Functions.Features.Calls;
 using CartCall.Functions.Adapters.Acs;
 
@@ -104,6 +105,37 @@ public sealed class AcsCallbackParserTests
         Assert.Equal(("inv-2", 400), (failed.InvitationId, failed.ResultInformation?.Code));
         // Acknowledged, never read as an agent's join or failure: the flow already moved on when it cancelled.
         Assert.All(events, e => Assert.Null(AcsCallSignals.From(e, DateTimeOffset.UnixEpoch)));
+    }
+
+    [Fact]
+    public void Parse_RemoveParticipantOutcomes_CarryWhoWasRemoved_AndGiveTheFlowNoSignal()
+    {
+        const string body = """
+        [{"id":"1","source":"s","type":"Microsoft.Communication.RemoveParticipantSucceeded","specversion":"1.0",
+          "data":{"callConnectionId":"c","serverCallId":"sc","operationContext":"ca_1|remove.a1",
+                  "participant":{"kind":"phoneNumber","rawId":"4:+14255550177","phoneNumber":{"value":"+14255550177"}},
+                  "resultInformation":{"code":200,"subCode":0,"message":"removed"}}},
+         {"id":"2","source":"s","type":"Microsoft.Communication.RemoveParticipantFailed","specversion":"1.0",
+          "data":{"callConnectionId":"c","operationContext":"ca_1|remove.a2","participant":{"rawId":"8:acs:r_u2"},
+                  "resultInformation":{"code":404,"subCode":0,"message":"not in call"}}}]
+        """;
+
+        var events = AcsCallbackParser.Parse(BinaryData.FromString(body));
+
+        var succeeded = Assert.IsType<RemoveParticipantSucceededEvent>(events[0]);
+        Assert.Equal((new PhoneNumberIdentifier("+14255550177"), "ca_1|remove.a1", "sc"), (succeeded.Participant, succeeded.OperationContext, succeeded.ServerCallId));
+        var failed = Assert.IsType<RemoveParticipantFailedEvent>(events[1]);
+        Assert.Equal(("8:acs:r_u2", 404), (failed.Participant?.RawId, failed.ResultInformation?.Code));
+        // Acknowledged, never read as an agent's join or failure (a removal's context is not an agent's).
+        Assert.All(events, e => Assert.Null(AcsCallSignals.From(e, DateTimeOffset.UnixEpoch)));
+    }
+
+    [Fact]
+    public void AnAgentsJoin_TellsTheFlowWhoJoined_SoAJoinForAnInvitationItGaveUpOnIsKnown()
+    {
+        var joined = new AddParticipantSucceededEvent { EventId = "1", Type = "t", OperationContext = "ca_1|agent.1", Participant = new PhoneNumberIdentifier("+14255550177") };
+
+        Assert.Equal(new AgentJoined(1, "4:+14255550177"), AcsCallSignals.From(joined, DateTimeOffset.UnixEpoch));
     }
 
     [Fact]

@@ -220,6 +220,43 @@ public sealed class CallFlowTests(CallsFixture app)
     }
 
     [Fact]
+    public async Task AnAgentWhoAnswersJustAsTheirInvitationIsCancelled_IsTakenOffTheCallOnce_AndTheNextAgentKeepsTheCall()
+    {
+        var shopper = NewNumber();
+        var late = NewNumber();
+        var next = NewNumber();
+        // "late" rings past the flow's invitation deadline and picks up in the moment the cancel reaches the stand-in,
+        // so the cancel fails and "late" is on the call while the flow has moved on to "next". "next" stays 8 s: long
+        // enough for "late" to have listened in, had their leg been left up until the call ended.
+        var (merchant, session, offer) = await SetUpAsync(
+            ("late", late, PartyScript.AnswersJustAsCancelled()),
+            ("next", next, PartyScript.Answers(TimeSpan.FromMilliseconds(100)) with { HangUpAfter = TimeSpan.FromSeconds(8) }));
+        app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50));
+
+        var callId = (await AcceptedAsync(await app.AcceptAsync(offer, merchant, session, null, false, CallsFixture.PhonePreferences(shopper))))["callId"]!.GetValue<string>();
+        var call = await app.WaitForCallAsync(callId, c => c.IsOver, TimeSpan.FromSeconds(90));
+
+        Assert.Equal(["late", "next"], call.AgentsTried);
+        Assert.Equal("next", call.AgentId);
+        Assert.Equal(CallOutcomes.Completed, call.Outcome);
+        var placed = Assert.Single(app.Acs.Calls, c => c.OperationContext == callId);
+        var cancel = Assert.Single(app.Acs.InvitationCancels, c => c.CallConnectionId == placed.CallConnectionId);
+        Assert.False(cancel.Cancelled, "the stand-in lost the race: the agent answered before the cancel took");
+        Assert.Contains(placed.Timeline, t => t.Text == $"{late} answered");
+        // Taken off once, while the call was still going on with "next", not by the call's end; "next" never was.
+        var removal = Assert.Single(app.Acs.ParticipantRemovals, r => r.CallConnectionId == placed.CallConnectionId);
+        Assert.Equal("4:" + late, removal.PartyRawId);
+        Assert.Single(app.Acs.Requests, r => r.Path.Contains(placed.CallConnectionId, StringComparison.Ordinal) && r.Path.EndsWith("/participants:remove", StringComparison.Ordinal));
+        var timeline = placed.Timeline.Select(t => t.Text).ToList();
+        Assert.True(timeline.IndexOf($"{late} removed from the call") < timeline.IndexOf($"{next} hung up"), string.Join(" | ", timeline));
+        Assert.Equal(PartyState.Left, Assert.Single(placed.Parties, p => p.RawId == "4:" + late).State);
+        // The removal's outcome reached the app and was acknowledged.
+        var outcome = await app.WaitForAsync(
+            () => app.Acs.DeliveredCallbacks.FirstOrDefault(d => d.CallConnectionId == placed.CallConnectionId && d.Type == "RemoveParticipantSucceeded"), "RemoveParticipantSucceeded");
+        Assert.Equal(200, outcome.Status);
+    }
+
+    [Fact]
     public async Task NoAgentAnswers_ApologyPlayed_HungUp_OutcomeAgentUnavailable_AndACallbackScheduled()
     {
         var shopper = NewNumber();

@@ -142,7 +142,6 @@ public sealed class CallOrchestratorTests(InMemoryCallHost host) : IClassFixture
 
         // Nothing is heard of the first agent: the deadline's check finds only the shopper on the call.
         await call.WaitUntilAsync(c => c.Invites.Count == 2, "the second invitation");
-        await call.RaiseAsync(new AgentJoined(1)); // the first agent's late join changes nothing
         await call.RaiseAsync(new AgentJoined(2));
         await call.WaitUntilAsync(c => c.Stages.Contains(CallStage.Talking), "talking");
         await call.RaiseAsync(new Disconnected(200, "The conversation has ended."));
@@ -151,11 +150,48 @@ public sealed class CallOrchestratorTests(InMemoryCallHost host) : IClassFixture
         Assert.Equal(new CancelInvitationRequest(call.Id, InMemoryCallHost.Connection(call.Id), "first", 1, "inv-1", call.Cancels[0].At), Assert.Single(call.Cancels));
         Assert.Equal("second", final.AgentId);
         Assert.Equal([("first", false), ("second", true)], call.Releases);
+        Assert.Empty(call.Removals);
         // Given back only once the cancel is over (however it ended), so the agent is not offered a call while ringing.
         var log = call.Log.ToList();
         Assert.True(log.LastIndexOf("cancel first") < log.IndexOf("release first"), string.Join(", ", log));
         Assert.Equal(cancelKeepsFailing ? 5 : 1, log.Count(e => e == "cancel first"));
         Assert.Equal(CallOutcomes.Completed, final.Outcome);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnAgentWhoAnswersAsTheirInvitationIsCancelled_IsTakenOffTheCallOnce_ThenGivenBack_AndTheNextAgentKeepsTheCall(bool removalKeepsFailing)
+    {
+        var timings = new CallTimings(
+            Ringing: TimeSpan.FromHours(1), AgentInvitation: TimeSpan.FromSeconds(1), CheckInterval: TimeSpan.FromHours(1),
+            MaxCallLength: TimeSpan.FromHours(2), Prompt: TimeSpan.FromHours(1), HangUp: TimeSpan.FromHours(1));
+        var call = host.NewCall(agents: ["first", "second"], timings: timings);
+        call.RemovalsFail = removalKeepsFailing;
+        call.OnCall = [call.ShopperRawId];
+        await call.StartAsync();
+        await call.WaitUntilAsync(c => c.Dials.Count == 1, "the dial");
+        await call.RaiseAsync(new ShopperConnected(DateTimeOffset.UtcNow, null));
+        await call.WaitUntilAsync(c => c.Invites.Count == 2 && c.Releases.Count == 1, "the second invitation");
+
+        // The first agent picked up as the cancel was on its way: their join, then a picture with them beside the shopper.
+        await call.RaiseAsync(new AgentJoined(1, InMemoryCallHost.RawIdOf("first")));
+        await call.RaiseAsync(new ParticipantsChanged(1, [call.ShopperRawId, InMemoryCallHost.RawIdOf("first")]));
+        await call.RaiseAsync(new AgentJoined(2, InMemoryCallHost.RawIdOf("second")));
+        await call.WaitUntilAsync(c => c.Stages.Contains(CallStage.Talking), "talking");
+        await call.RaiseAsync(new Disconnected(200, "The conversation has ended."));
+        var final = await call.CompletedAsync();
+
+        var removal = Assert.Single(call.Removals);
+        Assert.Equal(new RemoveAgentRequest(call.Id, InMemoryCallHost.Connection(call.Id), "first", InMemoryCallHost.RawIdOf("first"), removal.At), removal);
+        Assert.Equal("second", final.AgentId);
+        Assert.Equal(["first"], final.AgentsRemoved);
+        // Given back again only once off the call (the release at the give-up already did; again changes nothing).
+        var log = call.Log.ToList();
+        Assert.True(log.LastIndexOf("remove first") < log.LastIndexOf("release first"), string.Join(", ", log));
+        Assert.Equal(removalKeepsFailing ? 5 : 1, log.Count(e => e == "remove first"));
+        Assert.Equal(CallOutcomes.Completed, final.Outcome);
+        Assert.Contains(("second", true), call.Releases);
     }
 
     [Fact]
@@ -292,6 +328,7 @@ public sealed class InMemoryCallHost : IAsyncLifetime
             tasks.AddActivityFunc<InviteRequest, CallSignalEnvelope>(nameof(CallActivities.InviteAgent), (_, r) => Of(r.CallId).Invite(r));
             tasks.AddActivityFunc<ReleaseRequest>(nameof(CallActivities.ReleaseAgent), (_, r) => Of(r.CallId).Release(r));
             tasks.AddActivityFunc<CancelInvitationRequest>(nameof(CallActivities.CancelAgentInvitation), (_, r) => Of(r.CallId).Cancel(r));
+            tasks.AddActivityFunc<RemoveAgentRequest>(nameof(CallActivities.RemoveAgentFromCall), (_, r) => Of(r.CallId).Remove(r));
             tasks.AddActivityFunc<PlayRequestInput, bool>(nameof(CallActivities.PlayPrompt), (_, _) => false);
             tasks.AddActivityFunc<HangUpRequest>(nameof(CallActivities.HangUpCall), (_, r) => Of(r.CallId).HangUp());
             tasks.AddActivityFunc<ReconcileRequest, CallSignalEnvelope>(nameof(CallActivities.ReconcileCall), (_, r) => Of(r.CallId).Reconcile());
@@ -329,6 +366,7 @@ public sealed class FakeCall(InMemoryCallHost host, CallOrchestrationInput input
     private readonly List<InviteRequest> invites = [];
     private readonly List<(string, bool)> releases = [];
     private readonly List<CancelInvitationRequest> cancels = [];
+    private readonly List<RemoveAgentRequest> removals = [];
     private readonly List<string> log = [];
     private int hangUps;
     private int reconciles;
@@ -359,7 +397,12 @@ public sealed class FakeCall(InMemoryCallHost host, CallOrchestrationInput input
 
     public IReadOnlyList<CancelInvitationRequest> Cancels => Read(() => cancels.ToList());
 
-    /// <summary>Cancels and releases in the order they ran ("cancel alice", "release alice"), every attempt of each.</summary>
+    public IReadOnlyList<RemoveAgentRequest> Removals => Read(() => removals.ToList());
+
+    /// <summary>Every removal fails as ACS failing for good (a 503 each time).</summary>
+    public bool RemovalsFail { get; set; }
+
+    /// <summary>Cancels, removals and releases in the order they ran ("cancel alice", "release alice"), every attempt of each.</summary>
     public IReadOnlyList<string> Log => Read(() => log.ToList());
 
     /// <summary>Every cancel fails as ACS failing for good (a 503 each time).</summary>
@@ -458,6 +501,23 @@ public sealed class FakeCall(InMemoryCallHost host, CallOrchestrationInput input
         if (CancelsFail)
         {
             throw new CartCall.Functions.Adapters.Acs.AcsRequestFailedException(503, "ServiceUnavailable", "down", "CancelAddParticipant");
+        }
+    }
+
+    internal void Remove(RemoveAgentRequest request)
+    {
+        Write(() =>
+        {
+            if (!removals.Contains(request))
+            {
+                removals.Add(request);
+            }
+
+            log.Add("remove " + request.AgentId);
+        });
+        if (RemovalsFail)
+        {
+            throw new CartCall.Functions.Adapters.Acs.AcsRequestFailedException(503, "ServiceUnavailable", "down", "RemoveParticipant");
         }
     }
 
