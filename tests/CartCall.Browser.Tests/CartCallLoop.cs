@@ -116,6 +116,8 @@ public sealed class CartCallLoop : IAsyncLifetime
             ["CartCall:Calls:WrapUp"] = "00:00:00",
             // Every shopper of these tests comes from 127.0.0.1; the voice measurement alone places 20 calls.
             ["CartCall:Calls:MaxCallsPerClientAddressPerHour"] = "1000",
+            // A test's merchant hook is a Kestrel server on 127.0.0.1 (VetoedCallTests).
+            ["CartCall:Hooks:AllowLoopbackWebhooks"] = "true",
         };
         // One check after each silence of IdleDelay; the session stays open (a shopper who comes back, reloads or
         // dismisses and idles again is scored again) until ten minutes of silence close it.
