@@ -116,7 +116,7 @@ public sealed class HttpFuzzTests(HttpFuzzFixture world, ITestOutputHelper outpu
         Assert.True(notProblems.IsEmpty, $"{notProblems.Count} refusals were not problem details, seed {seed}:\n" + string.Join("\n", notProblems.Take(25)));
         Assert.True(unhandled.Count == 0, $"{unhandled.Count} errors logged, seed {seed}:\n" + string.Join("\n", unhandled.Take(10).Select(e => $"{e.Category}: {e.Message} {e.Exception?.GetType().Name}: {e.Exception?.Message}")));
         Assert.True(world.App.Host.Supervisor.Restarts == 0, $"the worker went away {world.App.Host.Supervisor.Restarts} times during the run, seed {seed}");
-        Assert.All(healthChecks, h => Assert.True(h == HttpStatusCode.OK, $"health answered {h} during the run"));
+        Assert.All(healthChecks, h => Assert.True(h == HttpStatusCode.OK, $"health answered {h} during the run: {string.Join(" | ", unhealthy)}"));
         Assert.True(healthChecks.Count >= 5, $"health was checked only {healthChecks.Count} times");
         Assert.True(unsendable < count / 20, $"{unsendable} requests could not be sent at all");
         Assert.All(routes, r => Assert.True(perFunction.GetValueOrDefault(r.Function) >= count / routes.Count / 3, $"{r.Function} got only {perFunction.GetValueOrDefault(r.Function)} requests"));
@@ -186,6 +186,8 @@ public sealed class HttpFuzzTests(HttpFuzzFixture world, ITestOutputHelper outpu
         }
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> unhealthy = new();
+
     /// <summary>GETs /api/health every 200 ms until told to stop; the statuses it saw.</summary>
     private async Task<List<HttpStatusCode>> MonitorHealthAsync(CancellationToken stop)
     {
@@ -201,6 +203,11 @@ public sealed class HttpFuzzTests(HttpFuzzFixture world, ITestOutputHelper outpu
                     && JsonNode.Parse(body)?["status"]?.GetValue<string>() == "healthy";
                 // An answer that is not the health document (the host's own 503, say) is recorded with its status.
                 seen.Add(healthy ? response.StatusCode : response.IsSuccessStatusCode ? HttpStatusCode.ServiceUnavailable : response.StatusCode);
+                if (!healthy)
+                {
+                    // Which probe failed, how slowly and why: the test's failure message carries it.
+                    unhealthy.Enqueue($"{(int)response.StatusCode} at {DateTimeOffset.UtcNow:HH:mm:ss.fff}: {(body.Length > 400 ? body[..400] : body)}");
+                }
             }
             catch (HttpRequestException)
             {
