@@ -34,7 +34,9 @@ public static class HookPoints
         // holding the shopper's offer for a merchant's program would cost the moment the offer exists for. So a hook
         // here can only listen; stopping offers is the merchant's offer policy (thresholds, budget, caps).
         OfferProposed => HookPointCapabilities.NotifyOnly,
-        OfferAccepted => new(CanVeto: true, CanRoute: true, CanEnrich: true),
+        // Runs beside the call's start (the accept answers the shopper at once), so nothing waits for its answer: a veto or
+        // a route here would arrive after the call has moved on. Stopping or routing a call is call.before_dial's.
+        OfferAccepted => HookPointCapabilities.NotifyOnly,
         CallBeforeDial => new(CanVeto: true, CanRoute: true, CanEnrich: true),
         CallConnected => new(CanVeto: false, CanRoute: false, CanEnrich: true),
         CallEnded or ChargeCaptured => HookPointCapabilities.NotifyOnly,

@@ -46,6 +46,7 @@ public class HookAggregationTests
         });
         Assert.True(decision.Proceed);
         Assert.Equal(HookPointCapabilities.NotifyOnly, HookPoints.Capabilities(HookPoints.OfferProposed));
+        Assert.Equal(HookPointCapabilities.NotifyOnly, HookPoints.Capabilities(HookPoints.OfferAccepted));
     }
 
     [Fact]
