@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using CartCall.LocalCloud.Acs;
+using static CartCall.LocalCloud.Tests.Acs.AcsStandInDriver;
 
 namespace CartCall.LocalCloud.Tests.Acs;
 
@@ -12,10 +13,6 @@ namespace CartCall.LocalCloud.Tests.Acs;
 /// </summary>
 public sealed class AcsStandInRemoveParticipantTests
 {
-    private const string Shopper = "+14255550123";
-    private const string Agent = "+14255550177";
-    private const string ApiVersion = "api-version=2026-03-12";
-
     [Fact]
     public async Task AConnectedParty_IsTakenOffTheCall_ASignedSucceededCallbackGoesToTheOperationCallback_AndTheParticipantsNoLongerListThem()
     {
@@ -96,53 +93,5 @@ public sealed class AcsStandInRemoveParticipantTests
         if (!body.Contains("Microsoft.Communication.ParticipantsUpdated", StringComparison.Ordinal)) return false;
         rawIds = [.. JsonNode.Parse(body)!.AsArray()[0]!["data"]!["participants"]!.AsArray().Select(p => p!["identifier"]!["rawId"]!.GetValue<string>())];
         return true;
-    }
-
-    private static Task<AcsStandIn> StartAsync(PartyScript agent)
-    {
-        var options = new AcsStandInOptions();
-        options.Parties[Shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50));
-        options.Parties[Agent] = agent;
-        return AcsStandIn.StartAsync(options, CancellationToken.None);
-    }
-
-    /// <summary>Calls the shopper and waits for the call to connect (an agent can only be added then).</summary>
-    private static async Task<string> ConnectedCallAsync(AcsStandIn standIn, AcsTestWebhook hook)
-    {
-        var (status, reply) = await SendAsync(standIn, $"calling/callConnections?{ApiVersion}", new JsonObject
-        {
-            ["targets"] = new JsonArray(Phone(Shopper)),
-            ["sourceCallerIdNumber"] = new JsonObject { ["value"] = "+14255550100" },
-            ["callbackUri"] = hook.Url.AbsoluteUri,
-            ["operationContext"] = "ca_1",
-        });
-        Assert.Equal(HttpStatusCode.Created, status);
-        Assert.True(await hook.WaitForAsync(b => b.Contains("Microsoft.Communication.CallConnected", StringComparison.Ordinal), TimeSpan.FromSeconds(10)));
-        return reply!["callConnectionId"]!.GetValue<string>();
-    }
-
-    private static async Task<string> InviteAgentAsync(AcsStandIn standIn, string call)
-    {
-        var (status, reply) = await SendAsync(standIn, $"calling/callConnections/{call}/participants:add?{ApiVersion}", new JsonObject
-        {
-            ["participantToAdd"] = Phone(Agent),
-            ["sourceCallerIdNumber"] = new JsonObject { ["value"] = "+14255550100" },
-            ["invitationTimeoutInSeconds"] = 30,
-            ["operationContext"] = "ca_1|agent.1",
-        });
-        Assert.Equal(HttpStatusCode.Accepted, status);
-        return reply!["invitationId"]!.GetValue<string>();
-    }
-
-    private static JsonObject Phone(string number) =>
-        new() { ["kind"] = "phoneNumber", ["rawId"] = "4:" + number, ["phoneNumber"] = new JsonObject { ["value"] = number } };
-
-    private static async Task<(HttpStatusCode Status, JsonObject? Body)> SendAsync(AcsStandIn standIn, string path, JsonObject body)
-    {
-        using var http = new HttpClient();
-        using var request = new TestHmacSigner(standIn.AccessKey).Sign(HttpMethod.Post, new Uri(standIn.Endpoint, path), Encoding.UTF8.GetBytes(body.ToJsonString()));
-        using var response = await http.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        return (response.StatusCode, text.Length == 0 ? null : JsonNode.Parse(text) as JsonObject);
     }
 }

@@ -21,4 +21,10 @@ public sealed class AcsRequestFailedException : RequestFailedException
 
     /// <summary>Which client operation failed (e.g. <c>CreateCall</c>).</summary>
     public string Operation { get; }
+
+    /// <summary>
+    /// The service said no for good (a 4xx other than 408 and 429): asking again gives the same answer, so the caller
+    /// decides what it means (the invitation is over, the agent refused…) instead of retrying.
+    /// </summary>
+    public bool IsRefusal => Status is >= 400 and < 500 and not 408 and not 429;
 }

@@ -70,7 +70,7 @@ public sealed partial class AgentRouter(
                 await agents.ReleaseAsync(call.MerchantId, agent.Id, callId, talked: false, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
                 return new InviteFoundNoCall(attempt, agent.Id, $"the call was not established when agent {agent.Id} was added ({e.ErrorCode})");
             }
-            catch (AcsRequestFailedException e) when (e.Status is >= 400 and < 500 and not 408 and not 429)
+            catch (AcsRequestFailedException e) when (e.IsRefusal)
             {
                 LogInviteRefused(e, callId, agent.Id);
                 tried.Add(agent.Id);

@@ -133,7 +133,7 @@ public sealed partial class CallActivities(
                 repeatability: Repeatability.For($"{request.CallId}/agent/{request.Attempt}/cancel", request.At), cancellationToken: cancellationToken).ConfigureAwait(false);
             LogInvitationCancelled(request.CallId, request.AgentId, request.Attempt, request.InvitationId);
         }
-        catch (AcsRequestFailedException e) when (e.Status is >= 400 and < 500 and not 408 and not 429)
+        catch (AcsRequestFailedException e) when (e.IsRefusal)
         {
             LogInvitationAlreadyOver(request.CallId, request.AgentId, request.InvitationId, e.Status, e.ErrorCode);
         }
@@ -160,7 +160,7 @@ public sealed partial class CallActivities(
                 repeatability: Repeatability.For($"{request.CallId}/agent/{request.AgentId}/remove", request.At), cancellationToken: cancellationToken).ConfigureAwait(false);
             LogAgentRemoved(request.CallId, request.AgentId);
         }
-        catch (AcsRequestFailedException e) when (e.Status is >= 400 and < 500 and not 408 and not 429)
+        catch (AcsRequestFailedException e) when (e.IsRefusal)
         {
             LogAgentAlreadyGone(request.CallId, request.AgentId, e.Status, e.ErrorCode);
         }
@@ -183,7 +183,7 @@ public sealed partial class CallActivities(
                 .ConfigureAwait(false);
             return true;
         }
-        catch (AcsRequestFailedException e) when (e.Status is >= 400 and < 500 and not 408 and not 429)
+        catch (AcsRequestFailedException e) when (e.IsRefusal)
         {
             LogPlayRefused(e, request.CallId, request.What);
             return false;
@@ -203,7 +203,7 @@ public sealed partial class CallActivities(
         {
             await acs.HangUpAsync(request.CallConnectionId, forEveryone: true, cancellationToken).ConfigureAwait(false);
         }
-        catch (AcsRequestFailedException e) when (e.Status is >= 400 and < 500 and not 408 and not 429)
+        catch (AcsRequestFailedException e) when (e.IsRefusal)
         {
             // Already over (404) or never established: the disconnect or the next check settles the record.
             LogHangUpRefused(e, request.CallId);

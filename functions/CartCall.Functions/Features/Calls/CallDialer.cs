@@ -71,7 +71,7 @@ public sealed partial class CallDialer(
             LogDialled(callId, attempt, placed.CallConnectionId);
             return new Dialled(placed.CallConnectionId);
         }
-        catch (AcsRequestFailedException e) when (e.Status is >= 400 and < 500 and not 408 and not 429)
+        catch (AcsRequestFailedException e) when (e.IsRefusal)
         {
             LogRefused(e, callId, e.Status);
             return new DialRefused($"ACS refused the call ({e.Status} {e.ErrorCode})");
