@@ -190,11 +190,13 @@ public sealed class CallFlowTests(CallsFixture app)
         var shopper = NewNumber();
         var late = NewNumber();
         // "late" is still ringing when the flow's invitation deadline passes (the fixture's 1 s invitation + the flow's
-        // 10 s margin) and would answer 3 s after it; "next" stays on long enough for that late answer to land while
-        // the call is up. Without the cancel, "late" joins the call beside "next".
+        // 10 s margin) and would answer 14 s after it: the flow's check, give-up and cancel get that long even on a
+        // loaded machine (3 s was not always enough: "late" then answered first and rightly became the call's agent).
+        // "next" stays on long enough for that late answer to land while the call is up: without the cancel, "late"
+        // joins the call beside "next".
         var (merchant, session, offer) = await SetUpAsync(
-            ("late", late, PartyScript.Answers(TimeSpan.FromSeconds(14))),
-            ("next", NewNumber(), PartyScript.Answers(TimeSpan.FromMilliseconds(100)) with { HangUpAfter = TimeSpan.FromSeconds(8) }));
+            ("late", late, PartyScript.Answers(TimeSpan.FromSeconds(25)) with { HangUpAfter = TimeSpan.FromSeconds(2) }),
+            ("next", NewNumber(), PartyScript.Answers(TimeSpan.FromMilliseconds(100)) with { HangUpAfter = TimeSpan.FromSeconds(20) }));
         app.Acs.Parties[shopper] = PartyScript.Answers(TimeSpan.FromMilliseconds(50));
 
         var callId = (await AcceptedAsync(await app.AcceptAsync(offer, merchant, session, null, false, CallsFixture.PhonePreferences(shopper))))["callId"]!.GetValue<string>();
