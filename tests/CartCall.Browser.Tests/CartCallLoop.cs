@@ -108,7 +108,9 @@ public sealed class CartCallLoop : IAsyncLifetime
             ["CartCall:Acs:ImmutableResourceId"] = _acs.ResourceId,
             ["CartCall:Acs:CallbackIssuer"] = _acs.Issuer,
             ["CartCall:Acs:OpenIdConfigurationUri"] = _acs.OpenIdConfigurationUri.AbsoluteUri,
-            ["CartCall:Calls:AgentInvitationTimeoutSeconds"] = "5",
+            // The workspace agent's ring: long enough for a test to check the ringing workspace (its details, screenshots
+            // at two widths) before it answers, on a loaded machine; 5 s ran out once before the click.
+            ["CartCall:Calls:AgentInvitationTimeoutSeconds"] = "20",
             ["CartCall:Preferences:CookieSigningKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(48)),
             ["CartCall:Calls:PublicBaseUrl"] = AppUrl.AbsoluteUri,
             ["CartCall:Calling:Adapter"] = "local",
