@@ -10,8 +10,9 @@ using CartCall.Functions.Tests.Features.Calls;
 namespace CartCall.Functions.Tests.Features.Billing;
 
 /// <summary>
-/// The daily close as the host runs it: the timer function <c>DailyClose</c> started through the Functions host's
-/// admin API (<c>POST /admin/functions/DailyClose</c>), in the running app, against the Stripe stand-in.
+/// The daily close and the quarter-hourly settlement of given-up calls as the host runs them: timer functions started
+/// through the Functions host's admin API (<c>POST /admin/functions/{name}</c>), in the running app, against the Stripe
+/// stand-in.
 /// </summary>
 [Collection(CallsCollection.Name)]
 public sealed class DailyCloseTests(CallsFixture app)
@@ -32,7 +33,7 @@ public sealed class DailyCloseTests(CallsFixture app)
         Assert.True(await holds.TryUpdateAsync(hold, CancellationToken.None));
         var paymentId = hold.PaymentId;
 
-        await RunDailyCloseAsync();
+        await RunTimerAsync(nameof(DailyClose));
         var swept = await HoldWhenAsync(holds, callId, h => !h.IsOpen);
         var cancels = app.Stripe.Requests.Count(r => r.Path == $"/v1/payment_intents/{paymentId}/cancel" && !r.Replayed);
 
@@ -44,8 +45,10 @@ public sealed class DailyCloseTests(CallsFixture app)
         Assert.True(ledger["balanced"]!.GetValue<bool>(), ledger.ToJsonString());
     }
 
-    [Fact]
-    public async Task CallWhoseSettlementGaveUp_IsBilledAndItsHoldCapturedByTheDailyClose_AndLeavesTheList()
+    [Theory]
+    [InlineData(nameof(DailyClose))]
+    [InlineData(nameof(SettleGivenUpCalls))]
+    public async Task CallWhoseSettlementGaveUp_IsBilledAndItsHoldCaptured_ByEitherTimer_AndLeavesTheList(string timer)
     {
         var (merchant, _, _) = await CallBillingFlow.MerchantOnPlanAsync(app, CallBillingFlow.Paid);
         var callId = "c-given-up-" + Guid.NewGuid().ToString("N")[..10];
@@ -64,7 +67,7 @@ public sealed class DailyCloseTests(CallsFixture app)
         // Its settlement gave up (Stripe was down for longer than the retries): the orchestration's last activity.
         await new BillingActivities(app.Service<CallSettlement>()).GiveUpSettlement(new GiveUpRequest(callId, "Stripe is unavailable.", now), CancellationToken.None);
 
-        await RunDailyCloseAsync();
+        await RunTimerAsync(timer);
 
         var ledger = await CallBillingFlow.LedgerWhenAsync(app, merchant,
             l => CallBillingFlow.Keys(l, callId) is var keys && keys.Contains(callId + "|usage_charge") && keys.Contains(callId + "|shopper_payment"));
@@ -82,10 +85,10 @@ public sealed class DailyCloseTests(CallsFixture app)
     }
 
     /// <summary>Starts the timer function as an operator would; the host answers 202 and runs it in the background.</summary>
-    private async Task RunDailyCloseAsync()
+    private async Task RunTimerAsync(string function)
     {
         using var client = app.Client();
-        var response = await client.PostAsync("/admin/functions/DailyClose", new StringContent("""{"input":""}""", Encoding.UTF8, "application/json"));
+        var response = await client.PostAsync($"/admin/functions/{function}", new StringContent("""{"input":""}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 
