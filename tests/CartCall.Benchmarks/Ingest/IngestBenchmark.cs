@@ -125,19 +125,28 @@ public static class IngestBenchmark
         return runs.Sum(r => r.Failures) == 0 ? 0 : 1;
     }
 
-    /// <summary>Whole visits from the shopper model, in shopper order, cut to <paramref name="events"/> events.</summary>
+    /// <summary>
+    /// Whole visits from the shopper model, in shopper order, cut to <paramref name="events"/> events. Each visit is
+    /// moved back so it ends now: its events keep their spacing but are in the past, as a storefront sends them (the
+    /// app refuses events stamped more than 5 minutes ahead of its clock, and a visit spans up to hours).
+    /// </summary>
     private static List<SimulatedSession> Workload(int seed, int events)
     {
         var generator = new ShopperSessionGenerator(seed);
         var sessions = new List<SimulatedSession>();
         var count = 0;
-        var start = DateTimeOffset.UtcNow;
+        var now = DateTimeOffset.UtcNow;
         while (count < events)
         {
-            var s = generator.Next(start);
+            var s = generator.Next(now);
             if (count + s.Events.Count > events)
             {
                 s = s with { Events = s.Events.Take(events - count).ToList() };
+            }
+
+            foreach (var e in s.Events)
+            {
+                e.Message.OccurredAt -= s.Span;
             }
 
             sessions.Add(s);
