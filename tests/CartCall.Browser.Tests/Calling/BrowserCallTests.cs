@@ -29,6 +29,13 @@ public sealed class BrowserCallTests(CallingRig rig)
         var agentFloor = await BandAsync(agent, 2500);
         Assert.True(shopperHears > -60 && shopperHears - shopperFloor > 30, $"shopper hears {shopperHears:0} dB at {CallingRig.AgentHz} Hz, {shopperFloor:0} dB at 2500 Hz");
         Assert.True(agentHears > -60 && agentHears - agentFloor > 30, $"agent hears {agentHears:0} dB at {CallingRig.ShopperHz} Hz, {agentFloor:0} dB at 2500 Hz");
+        // The harness's diagnostics, which a measure prints when a tone never comes, describe this working call truly.
+        using (var seen = System.Text.Json.JsonDocument.Parse(await shop.EvaluateAsync<string>("() => window.__diagnose()")))
+        {
+            var pc = seen.RootElement.GetProperty("pcs").EnumerateArray().First(p => p.GetProperty("connection").GetString() == "connected");
+            Assert.Contains(pc.GetProperty("rtp").EnumerateArray(), r => r.GetProperty("type").GetString() == "inbound-rtp" && r.GetProperty("packetsReceived").GetInt64() > 0);
+            Assert.Equal("running", seen.RootElement.GetProperty("audio").GetString());
+        }
 
         // Screenshots of the shopper's call UI at a laptop's and a phone's width.
         await shots.TakeAsync(shop, "call-1280");

@@ -8,6 +8,7 @@ public static class CallingPages
     /// (fftSize 8192, no smoothing, a muted audio element as well, else the analyser reads zeros). <c>__band(hz)</c>
     /// is the power in ±25 Hz around hz, in dB, averaged over 10 frames; <c>__heardAt</c> is when a frame first had
     /// the expected tone (<c>__expectHz</c>) above −70 dB: the first non-silent frame of the other side.
+    /// <c>__diagnose()</c> describes every connection (states, tracks, RTP counters) for a test whose tone never came.
     /// </summary>
     public const string ListeningHarness = """
         (() => {
@@ -49,12 +50,30 @@ public static class CallingPages
             }
             return Math.max(-200, 10 * Math.log10(power / 10));
           };
+          // Every connection and the analyser's context, for a test's diagnostics when a tone never arrives.
+          window.__pcs = [];
+          window.__audioState = () => (ctx ? ctx.state : 'none');
           window.RTCPeerConnection = function (...args) {
             const pc = new Native(...args);
+            window.__pcs.push(pc);
             pc.addEventListener('track', (e) => listen(e.streams[0] || new MediaStream([e.track])));
             return pc;
           };
           window.RTCPeerConnection.prototype = Native.prototype;
+          window.__diagnose = async () => JSON.stringify({
+            audio: window.__audioState(),
+            pcs: await Promise.all(window.__pcs.map(async (pc) => {
+              const rtp = [];
+              (await pc.getStats()).forEach((x) => {
+                if (x.type === 'inbound-rtp' || x.type === 'outbound-rtp' || (x.type === 'candidate-pair' && x.nominated)) {
+                  rtp.push({ type: x.type, kind: x.kind, state: x.state, packetsReceived: x.packetsReceived, packetsSent: x.packetsSent,
+                    bytesReceived: x.bytesReceived, bytesSent: x.bytesSent, audioLevel: x.audioLevel });
+                }
+              });
+              return { connection: pc.connectionState, ice: pc.iceConnectionState, signaling: pc.signalingState,
+                receivers: pc.getReceivers().map((r) => ({ kind: r.track.kind, state: r.track.readyState, muted: r.track.muted })), rtp };
+            })),
+          });
         })();
         """;
 
