@@ -130,8 +130,10 @@ public sealed class CallOrchestratorTests(InMemoryCallHost host) : IClassFixture
     [InlineData(true)]
     public async Task AnAgentStillRingingAtTheInvitationsDeadline_IsCancelledOnce_ThenGivenBack_AndTheNextAgentTakesTheCall(bool cancelKeepsFailing)
     {
+        // Each invitation's deadline is 5 s: the first agent's runs out unanswered, and the second agent's join, raised
+        // as soon as their invitation is seen, must reach the flow before theirs does (1 s was too short at load).
         var timings = new CallTimings(
-            Ringing: TimeSpan.FromHours(1), AgentInvitation: TimeSpan.FromSeconds(1), CheckInterval: TimeSpan.FromHours(1),
+            Ringing: TimeSpan.FromHours(1), AgentInvitation: TimeSpan.FromSeconds(5), CheckInterval: TimeSpan.FromHours(1),
             MaxCallLength: TimeSpan.FromHours(2), Prompt: TimeSpan.FromHours(1), HangUp: TimeSpan.FromHours(1));
         var call = host.NewCall(agents: ["first", "second"], timings: timings);
         call.CancelsFail = cancelKeepsFailing;
@@ -163,8 +165,10 @@ public sealed class CallOrchestratorTests(InMemoryCallHost host) : IClassFixture
     [InlineData(true)]
     public async Task AnAgentWhoAnswersAsTheirInvitationIsCancelled_IsTakenOffTheCallOnce_ThenGivenBack_AndTheNextAgentKeepsTheCall(bool removalKeepsFailing)
     {
+        // Each invitation's deadline is 5 s: the first agent's runs out unanswered, and the second agent's join, raised
+        // as soon as their invitation is seen, must reach the flow before theirs does (1 s was too short at load).
         var timings = new CallTimings(
-            Ringing: TimeSpan.FromHours(1), AgentInvitation: TimeSpan.FromSeconds(1), CheckInterval: TimeSpan.FromHours(1),
+            Ringing: TimeSpan.FromHours(1), AgentInvitation: TimeSpan.FromSeconds(5), CheckInterval: TimeSpan.FromHours(1),
             MaxCallLength: TimeSpan.FromHours(2), Prompt: TimeSpan.FromHours(1), HangUp: TimeSpan.FromHours(1));
         var call = host.NewCall(agents: ["first", "second"], timings: timings);
         call.RemovalsFail = removalKeepsFailing;
