@@ -164,6 +164,7 @@ var tableNames = [
 var queueNames = [
   'reevaluate'
   'outbox'
+  'hold-release'
 ]
 var deploymentContainerName = 'app-package'
 var deadLetterContainerName = 'eventgrid-deadletters'

@@ -45,11 +45,14 @@ public static class StorageNames
     /// <summary>Sessions whose outbox a failed follow-up left waiting (DrainOutbox).</summary>
     public const string OutboxQueue = "outbox";
 
+    /// <summary>Checks, due once an offer can no longer be accepted, that release a hold no call was placed with (ReleaseUnusedHold).</summary>
+    public const string HoldReleaseQueue = "hold-release";
+
     public static readonly string[] Tables =
         [MerchantsTable, SessionsTable, OffersTable, CountersTable, AgentsTable, ProfilesTable, CallsTable,
          HooksTable, HookDeliveriesTable, LedgerTable, PlansTable, HoldsTable, ExperimentsTable, OutcomesTable, WeightsTable, UnsettledTable];
 
-    public static readonly string[] Queues = [ReevaluateQueue, OutboxQueue];
+    public static readonly string[] Queues = [ReevaluateQueue, OutboxQueue, HoldReleaseQueue];
 
     /// <summary>The Functions host's naming for a queue's dead letters.</summary>
     public static string Poison(string queue) => queue + "-poison";

@@ -198,7 +198,7 @@ public sealed partial class BicepTemplateTests(CompiledMainTemplate compiled) : 
         Assert.Equal(
             ["merchants", "sessions", "offers", "counters", "agents", "profiles", "calls", "hooks", "hookdeliveries", "ledger", "plans", "holds", "experiments", "outcomes", "weights", "unsettled"],
             variables["tableNames"]!.AsArray().Select(n => (string?)n));
-        Assert.Equal(["reevaluate", "outbox"], variables["queueNames"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal(["reevaluate", "outbox", "hold-release"], variables["queueNames"]!.AsArray().Select(n => (string?)n));
         var storageModule = ArmTemplate.ModuleTemplate(compiled.Template, "storage").ToRawJson();
         Assert.Contains("-poison", storageModule, StringComparison.Ordinal);
     }

@@ -26,6 +26,7 @@ public static class BillingFeature
         services.AddSingleton<TableDailySpend>();
         services.AddSingleton<TableUnsettledCalls>();
         services.AddSingleton<CallSettlement>();
+        services.AddSingleton<UnusedHolds>();
         services.AddSingleton<StatementService>();
         services.AddSingleton<Hooks.IHookEventSource, ChargeHookEvents>();
         return services;

@@ -43,6 +43,12 @@ public sealed class BillingOptions : IValidatableObject
     /// <summary>Holds still open this long after they were placed are cancelled by the sweep (a call lasts minutes).</summary>
     public TimeSpan SweepHoldsAfter { get; set; } = TimeSpan.FromHours(6);
 
+    /// <summary>
+    /// A hold placed at an offer's payment step whose call never came is released this long after the offer expired
+    /// (room for an accept that began just before the expiry to finish).
+    /// </summary>
+    public TimeSpan UnusedHoldGrace { get; set; } = TimeSpan.FromMinutes(5);
+
     public TelephonyTariff Tariff => TelephonyRates.Count == 0
         ? TelephonyTariff.Free(TelephonyCurrency)
         : new TelephonyTariff(TelephonyCurrency, [.. TelephonyRates.Select(r => r.ToRule())]);
@@ -65,6 +71,11 @@ public sealed class BillingOptions : IValidatableObject
         {
             // Card authorisations last 7 days: sweep well before the network drops them.
             yield return new ValidationResult("Billing:SweepHoldsAfter must be between 10 minutes and 6 days.", [nameof(SweepHoldsAfter)]);
+        }
+
+        if (UnusedHoldGrace < TimeSpan.Zero || UnusedHoldGrace > TimeSpan.FromHours(1))
+        {
+            yield return new ValidationResult("Billing:UnusedHoldGrace must be between 0 and 1 hour.", [nameof(UnusedHoldGrace)]);
         }
     }
 }

@@ -11,7 +11,8 @@ public sealed record RefundResult(bool Ok, IReadOnlyList<string> Problems, long 
 
 /// <summary>What placing a hold at accept gave.</summary>
 /// <param name="ClientSecret">For the widget's Payment Element; null when the hold was refused.</param>
-public sealed record PlaceHoldResult(bool Ok, IReadOnlyList<string> Problems, ShopperHold? Hold, string? ClientSecret, string? DeclineCode);
+/// <param name="Placed">This call stored the hold (false when an earlier accept had placed it).</param>
+public sealed record PlaceHoldResult(bool Ok, IReadOnlyList<string> Problems, ShopperHold? Hold, string? ClientSecret, string? DeclineCode, bool Placed = false);
 
 /// <summary>
 /// Billing's feature service: rates ended calls and posts them, settles shopper holds with the payment provider,
@@ -126,7 +127,7 @@ public sealed partial class BillingService(
             await ledger.PostAsync(HoldPlacedEntries(hold), cancellationToken).ConfigureAwait(false);
         }
 
-        return new PlaceHoldResult(true, [], hold, hold.ClientSecret, null);
+        return new PlaceHoldResult(true, [], hold, hold.ClientSecret, null, Placed: true);
     }
 
     /// <summary>
@@ -151,7 +152,7 @@ public sealed partial class BillingService(
         await ReconcileAsync(new PaymentEvent("poll_" + payment.Id, "payment_intent.amount_capturable_updated", time.GetUtcNow().UtcDateTime, payment, callId),
             cancellationToken).ConfigureAwait(false);
         var hold = await holds.GetAsync(callId, cancellationToken).ConfigureAwait(false);
-        return new PlaceHoldResult(true, [], hold, hold?.ClientSecret, null);
+        return new PlaceHoldResult(true, [], hold, hold?.ClientSecret, null, placed.Placed);
     }
 
     /// <summary>

@@ -87,6 +87,7 @@ public sealed partial class AcceptOfferService(
     BrowserCalling calling,
     ShopperPreferencesService preferences,
     Billing.BillingService billing,
+    Billing.UnusedHolds unusedHolds,
     IOptions<Adapters.Stripe.StripeOptions> stripe,
     IOptions<CallsOptions> options,
     TimeProvider time,
@@ -196,10 +197,16 @@ public sealed partial class AcceptOfferService(
 
         // A paid call goes ahead only once its hold is authorised (issue 13); placed before the limits are reserved, so an
         // accept that must wait for the payment uses none of them. A hold left by an accept that then fails is released
-        // by the call's settlement or, failing that, by the daily sweep.
+        // when the offer is over (UnusedHolds), by the call's settlement, or failing both by the daily sweep.
         if (merchant.ShopperPrice is { } price)
         {
             var hold = await billing.AuthorizeHoldAsync(callId, merchant.Id, price, now, merchant.TimeZone, command.PaymentMethod, cancellationToken).ConfigureAwait(false);
+            if (hold.Placed)
+            {
+                // Released once the offer is over unless it became this call: a shopper who pays and leaves is not held.
+                await unusedHolds.ScheduleAsync(callId, offerId, offer.Offer.ExpiresAt, cancellationToken).ConfigureAwait(false);
+            }
+
             if (!hold.Ok || hold.Hold?.Status != Billing.HoldStatus.Held)
             {
                 var detail = hold.Ok

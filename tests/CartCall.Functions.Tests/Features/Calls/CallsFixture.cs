@@ -112,6 +112,8 @@ public class CallsFixture : IAsyncLifetime
             ["CartCall:Calls:ApologyPromptUrl"] = "http://127.0.0.1/prompts/sorry.wav",
             ["CartCall:Calls:AgentUnavailableCallbackDelay"] = "01:00:00",
             ["CartCall:Calls:WrapUp"] = "00:00:00",
+            // A hold no call used is released a second after its offer expired (5 minutes in production).
+            ["CartCall:Billing:UnusedHoldGrace"] = "00:00:01",
             ["CartCall:Calls:RingTimeout"] = "00:00:15",
             ["CartCall:Calls:CheckInterval"] = CheckInterval.ToString("c", System.Globalization.CultureInfo.InvariantCulture),
         };
