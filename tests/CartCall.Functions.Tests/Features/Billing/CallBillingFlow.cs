@@ -137,6 +137,53 @@ internal static class CallBillingFlow
             NullLogger<BillingService>.Instance);
     }
 
+    /// <summary>The widget's first accept of a paid offer: asserts the 402 and returns its problem document.</summary>
+    public static async Task<JsonNode> PaymentRequiredAsync(CallsFixture app, string merchant, string session, string offer)
+    {
+        using var client = app.WidgetClient(merchant);
+        var response = await client.PostAsJsonAsync($"/api/offers/{offer}/accept", new
+        {
+            merchantId = merchant, sessionId = session, browserCanDoAudio = false, preferences = CallsFixture.PhonePreferences(NewNumber()),
+        });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.PaymentRequired, $"{(int)response.StatusCode}: {text}");
+        return JsonNode.Parse(text)!;
+    }
+
+    /// <summary>The Payment Element's confirm, as the browser makes it (publishable key, client secret); returns the payment id.</summary>
+    public static async Task<string> ConfirmInTheBrowserAsync(CallsFixture app, string clientSecret)
+    {
+        var paymentId = clientSecret[..clientSecret.IndexOf("_secret_", StringComparison.Ordinal)];
+        using var browser = new HttpClient { BaseAddress = app.Stripe.BaseAddress };
+        var confirmed = await browser.PostAsync($"/v1/payment_intents/{paymentId}/confirm", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["payment_method"] = "pm_card_visa", ["client_secret"] = clientSecret, ["key"] = StripeSettings.PublishableKey,
+        }));
+        Assert.True(confirmed.IsSuccessStatusCode, await confirmed.Content.ReadAsStringAsync());
+        return paymentId;
+    }
+
+    /// <summary>The call's hold once <paramref name="done"/> holds (bounded: holds change in the background).</summary>
+    public static async Task<ShopperHold> HoldWhenAsync(CallsFixture app, string callId, Func<ShopperHold, bool> done, TimeSpan? timeout = null)
+    {
+        var holds = new TableShopperHoldStore(app.Storage);
+        var clock = Stopwatch.StartNew();
+        ShopperHold? last = null;
+        while (clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(60)))
+        {
+            last = await holds.GetAsync(callId, CancellationToken.None);
+            if (last is not null && done(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.Fail($"The hold of {callId} is still {last?.Status}.");
+        return null!;
+    }
+
     /// <summary>The merchant document's paid-call price: <see cref="Flat"/>.</summary>
     public static void Paid(Dictionary<string, object?> merchant) =>
         merchant["shopperPrice"] = new { kind = "flat", currency = "USD", amountMinor = 500, minimumSeconds = 1 };

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using CartCall.Domain.Calls;
@@ -34,7 +33,7 @@ public sealed class DailyCloseTests(CallsFixture app)
         var paymentId = hold.PaymentId;
 
         await RunTimerAsync(nameof(DailyClose));
-        var swept = await HoldWhenAsync(holds, callId, h => !h.IsOpen);
+        var swept = await CallBillingFlow.HoldWhenAsync(app, callId, h => !h.IsOpen);
         var cancels = app.Stripe.Requests.Count(r => r.Path == $"/v1/payment_intents/{paymentId}/cancel" && !r.Replayed);
 
         Assert.Equal(HoldStatus.Cancelled, swept.Status);
@@ -90,24 +89,5 @@ public sealed class DailyCloseTests(CallsFixture app)
         using var client = app.Client();
         var response = await client.PostAsync($"/admin/functions/{function}", new StringContent("""{"input":""}""", Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-    }
-
-    private static async Task<ShopperHold> HoldWhenAsync(TableShopperHoldStore holds, string callId, Func<ShopperHold, bool> done)
-    {
-        var clock = Stopwatch.StartNew();
-        ShopperHold? last = null;
-        while (clock.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            last = await holds.GetAsync(callId, CancellationToken.None);
-            if (last is not null && done(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(200);
-        }
-
-        Assert.Fail($"The hold of {callId} is still {last?.Status}.");
-        return null!;
     }
 }

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using CartCall.Functions.Features.Billing;
 using CartCall.Functions.Features.Calls;
 using CartCall.Functions.Tests.Features.Calls;
-using CartCall.Testing;
 
 namespace CartCall.Functions.Tests.Features.Billing;
 
@@ -21,7 +20,7 @@ public sealed class PaymentStepDismissTests(CallsFixture app)
         var (merchant, session, offer) = await CallBillingFlow.MerchantOnPlanAsync(app, CallBillingFlow.Paid);
         var callId = CallIds.ForOffer(offer);
 
-        var problem = await PaymentRequiredAsync(merchant, session, offer);
+        var problem = await CallBillingFlow.PaymentRequiredAsync(app, merchant, session, offer);
 
         var element = problem["paymentElement"]!;
         Assert.Equal("local", element["adapter"]!.GetValue<string>());
@@ -52,19 +51,9 @@ public sealed class PaymentStepDismissTests(CallsFixture app)
     {
         var (merchant, session, offer) = await CallBillingFlow.MerchantOnPlanAsync(app, CallBillingFlow.Paid);
         var callId = CallIds.ForOffer(offer);
-        var problem = await PaymentRequiredAsync(merchant, session, offer);
+        var problem = await CallBillingFlow.PaymentRequiredAsync(app, merchant, session, offer);
         var secret = problem["clientSecret"]!.GetValue<string>();
-        var paymentId = secret[..secret.IndexOf("_secret_", StringComparison.Ordinal)];
-        // The Payment Element's confirm, as the browser makes it: the publishable key and the client secret.
-        using (var browser = new HttpClient { BaseAddress = app.Stripe.BaseAddress })
-        {
-            var confirmed = await browser.PostAsync($"/v1/payment_intents/{paymentId}/confirm", new FormUrlEncodedContent(new Dictionary<string, string>
-            {
-                ["payment_method"] = "pm_card_visa", ["client_secret"] = secret, ["key"] = StripeSettings.PublishableKey,
-            }));
-            Assert.True(confirmed.IsSuccessStatusCode, await confirmed.Content.ReadAsStringAsync());
-        }
-
+        var paymentId = await CallBillingFlow.ConfirmInTheBrowserAsync(app, secret);
         Assert.Equal("requires_capture", Intent(paymentId)["status"]!.GetValue<string>());
 
         await DismissAsync(merchant, session, offer);
@@ -150,18 +139,6 @@ public sealed class PaymentStepDismissTests(CallsFixture app)
         var hold = await new TableShopperHoldStore(app.Storage).GetAsync(callId, CancellationToken.None);
         Assert.NotEqual(HoldStatus.Cancelled, hold!.Status);
         Assert.NotNull(await app.CallAsync(callId));
-    }
-
-    private async Task<JsonNode> PaymentRequiredAsync(string merchant, string session, string offer)
-    {
-        using var client = app.WidgetClient(merchant);
-        var response = await client.PostAsJsonAsync($"/api/offers/{offer}/accept", new
-        {
-            merchantId = merchant, sessionId = session, browserCanDoAudio = false, preferences = CallsFixture.PhonePreferences(CallBillingFlow.NewNumber()),
-        });
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.PaymentRequired, $"{(int)response.StatusCode}: {text}");
-        return JsonNode.Parse(text)!;
     }
 
     private async Task DismissAsync(string merchant, string session, string offer)

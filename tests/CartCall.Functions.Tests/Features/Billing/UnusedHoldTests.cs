@@ -1,11 +1,8 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using CartCall.Functions.Features.Billing;
 using CartCall.Functions.Features.Calls;
 using CartCall.Functions.Tests.Features.Calls;
-using CartCall.Testing;
 
 namespace CartCall.Functions.Tests.Features.Billing;
 
@@ -24,12 +21,13 @@ public sealed class UnusedHoldTests(CallsFixture app)
         var session = "s-" + Guid.NewGuid().ToString("N")[..10];
         var offer = await app.NewOfferAsync(merchant, session, expiresIn: TimeSpan.FromSeconds(8));
         var callId = CallIds.ForOffer(offer);
-        var paymentId = await AuthoriseAtThePaymentStepAsync(merchant, session, offer);
-        var holds = new TableShopperHoldStore(app.Storage);
-        Assert.True((await holds.GetAsync(callId, CancellationToken.None))!.IsOpen, "the hold was released before the offer expired");
+        // The accept answers 402; the shopper confirms the card in the Payment Element (authorised, not captured).
+        var problem = await CallBillingFlow.PaymentRequiredAsync(app, merchant, session, offer);
+        var paymentId = await CallBillingFlow.ConfirmInTheBrowserAsync(app, problem["clientSecret"]!.GetValue<string>());
+        Assert.True((await new TableShopperHoldStore(app.Storage).GetAsync(callId, CancellationToken.None))!.IsOpen, "the hold was released before the offer expired");
 
         // The shopper closes the tab: no accept, no dismissal.
-        var hold = await HoldWhenAsync(holds, callId, h => !h.IsOpen, TimeSpan.FromSeconds(60));
+        var hold = await CallBillingFlow.HoldWhenAsync(app, callId, h => !h.IsOpen);
 
         Assert.Equal(HoldStatus.Cancelled, hold.Status);
         Assert.Contains(hold.Reason, new[] { "unused", "provider_abandoned" });
@@ -62,45 +60,5 @@ public sealed class UnusedHoldTests(CallsFixture app)
         var hold = (await new TableShopperHoldStore(app.Storage).GetAsync(callId, CancellationToken.None))!;
         Assert.NotEqual("unused", hold.Reason);
         Assert.NotNull(await app.CallAsync(callId));
-    }
-
-    /// <summary>The accept answers 402; the shopper confirms the card in the Payment Element (authorised, not captured).</summary>
-    private async Task<string> AuthoriseAtThePaymentStepAsync(string merchant, string session, string offer)
-    {
-        using var client = app.WidgetClient(merchant);
-        var response = await client.PostAsJsonAsync($"/api/offers/{offer}/accept", new
-        {
-            merchantId = merchant, sessionId = session, browserCanDoAudio = false, preferences = CallsFixture.PhonePreferences(CallBillingFlow.NewNumber()),
-        });
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.PaymentRequired, $"{(int)response.StatusCode}: {text}");
-        var secret = JsonNode.Parse(text)!["clientSecret"]!.GetValue<string>();
-        var paymentId = secret[..secret.IndexOf("_secret_", StringComparison.Ordinal)];
-        using var browser = new HttpClient { BaseAddress = app.Stripe.BaseAddress };
-        var confirmed = await browser.PostAsync($"/v1/payment_intents/{paymentId}/confirm", new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["payment_method"] = "pm_card_visa", ["client_secret"] = secret, ["key"] = StripeSettings.PublishableKey,
-        }));
-        Assert.True(confirmed.IsSuccessStatusCode, await confirmed.Content.ReadAsStringAsync());
-        return paymentId;
-    }
-
-    private static async Task<ShopperHold> HoldWhenAsync(TableShopperHoldStore holds, string callId, Func<ShopperHold, bool> done, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        ShopperHold? last = null;
-        while (clock.Elapsed < timeout)
-        {
-            last = await holds.GetAsync(callId, CancellationToken.None);
-            if (last is not null && done(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(200);
-        }
-
-        Assert.Fail($"The hold of {callId} is still {last?.Status}.");
-        return null!;
     }
 }
