@@ -22,9 +22,6 @@ public sealed record UnusedHoldCheck(string CallId, string OfferId);
 public sealed partial class UnusedHolds(
     StorageClients storage, TableOfferStore offers, BillingService billing, IOptions<BillingOptions> options, TimeProvider time, ILogger<UnusedHolds> logger)
 {
-    /// <summary>Queue messages live 7 days; an offer lives far less, so this cap only guards the arithmetic.</summary>
-    private static readonly TimeSpan MaxDelay = TimeSpan.FromDays(6);
-
     private readonly QueueClient queue = storage.Queue(StorageNames.HoldReleaseQueue);
 
     /// <summary>
@@ -33,9 +30,8 @@ public sealed partial class UnusedHolds(
     /// </summary>
     public async Task ScheduleAsync(string callId, string offerId, DateTimeOffset offerExpiresAt, CancellationToken cancellationToken)
     {
-        var due = offerExpiresAt + options.Value.UnusedHoldGrace - time.GetUtcNow();
-        // Queues count whole seconds: round up, so the check never runs before the offer is over.
-        var delay = due <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Ceiling(Math.Min(due.TotalSeconds, MaxDelay.TotalSeconds)));
+        // Rounded up, so the check never runs before the offer is over.
+        var delay = QueueDelays.Until(offerExpiresAt + options.Value.UnusedHoldGrace - time.GetUtcNow());
         try
         {
             await queue.SendMessageAsync(JsonSerializer.Serialize(new UnusedHoldCheck(callId, offerId), AppJson.Options), visibilityTimeout: delay,

@@ -29,11 +29,10 @@ public class ReevaluationQueue(StorageClients storage, TimeProvider time)
     }
 
     /// <summary>
-    /// The visibility delay for a check due in <paramref name="untilDue"/> on the app's clock. Queues count whole seconds,
-    /// so the delay is rounded up: a check is never handed out before it is due (an early one would only reschedule).
+    /// The visibility delay for a check due in <paramref name="untilDue"/> on the app's clock, rounded up to whole seconds
+    /// (an early check would only reschedule).
     /// </summary>
-    protected virtual TimeSpan Delay(TimeSpan untilDue) =>
-        untilDue <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromSeconds(Math.Ceiling(untilDue.TotalSeconds));
+    protected virtual TimeSpan Delay(TimeSpan untilDue) => QueueDelays.Until(untilDue);
 }
 
 /// <summary>Carries out the outbox row of a session's next check: sends its message.</summary>
